@@ -1,0 +1,60 @@
+import { Writable } from "node:stream";
+import pino, { type Logger } from "pino";
+import { type LogLevel, LogRing } from "./log-ring.js";
+
+export type { Logger } from "pino";
+
+const LEVEL_NAMES: Record<number, LogLevel> = {
+  10: "trace",
+  20: "debug",
+  30: "info",
+  40: "warn",
+  50: "error",
+  60: "fatal",
+};
+
+export interface DeviceLoggerOptions {
+  /** Minimum level written anywhere (default "info"). */
+  level?: string;
+  /** Where the JSON lines go besides the ring (default stdout; null for nowhere). */
+  destination?: NodeJS.WritableStream | null;
+  ringCapacity?: number;
+}
+
+/**
+ * A pino logger that also feeds the RAM ring behind `GET /api/log`. Modules log through a child
+ * with a `tag` binding (`logger.child({ tag: "tls" })`), which becomes the line's tag.
+ * Secrets never reach a log call: the redaction below is a second line of defence.
+ */
+export function createDeviceLogger(opts: DeviceLoggerOptions = {}): { logger: Logger; ring: LogRing } {
+  const ring = new LogRing(opts.ringCapacity ?? 200);
+  const startedAt = Date.now();
+  const ringStream = new Writable({
+    write(chunk: Buffer | string, _enc, done) {
+      try {
+        const rec = JSON.parse(chunk.toString()) as { level: number; time: number; tag?: string; msg?: string };
+        ring.push({
+          t_ms: rec.time - startedAt,
+          level: LEVEL_NAMES[rec.level] ?? "info",
+          tag: rec.tag ?? "owts",
+          msg: rec.msg ?? "",
+        });
+      } catch {
+        // A line that is not JSON cannot come from pino; ignoring it keeps the ring consistent.
+      }
+      done();
+    },
+  });
+  const streams: pino.StreamEntry[] = [{ stream: ringStream, level: "trace" }];
+  const destination = opts.destination === undefined ? process.stdout : opts.destination;
+  if (destination) streams.push({ stream: destination, level: "trace" });
+  const logger = pino(
+    {
+      level: opts.level ?? "info",
+      base: undefined,
+      redact: { paths: ["password", "*.password", "authorization", "*.authorization"], censor: "[redacted]" },
+    },
+    pino.multistream(streams),
+  );
+  return { logger, ring };
+}

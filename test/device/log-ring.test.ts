@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { LogRing } from "../../src/device/log-ring.js";
+import { createDeviceLogger } from "../../src/device/logger.js";
+
+describe("LogRing", () => {
+  it("returns only lines after a sequence and reports what was overwritten", () => {
+    const ring = new LogRing(3);
+    expect(ring.after(0)).toEqual({ lines: [], dropped: 0 });
+    for (let i = 1; i <= 5; i++) ring.push({ t_ms: i, level: "info", tag: "t", msg: `m${i}` });
+    expect(ring.newestSeq).toBe(5);
+    expect(ring.oldestSeq).toBe(3);
+    expect(ring.after(0).lines.map((l) => l.msg)).toEqual(["m3", "m4", "m5"]);
+    expect(ring.after(0).dropped).toBe(2);
+    expect(ring.after(3)).toEqual({ lines: [expect.objectContaining({ seq: 4 }), expect.objectContaining({ seq: 5 })], dropped: 0 });
+    expect(ring.after(5).lines).toEqual([]);
+    expect(ring.after(99).lines).toEqual([]);
+  });
+
+  it("rejects a nonsensical capacity", () => {
+    expect(() => new LogRing(0)).toThrow(RangeError);
+  });
+});
+
+describe("device logger", () => {
+  it("feeds the ring with tag, level and message, and redacts secrets", () => {
+    const { logger, ring } = createDeviceLogger({ destination: null, level: "debug" });
+    logger.child({ tag: "tls" }).warn("handshake failed");
+    logger.child({ tag: "api" }).info({ password: "hunter22" }, "password changed");
+    const { lines } = ring.after(0);
+    expect(lines).toMatchObject([
+      { seq: 1, level: "warn", tag: "tls", msg: "handshake failed" },
+      { seq: 2, level: "info", tag: "api", msg: "password changed" },
+    ]);
+    expect(JSON.stringify(lines)).not.toContain("hunter22");
+  });
+});

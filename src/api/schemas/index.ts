@@ -1,0 +1,50 @@
+import type { TSchema } from "typebox";
+import { ErrorEnvelope } from "../errors.js";
+import { About } from "./about.js";
+import { AircraftProfile, AircraftProfilePatch } from "./aircraft.js";
+import { AircraftLive } from "./aircraft-live.js";
+import { LaunchHistory } from "./history.js";
+import { LogPage } from "./log.js";
+import { ModeChange, ModeSetting } from "./mode.js";
+import { RadioPatch, RadioSettings } from "./radio.js";
+import { SecurityState, SecurityUpdate } from "./security.js";
+import { Status } from "./status.js";
+import { WifiSettings, WifiUpdate } from "./wifi.js";
+import { WinchState } from "./winch.js";
+
+export * from "./about.js";
+export * from "./aircraft.js";
+export * from "./aircraft-live.js";
+export * from "./common.js";
+export * from "./history.js";
+export * from "./log.js";
+export * from "./mode.js";
+export * from "./radio.js";
+export * from "./security.js";
+export * from "./status.js";
+export * from "./wifi.js";
+export * from "./winch.js";
+
+/**
+ * Every schema with an `$id`, for `fastify.addSchema` (see `registerApiSchemas` in src/api/openapi.ts).
+ * Routes then point at them with `ref()` so each appears once in the OpenAPI document's components.
+ */
+export const API_SCHEMAS: readonly TSchema[] = [
+  ErrorEnvelope,
+  ModeSetting,
+  ModeChange,
+  AircraftProfile,
+  AircraftProfilePatch,
+  AircraftLive,
+  WinchState,
+  LaunchHistory,
+  RadioSettings,
+  RadioPatch,
+  WifiSettings,
+  WifiUpdate,
+  SecurityState,
+  SecurityUpdate,
+  About,
+  Status,
+  LogPage,
+];

@@ -1,0 +1,82 @@
+import { type Static, Type } from "typebox";
+import { Counter } from "./common.js";
+
+const Bytes = (description: string, example: number) =>
+  Type.Integer({ minimum: 0, description: `${description} Bytes.`, examples: [example] });
+
+/** `GET /api/status`. */
+export const Status = Type.Object(
+  {
+    memory: Type.Object(
+      {
+        heap_free: Bytes("Free heap now (heap limit minus used).", 180_000_000),
+        heap_free_min: Bytes("Lowest free heap seen since start.", 170_000_000),
+        heap_used: Bytes("Heap in use now.", 24_000_000),
+        rss: Bytes("Resident set size of the process.", 90_000_000),
+      },
+      { additionalProperties: false, description: "Memory figures." },
+    ),
+    sessions: Type.Object(
+      {
+        open: Counter("TLS sessions open now.", 2),
+        max: Type.Integer({ minimum: 1, description: "Session budget (`max_open_sockets`).", examples: [4] }),
+        peak_open: Counter("Most sessions open at once since start.", 4),
+        purged: Counter("Idle sessions closed to make room for a new one."),
+        queued: Counter("Connections that waited for a free slot."),
+        rejected: Counter("Connections dropped because no slot freed within the wait."),
+      },
+      { additionalProperties: false, description: "HTTPS session budget." },
+    ),
+    tls_failures: Type.Object(
+      {
+        client_aborted: Counter("Handshakes the client abandoned."),
+        certificate_refused: Counter(
+          "Handshakes refused over the self-signed certificate (browser warning flow).",
+        ),
+        protocol_mismatch: Counter("Handshakes failed on protocol version or cipher."),
+        out_of_resources: Counter("Handshakes failed for lack of memory or sockets."),
+      },
+      { additionalProperties: false, description: "TLS handshake failures by class since start." },
+    ),
+    radio: Type.Object(
+      {
+        sent: Counter("Frames sent.", 1234),
+        received: Counter("Frames decoded."),
+        lost: Counter("Frames missed (sequence gaps)."),
+        bad_frames: Counter("Frames received but rejected (CRC, format)."),
+        duty_blocked: Counter("Frames held back by the duty-cycle limit."),
+        duty_used_ppm: Type.Integer({
+          minimum: 0,
+          maximum: 1_000_000,
+          description: "Transmit time over the last 3600 s, ppm.",
+          examples: [2400],
+        }),
+      },
+      { additionalProperties: false, description: "Radio link counters since start." },
+    ),
+  },
+  {
+    $id: "Status",
+    additionalProperties: false,
+    description: "Health figures of the device.",
+    examples: [
+      {
+        memory: {
+          heap_free: 180_000_000,
+          heap_free_min: 170_000_000,
+          heap_used: 24_000_000,
+          rss: 90_000_000,
+        },
+        sessions: { open: 2, max: 4, peak_open: 4, purged: 0, queued: 0, rejected: 0 },
+        tls_failures: {
+          client_aborted: 0,
+          certificate_refused: 1,
+          protocol_mismatch: 0,
+          out_of_resources: 0,
+        },
+        radio: { sent: 1234, received: 0, lost: 0, bad_frames: 0, duty_blocked: 0, duty_used_ppm: 2400 },
+      },
+    ],
+  },
+);
+export type Status = Static<typeof Status>;

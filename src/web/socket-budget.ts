@@ -1,0 +1,375 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Server as HttpsServer } from "node:https";
+import net from "node:net";
+import { performance } from "node:perf_hooks";
+import type { TLSSocket } from "node:tls";
+import type { Logger } from "../device/logger.js";
+
+export interface SocketBudgetOptions {
+  logger: Logger;
+  /** Most TLS sessions open at once (the device's `max_open_sockets`, default 4). */
+  maxSessions?: number;
+  /** How long a TCP connection may wait, un-handshaken, for a free slot (default 10 s). */
+  queueTimeoutMs?: number;
+  /** Most connections waiting at once; beyond it a new one is closed at once (default 64). */
+  maxQueue?: number;
+  /**
+   * An idle keep-alive session is only purged once it has been idle this long (default 250 ms).
+   * Closing a socket just as its client reuses it fails that client's request (HTTP/1.1 has no
+   * way to say "don't reuse" on an idle connection), so the freshly idle ones are the worst to pick.
+   */
+  idleGraceMs?: number;
+  /** A session asked to close (purge, shutdown) that has not closed by then is destroyed (default 2 s). */
+  closeGraceMs?: number;
+}
+
+export interface SocketBudgetStats {
+  /** TLS sessions admitted and not yet closed (handshaking, busy, idle or closing). */
+  open: number;
+  max: number;
+  peak_open: number;
+  /** Idle sessions closed to make room for a waiting connection. */
+  purged: number;
+  /** Connections waiting for a slot right now. */
+  queued: number;
+  /** Connections that ever had to wait. */
+  queued_total: number;
+  /** Connections closed without being admitted (queue full, waited too long, shutting down). */
+  rejected: number;
+  admitted_total: number;
+}
+
+export type RejectReason = "queue_full" | "queue_timeout" | "shutting_down";
+
+export interface RejectInfo {
+  reason: RejectReason;
+  /** "address:port" of the peer. */
+  remote: string;
+  /** How long it waited, ms (0 when refused on arrival). */
+  waitedMs: number;
+}
+
+export type RejectListener = (info: RejectInfo) => void;
+
+interface Session {
+  readonly raw: net.Socket;
+  readonly remote: string;
+  tls: TLSSocket | undefined;
+  readonly inFlight: Set<ServerResponse>;
+  /** performance.now() of the last handshake completion, request start or response end. */
+  lastActivity: number;
+  /** raw.bytesRead when the session last became idle: more bytes since mean a request is arriving. */
+  bytesAtIdle: number;
+  closing: boolean;
+  closeTimer: NodeJS.Timeout | undefined;
+  readonly closed: Promise<void>;
+}
+
+interface Waiting {
+  readonly socket: net.Socket;
+  readonly remote: string;
+  readonly since: number;
+  readonly timer: NodeJS.Timeout;
+}
+
+const noop = (): void => {};
+
+function positiveInt(name: string, value: number, min: number): number {
+  if (!Number.isInteger(value) || value < min)
+    throw new RangeError(`${name} must be an integer >= ${min}, got ${value}`);
+  return value;
+}
+
+function remoteOf(socket: net.Socket): string {
+  return `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
+}
+
+function connectionKey(socket: net.Socket): string {
+  return `${socket.remoteAddress}|${socket.remotePort}|${socket.localAddress}|${socket.localPort}`;
+}
+
+/**
+ * Caps the number of TLS sessions, like the device's `max_open_sockets` + `lru_purge_enable`, but
+ * without cutting requests short. A plain TCP server accepts every connection paused (its ClientHello
+ * stays in the kernel) and injects it into the HTTPS server only when a slot is free. When the budget
+ * is full it closes the least recently used *idle* session; when none is idle the connection waits in
+ * a FIFO queue, and meanwhile every response carries `Connection: close` so busy clients give their
+ * slot back right after their response instead of being cut while reusing it.
+ */
+export class SocketBudget {
+  readonly #log: Logger;
+  #max: number;
+  readonly #queueTimeoutMs: number;
+  readonly #maxQueue: number;
+  readonly #idleGraceMs: number;
+  readonly #closeGraceMs: number;
+
+  #server: HttpsServer | undefined;
+  #netServer: net.Server | undefined;
+  readonly #sessions = new Map<string, Session>();
+  readonly #byTls = new WeakMap<TLSSocket, Session>();
+  readonly #queue: Waiting[] = [];
+  #purgeTimer: NodeJS.Timeout | undefined;
+  #shuttingDown = false;
+  readonly #rejectListeners = new Set<RejectListener>();
+
+  #peak = 0;
+  #purged = 0;
+  #queuedTotal = 0;
+  #rejected = 0;
+  #admittedTotal = 0;
+
+  constructor(opts: SocketBudgetOptions) {
+    this.#log = opts.logger.child({ tag: "web" });
+    this.#max = positiveInt("maxSessions", opts.maxSessions ?? 4, 1);
+    this.#queueTimeoutMs = positiveInt("queueTimeoutMs", opts.queueTimeoutMs ?? 10_000, 1);
+    this.#maxQueue = positiveInt("maxQueue", opts.maxQueue ?? 64, 0);
+    this.#idleGraceMs = positiveInt("idleGraceMs", opts.idleGraceMs ?? 250, 0);
+    this.#closeGraceMs = positiveInt("closeGraceMs", opts.closeGraceMs ?? 2_000, 1);
+  }
+
+  /**
+   * Puts the budget in front of `httpsServer` and returns the TCP server to listen on. The HTTPS
+   * server itself must not listen: connections reach it only through the budget.
+   */
+  attach(httpsServer: HttpsServer): net.Server {
+    if (this.#server) throw new Error("socket budget is already attached to a server");
+    this.#server = httpsServer;
+    httpsServer.on("secureConnection", (socket: TLSSocket) => this.#onSecure(socket));
+    // Before the application's handler, so the Connection header is decided before it can answer.
+    httpsServer.prependListener("request", (req: IncomingMessage, res: ServerResponse) =>
+      this.#onRequest(req, res),
+    );
+    this.#netServer = net.createServer({ pauseOnConnect: true }, (socket) => this.#onConnection(socket));
+    return this.#netServer;
+  }
+
+  stats(): SocketBudgetStats {
+    return {
+      open: this.#sessions.size,
+      max: this.#max,
+      peak_open: this.#peak,
+      purged: this.#purged,
+      queued: this.#queue.length,
+      queued_total: this.#queuedTotal,
+      rejected: this.#rejected,
+      admitted_total: this.#admittedTotal,
+    };
+  }
+
+  /** Changes the cap. Lowering it never cuts a busy session: idle ones are purged, busy ones drain. */
+  setMax(n: number): void {
+    this.#max = positiveInt("maxSessions", n, 1);
+    this.#pump();
+  }
+
+  /** Called for every connection closed without admission (tls-diagnostics counts resource ones). */
+  onRejected(listener: RejectListener): () => void {
+    this.#rejectListeners.add(listener);
+    return () => this.#rejectListeners.delete(listener);
+  }
+
+  /** True when a response on this socket should end the connection (someone is waiting for a slot). */
+  shouldClose(socket: net.Socket): boolean {
+    const s = this.#byTls.get(socket as TLSSocket);
+    return this.#shuttingDown || this.#queue.length > 0 || (s?.closing ?? false);
+  }
+
+  /**
+   * Stops accepting, refuses waiting connections, lets in-flight requests finish (their responses
+   * close the connection), closes idle sessions, and resolves once every session is closed.
+   * Sessions still open after `timeoutMs` are destroyed.
+   */
+  async closeAll(timeoutMs = 5_000): Promise<void> {
+    this.#shuttingDown = true;
+    const netServer = this.#netServer;
+    const stopped = new Promise<void>((resolve) => {
+      if (!netServer?.listening) return resolve();
+      netServer.close(() => resolve());
+    });
+    for (const w of this.#queue.splice(0))
+      this.#reject(w.socket, w.remote, "shutting_down", w.since, w.timer);
+    this.#clearPurgeTimer();
+    for (const s of this.#sessions.values()) {
+      if (s.inFlight.size === 0) this.#endSession(s);
+      else for (const res of s.inFlight) if (!res.headersSent) res.setHeader("Connection", "close");
+    }
+    const hardStop = setTimeout(() => {
+      for (const s of this.#sessions.values()) s.raw.destroy();
+    }, timeoutMs);
+    hardStop.unref();
+    await Promise.all([stopped, this.#allClosed()]);
+    clearTimeout(hardStop);
+  }
+
+  #allClosed(): Promise<void> {
+    return Promise.all([...this.#sessions.values()].map((s) => s.closed)).then(noop);
+  }
+
+  #onConnection(socket: net.Socket): void {
+    // The HTTPS server reports errors on its own TLS socket; this one only must not crash the process.
+    socket.on("error", noop);
+    const remote = remoteOf(socket);
+    if (this.#shuttingDown) {
+      this.#reject(socket, remote, "shutting_down", performance.now());
+      return;
+    }
+    if (this.#queue.length === 0 && this.#sessions.size < this.#max) {
+      this.#admit(socket);
+      return;
+    }
+    if (this.#queue.length >= this.#maxQueue) {
+      this.#reject(socket, remote, "queue_full", performance.now());
+      return;
+    }
+    const since = performance.now();
+    const timer = setTimeout(() => {
+      const i = this.#queue.findIndex((w) => w.socket === socket);
+      if (i < 0) return;
+      this.#queue.splice(i, 1);
+      this.#reject(socket, remote, "queue_timeout", since);
+    }, this.#queueTimeoutMs);
+    this.#queue.push({ socket, remote, since, timer });
+    this.#queuedTotal++;
+    this.#log.debug({ remote, queued: this.#queue.length }, "TLS budget full: connection waits for a slot");
+    this.#pump();
+  }
+
+  #admit(socket: net.Socket): void {
+    const server = this.#server;
+    if (!server) throw new Error("socket budget is not attached");
+    // A connection that gave up while waiting has nothing left to hand over.
+    if (socket.destroyed) return;
+    const key = connectionKey(socket);
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    const session: Session = {
+      raw: socket,
+      remote: remoteOf(socket),
+      tls: undefined,
+      inFlight: new Set(),
+      lastActivity: performance.now(),
+      bytesAtIdle: socket.bytesRead,
+      closing: false,
+      closeTimer: undefined,
+      closed,
+    };
+    this.#sessions.set(key, session);
+    this.#admittedTotal++;
+    if (this.#sessions.size > this.#peak) this.#peak = this.#sessions.size;
+    socket.once("close", () => {
+      clearTimeout(session.closeTimer);
+      if (this.#sessions.get(key) === session) this.#sessions.delete(key);
+      // After the other "close" listeners, so nobody watching sees the next session open first.
+      process.nextTick(() => this.#pump());
+    });
+    server.emit("connection", socket);
+  }
+
+  #onSecure(tls: TLSSocket): void {
+    const s = this.#sessions.get(connectionKey(tls));
+    if (!s) return;
+    s.tls = tls;
+    s.lastActivity = performance.now();
+    s.bytesAtIdle = s.raw.bytesRead;
+    this.#byTls.set(tls, s);
+    if (s.closing) this.#endSession(s);
+  }
+
+  #onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const s = this.#byTls.get(req.socket as TLSSocket);
+    if (!s) return;
+    s.inFlight.add(res);
+    s.lastActivity = performance.now();
+    if (this.#shuttingDown || s.closing || this.#queue.length > 0) res.setHeader("Connection", "close");
+    const done = (): void => {
+      if (!s.inFlight.delete(res)) return;
+      s.lastActivity = performance.now();
+      s.bytesAtIdle = s.raw.bytesRead;
+      if (s.inFlight.size === 0 && (this.#shuttingDown || s.closing)) this.#endSession(s);
+      this.#pump();
+    };
+    res.once("finish", done);
+    res.once("close", done);
+  }
+
+  /** Admits waiting connections while there is room, then makes room by purging idle sessions. */
+  #pump(): void {
+    if (this.#shuttingDown) return;
+    while (this.#queue.length > 0 && this.#sessions.size < this.#max) {
+      const w = this.#queue.shift()!;
+      clearTimeout(w.timer);
+      this.#admit(w.socket);
+    }
+    const closing = [...this.#sessions.values()].filter((s) => s.closing).length;
+    let needed = this.#queue.length + Math.max(0, this.#sessions.size - this.#max) - closing;
+    if (needed <= 0) {
+      this.#clearPurgeTimer();
+      return;
+    }
+    if (this.#queue.length > 0) {
+      // Busy clients see "Connection: close" on their response and hand the slot back themselves.
+      for (const s of this.#sessions.values())
+        for (const res of s.inFlight) if (!res.headersSent) res.setHeader("Connection", "close");
+    }
+    const now = performance.now();
+    const idle = [...this.#sessions.values()]
+      .filter((s) => !s.closing && s.tls && s.inFlight.size === 0 && s.raw.bytesRead === s.bytesAtIdle)
+      .sort((a, b) => a.lastActivity - b.lastActivity);
+    let nextEligible = Number.POSITIVE_INFINITY;
+    for (const s of idle) {
+      if (needed <= 0) break;
+      const eligibleAt = s.lastActivity + this.#idleGraceMs;
+      if (eligibleAt > now) {
+        nextEligible = Math.min(nextEligible, eligibleAt);
+        continue;
+      }
+      this.#purged++;
+      this.#log.debug(
+        { remote: s.remote, idle_ms: Math.round(now - s.lastActivity) },
+        "TLS budget: purging idle session",
+      );
+      this.#endSession(s);
+      needed--;
+    }
+    this.#clearPurgeTimer();
+    if (needed > 0 && Number.isFinite(nextEligible)) {
+      this.#purgeTimer = setTimeout(() => this.#pump(), Math.max(1, Math.ceil(nextEligible - now)));
+      this.#purgeTimer.unref();
+    }
+  }
+
+  #clearPurgeTimer(): void {
+    if (this.#purgeTimer) clearTimeout(this.#purgeTimer);
+    this.#purgeTimer = undefined;
+  }
+
+  /** Ends a session with a TLS close_notify; destroys it if the peer does not close in time. */
+  #endSession(s: Session): void {
+    s.closing = true;
+    if (s.closeTimer) return;
+    s.closeTimer = setTimeout(() => s.raw.destroy(), this.#closeGraceMs);
+    s.closeTimer.unref();
+    // Before the handshake completes there is no TLS session to close politely.
+    if (s.tls) s.tls.end();
+    else s.raw.destroy();
+  }
+
+  #reject(
+    socket: net.Socket,
+    remote: string,
+    reason: RejectReason,
+    since: number,
+    timer?: NodeJS.Timeout,
+  ): void {
+    clearTimeout(timer);
+    this.#rejected++;
+    const info: RejectInfo = { reason, remote, waitedMs: Math.round(performance.now() - since) };
+    this.#log.debug(info, "TLS budget: connection refused without a slot");
+    for (const listener of this.#rejectListeners) listener(info);
+    // Reading the pending ClientHello first lets the close be a FIN rather than a reset.
+    socket.on("data", noop);
+    socket.resume();
+    socket.end();
+    setTimeout(() => socket.destroy(), this.#closeGraceMs).unref();
+  }
+}

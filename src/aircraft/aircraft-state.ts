@@ -1,0 +1,230 @@
+import { EventEmitter } from "node:events";
+import type { Logger } from "../device/logger.js";
+import type { IasSource, SensorHealth } from "../sensors/ias-source.js";
+import {
+  type FlightPhase,
+  FlightPhaseMachine,
+  type FlightPhaseSettings,
+  type PhaseTransition,
+  type ResolvedPhaseSettings,
+  resolvePhaseSettings,
+} from "./flight-phase.js";
+import type { AircraftProfile } from "./profile.js";
+import { ProblemList } from "./settings-error.js";
+import { mpsTo, type SpeedUnit } from "./units.js";
+
+/** One accepted airspeed reading with the phase it produced; what the transmitter consumes. */
+export interface AircraftSample {
+  /** Source time (ms); simulated time for the sim and replay sources. */
+  t_ms: number;
+  ias_mps: number;
+  /** IAS in the profile's unit, rounded to 0.1. */
+  ias: number;
+  unit: SpeedUnit;
+  flight_phase: FlightPhase;
+  is_landed: boolean;
+  landing_hold_s: number;
+}
+
+/** The live view behind `GET /api/aircraft/live` (transmit state is added by the transmitter). */
+export interface AircraftSnapshot {
+  ias: number;
+  unit: SpeedUnit;
+  flight_phase: FlightPhase;
+  is_landed: boolean;
+  landing_hold_s: number;
+  sensor: SensorHealth;
+}
+
+export interface AircraftStateEvents {
+  sample: [AircraftSample];
+  phase: [PhaseTransition];
+}
+
+export interface AircraftStateOptions {
+  source: IasSource;
+  profile: AircraftProfile;
+  phase?: FlightPhaseSettings;
+  /** Readings per second, 1–100 (default 20). */
+  sampleHz?: number;
+  logger?: Logger;
+}
+
+/** A source that can re-derive itself from a new profile (the simulator). */
+interface ProfileAware {
+  setProfile(profile: AircraftProfile): void;
+}
+
+function isProfileAware(s: unknown): s is ProfileAware {
+  return typeof (s as Partial<ProfileAware>).setProfile === "function";
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/**
+ * The aircraft's runtime: polls the IAS source at a fixed rate, feeds the flight-phase machine,
+ * emits `sample` for every accepted reading and `phase` for every transition, and answers
+ * `snapshot()` for the API. A failed reading emits nothing; the sensor health says why.
+ */
+export class AircraftState extends EventEmitter<AircraftStateEvents> {
+  readonly source: IasSource;
+  readonly sampleHz: number;
+  readonly #machine: FlightPhaseMachine;
+  readonly #log: Logger | undefined;
+  #profile: AircraftProfile;
+  #phaseSettings: FlightPhaseSettings;
+  #last: AircraftSample | undefined;
+  #running = false;
+  #timer: NodeJS.Timeout | undefined;
+  #inflight: Promise<unknown> | undefined;
+  #nextAt = 0;
+  #lastError: string | undefined;
+  #readErrors = 0;
+
+  constructor(opts: AircraftStateOptions) {
+    super();
+    const p = new ProblemList();
+    const hz = opts.sampleHz ?? 20;
+    p.number("/sampleHz", hz, { min: 1, max: 100 });
+    p.throwIfAny("aircraft state settings");
+    const resolved = resolvePhaseSettings(opts.profile, opts.phase);
+    this.source = opts.source;
+    this.sampleHz = hz;
+    this.#profile = { ...opts.profile };
+    this.#phaseSettings = { ...opts.phase };
+    this.#log = opts.logger?.child({ tag: "aircraft" });
+    this.#machine = new FlightPhaseMachine(resolved, opts.logger);
+  }
+
+  get profile(): AircraftProfile {
+    return { ...this.#profile };
+  }
+
+  get phaseSettings(): ResolvedPhaseSettings {
+    return { ...this.#machine.settings };
+  }
+
+  /**
+   * Apply a new profile (and optionally new phase settings) without losing the flight phase.
+   * Checks first: on a SettingsError nothing changes.
+   */
+  setProfile(profile: AircraftProfile, phase: FlightPhaseSettings = this.#phaseSettings): void {
+    const resolved = resolvePhaseSettings(profile, phase);
+    this.#profile = { ...profile };
+    this.#phaseSettings = { ...phase };
+    this.#machine.reconfigure(resolved);
+    if (isProfileAware(this.source)) this.source.setProfile(profile);
+    if (this.#last) {
+      this.#last = {
+        ...this.#last,
+        unit: profile.unit,
+        ias: round1(mpsTo(profile.unit, this.#last.ias_mps)),
+      };
+    }
+  }
+
+  /** Starts the source (rejecting if it cannot start), takes a first reading, then polls. */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    await this.source.start();
+    this.#running = true;
+    this.#nextAt = performance.now();
+    this.#log?.info(`sampling ${this.source.kind} at ${this.sampleHz} Hz`);
+    this.#loop();
+  }
+
+  /** Stops polling, waits for a reading in progress, closes the source. Safe to call twice. */
+  async stop(): Promise<void> {
+    const wasRunning = this.#running;
+    this.#running = false;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#inflight;
+    if (wasRunning) await this.source.close();
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /**
+   * Take one reading now and process it. The poll loop calls this; tests call it directly with the
+   * source on a virtual clock. Never throws: a source that throws is logged and counted.
+   */
+  async tick(): Promise<AircraftSample | null> {
+    let reading: Awaited<ReturnType<IasSource["read"]>>;
+    try {
+      reading = await this.source.read();
+    } catch (err) {
+      this.#readErrors++;
+      const msg = (err as Error).message;
+      if (msg !== this.#lastError) this.#log?.error(`${this.source.kind} source threw: ${msg}`);
+      this.#lastError = msg;
+      return null;
+    }
+    if (!reading) return null;
+    this.#lastError = undefined;
+    let update: ReturnType<FlightPhaseMachine["update"]>;
+    try {
+      update = this.#machine.update(reading);
+    } catch (err) {
+      this.#log?.warn(`ignored a reading: ${(err as Error).message}`);
+      return null;
+    }
+    const unit = this.#profile.unit;
+    const sample: AircraftSample = {
+      t_ms: reading.t_ms,
+      ias_mps: reading.ias_mps,
+      ias: round1(mpsTo(unit, reading.ias_mps)),
+      unit,
+      flight_phase: update.phase,
+      is_landed: update.phase === "landed",
+      landing_hold_s: update.landing_hold_s,
+    };
+    this.#last = sample;
+    if (update.transition) this.#emitSafely("phase", update.transition);
+    this.#emitSafely("sample", sample);
+    return sample;
+  }
+
+  snapshot(): AircraftSnapshot {
+    const st = this.#machine.state();
+    return {
+      ias: this.#last?.ias ?? 0,
+      unit: this.#profile.unit,
+      flight_phase: st.phase,
+      is_landed: st.phase === "landed",
+      landing_hold_s: st.landing_hold_s,
+      sensor: this.source.health(),
+    };
+  }
+
+  /** Times the source itself threw (a bug or an unexpected failure), as opposed to reporting ill health. */
+  get readErrors(): number {
+    return this.#readErrors;
+  }
+
+  #emitSafely<K extends keyof AircraftStateEvents>(event: K, ...args: AircraftStateEvents[K]): void {
+    try {
+      (this.emit as (e: K, ...a: AircraftStateEvents[K]) => boolean)(event, ...args);
+    } catch (err) {
+      // A listener's bug must not stop the sampling.
+      this.#log?.error(`a ${event} listener threw: ${(err as Error).message}`);
+    }
+  }
+
+  #loop(): void {
+    if (!this.#running) return;
+    this.#inflight = this.tick().finally(() => {
+      this.#inflight = undefined;
+      if (!this.#running) return;
+      const period = 1000 / this.sampleHz;
+      const now = performance.now();
+      this.#nextAt += period;
+      // After a stall (slow bus, busy event loop) skip missed slots instead of bursting to catch up.
+      if (this.#nextAt < now) this.#nextAt = now;
+      this.#timer = setTimeout(() => this.#loop(), this.#nextAt - now);
+      this.#timer.unref();
+    });
+  }
+}

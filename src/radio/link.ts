@@ -1,0 +1,39 @@
+import type { ModemBackend } from "./modem.js";
+
+/** What the transmitter tells the link about a frame; the sim uses it for its channel model. */
+export interface TxMeta {
+  frequency_hz: number;
+  tx_power_dbm: number;
+  modem: ModemBackend;
+  airtime_ms: number;
+}
+
+export type TxResult = { ok: true } | { ok: false; error: string };
+
+/** What the receiving radio measured. The UDP link has no radio, so it reports null for both levels. */
+export interface RxMeta {
+  rssi_dbm: number | null;
+  snr_db: number | null;
+  /** When the frame arrived, on the link's clock (monotonic ms). */
+  rx_t_ms: number;
+}
+
+/** The channel a radio listens on; frames sent on another frequency or modem are not heard (sim). */
+export interface RxChannel {
+  frequency_hz: number;
+  modem: ModemBackend;
+}
+
+export type ReceiveHandler = (frame: Uint8Array, meta: RxMeta) => void;
+
+/** A half-duplex packet radio as the rest of OWTS sees it. */
+export interface RadioLink {
+  readonly kind: "sim" | "udp";
+  /** Puts one frame on air. Resolves when the link has taken it; never rejects. */
+  send(frame: Uint8Array, meta: TxMeta): Promise<TxResult>;
+  /** Subscribes to received frames; returns the unsubscribe function. */
+  onReceive(handler: ReceiveHandler): () => void;
+  /** Sets the receive channel (after a radio settings change). */
+  tune(channel: RxChannel): void;
+  close(): Promise<void>;
+}

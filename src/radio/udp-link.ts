@@ -1,0 +1,134 @@
+import dgram from "node:dgram";
+import { isIPv6 } from "node:net";
+import type { Logger } from "../device/logger.js";
+import { type Clock, systemClock } from "./clock.js";
+import type { RadioLink, ReceiveHandler, RxChannel, TxMeta, TxResult } from "./link.js";
+
+export interface UdpEndpoint {
+  address: string;
+  port: number;
+}
+
+export interface UdpLinkOptions {
+  /** Where this device listens (port 0 picks a free one; see `address()`). */
+  bind: UdpEndpoint;
+  /** Where frames go: the other device(s). */
+  peers: UdpEndpoint[];
+  logger: Logger;
+  clock?: Clock;
+}
+
+/** Largest datagram passed on: the SX1262 buffer size. Anything bigger cannot be a frame from the air. */
+export const UDP_MAX_DATAGRAM = 255;
+
+/**
+ * The radio replaced by UDP: each frame is one datagram with exactly the on-air bytes, so two
+ * processes or hosts can stand in for aircraft and winch. There is no radio, so RSSI and SNR are
+ * reported as null, and frequency/modem are not checked (both sides are assumed tuned alike).
+ */
+export class UdpRadioLink implements RadioLink {
+  readonly kind = "udp" as const;
+  private readonly handlers = new Set<ReceiveHandler>();
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private closed = false;
+  private oversized = 0;
+
+  private constructor(
+    private readonly socket: dgram.Socket,
+    private peers: UdpEndpoint[],
+    logger: Logger,
+    clock: Clock,
+  ) {
+    this.log = logger.child({ tag: "radio" });
+    this.clock = clock;
+    socket.on("message", (msg) => {
+      if (msg.length > UDP_MAX_DATAGRAM) {
+        this.oversized++;
+        return;
+      }
+      const meta = { rssi_dbm: null, snr_db: null, rx_t_ms: this.clock.now() };
+      const frame = new Uint8Array(msg.buffer, msg.byteOffset, msg.length);
+      for (const h of this.handlers) h(frame, meta);
+    });
+    socket.on("error", (err) => this.log.warn({ err: err.message }, "udp radio socket error"));
+  }
+
+  /** Opens the socket; rejects with a clear error if the address cannot be bound. */
+  static async open(opts: UdpLinkOptions): Promise<UdpRadioLink> {
+    for (const p of opts.peers) checkEndpoint(p, "peer");
+    checkEndpoint(opts.bind, "bind", true);
+    const socket = dgram.createSocket({ type: isIPv6(opts.bind.address) ? "udp6" : "udp4" });
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => {
+        socket.close();
+        reject(new Error(`udp radio cannot bind ${opts.bind.address}:${opts.bind.port}: ${err.message}`));
+      };
+      socket.once("error", onError);
+      socket.bind(opts.bind.port, opts.bind.address, () => {
+        socket.off("error", onError);
+        resolve();
+      });
+    });
+    const link = new UdpRadioLink(socket, opts.peers.slice(), opts.logger, opts.clock ?? systemClock);
+    link.log.info({ bind: link.address(), peers: opts.peers }, "udp radio link open");
+    return link;
+  }
+
+  address(): UdpEndpoint {
+    const a = this.socket.address();
+    return { address: a.address, port: a.port };
+  }
+
+  setPeers(peers: UdpEndpoint[]): void {
+    for (const p of peers) checkEndpoint(p, "peer");
+    this.peers = peers.slice();
+  }
+
+  /** Datagrams dropped for being larger than a radio frame can be. */
+  droppedOversized(): number {
+    return this.oversized;
+  }
+
+  async send(frame: Uint8Array, _meta: TxMeta): Promise<TxResult> {
+    if (this.closed) return { ok: false, error: "link closed" };
+    const errors: string[] = [];
+    await Promise.all(
+      this.peers.map(
+        (p) =>
+          new Promise<void>((resolve) => {
+            this.socket.send(frame, p.port, p.address, (err) => {
+              if (err) errors.push(`${p.address}:${p.port}: ${err.message}`);
+              resolve();
+            });
+          }),
+      ),
+    );
+    return errors.length === 0 ? { ok: true } : { ok: false, error: errors.join("; ") };
+  }
+
+  onReceive(handler: ReceiveHandler): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  tune(_channel: RxChannel): void {
+    // No radio: both ends are configured alike by whoever runs them.
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.handlers.clear();
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+}
+
+function checkEndpoint(e: UdpEndpoint, what: string, allowZeroPort = false): void {
+  if (typeof e.address !== "string" || e.address.length === 0)
+    throw new Error(`udp ${what} address is empty`);
+  const min = allowZeroPort ? 0 : 1;
+  if (!Number.isInteger(e.port) || e.port < min || e.port > 65_535) {
+    throw new Error(`udp ${what} port must be an integer ${min}..65535, got ${e.port}`);
+  }
+}

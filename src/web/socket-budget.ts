@@ -14,7 +14,7 @@ export interface SocketBudgetOptions {
   /** Most connections waiting at once; beyond it a new one is closed at once (default 64). */
   maxQueue?: number;
   /**
-   * An idle keep-alive session is only purged once it has been idle this long (default 250 ms).
+   * An idle keep-alive session is only purged once it has been idle this long (default 1 s).
    * Closing a socket just as its client reuses it fails that client's request (HTTP/1.1 has no
    * way to say "don't reuse" on an idle connection), so the freshly idle ones are the worst to pick.
    */
@@ -110,6 +110,7 @@ export class SocketBudget {
   readonly #byTls = new WeakMap<TLSSocket, Session>();
   readonly #queue: Waiting[] = [];
   #purgeTimer: NodeJS.Timeout | undefined;
+  #purgeImmediate: NodeJS.Immediate | undefined;
   #shuttingDown = false;
   readonly #rejectListeners = new Set<RejectListener>();
 
@@ -124,7 +125,7 @@ export class SocketBudget {
     this.#max = positiveInt("maxSessions", opts.maxSessions ?? 4, 1);
     this.#queueTimeoutMs = positiveInt("queueTimeoutMs", opts.queueTimeoutMs ?? 10_000, 1);
     this.#maxQueue = positiveInt("maxQueue", opts.maxQueue ?? 64, 0);
-    this.#idleGraceMs = positiveInt("idleGraceMs", opts.idleGraceMs ?? 250, 0);
+    this.#idleGraceMs = positiveInt("idleGraceMs", opts.idleGraceMs ?? 1_000, 0);
     this.#closeGraceMs = positiveInt("closeGraceMs", opts.closeGraceMs ?? 2_000, 1);
   }
 
@@ -273,6 +274,8 @@ export class SocketBudget {
     s.bytesAtIdle = s.raw.bytesRead;
     this.#byTls.set(tls, s);
     if (s.closing) this.#endSession(s);
+    // A handshaken session that stays silent becomes purgeable; someone may be waiting for that.
+    else if (this.#queue.length > 0) this.#pump();
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -292,7 +295,7 @@ export class SocketBudget {
     res.once("close", done);
   }
 
-  /** Admits waiting connections while there is room, then makes room by purging idle sessions. */
+  /** Admits waiting connections while there is room; asks for room to be made when there is none. */
   #pump(): void {
     if (this.#shuttingDown) return;
     while (this.#queue.length > 0 && this.#sessions.size < this.#max) {
@@ -300,17 +303,40 @@ export class SocketBudget {
       clearTimeout(w.timer);
       this.#admit(w.socket);
     }
-    const closing = [...this.#sessions.values()].filter((s) => s.closing).length;
-    let needed = this.#queue.length + Math.max(0, this.#sessions.size - this.#max) - closing;
-    if (needed <= 0) {
-      this.#clearPurgeTimer();
-      return;
-    }
     if (this.#queue.length > 0) {
       // Busy clients see "Connection: close" on their response and hand the slot back themselves.
       for (const s of this.#sessions.values())
         for (const res of s.inFlight) if (!res.headersSent) res.setHeader("Connection", "close");
     }
+    if (this.#roomNeeded() > 0) this.#schedulePurge();
+    else this.#clearPurgeTimer();
+  }
+
+  /** Slots still to be freed: waiting connections plus sessions over a lowered max, minus those closing. */
+  #roomNeeded(): number {
+    let closing = 0;
+    for (const s of this.#sessions.values()) if (s.closing) closing++;
+    return this.#queue.length + Math.max(0, this.#sessions.size - this.#max) - closing;
+  }
+
+  /**
+   * The purge decision runs from setImmediate, i.e. after the event loop's poll phase: a request that
+   * has already reached this host is read (and its session marked busy) before a session is judged
+   * idle. What remains is the race no server can close: a request still on the wire.
+   */
+  #schedulePurge(): void {
+    if (this.#purgeImmediate) return;
+    this.#purgeImmediate = setImmediate(() => {
+      this.#purgeImmediate = undefined;
+      this.#purgeIdle();
+    });
+  }
+
+  #purgeIdle(): void {
+    if (this.#shuttingDown) return;
+    let needed = this.#roomNeeded();
+    this.#clearPurgeTimer();
+    if (needed <= 0) return;
     const now = performance.now();
     const idle = [...this.#sessions.values()]
       .filter((s) => !s.closing && s.tls && s.inFlight.size === 0 && s.raw.bytesRead === s.bytesAtIdle)
@@ -331,15 +357,14 @@ export class SocketBudget {
       this.#endSession(s);
       needed--;
     }
-    this.#clearPurgeTimer();
     if (needed > 0 && Number.isFinite(nextEligible)) {
-      this.#purgeTimer = setTimeout(() => this.#pump(), Math.max(1, Math.ceil(nextEligible - now)));
+      this.#purgeTimer = setTimeout(() => this.#schedulePurge(), Math.max(1, Math.ceil(nextEligible - now)));
       this.#purgeTimer.unref();
     }
   }
 
   #clearPurgeTimer(): void {
-    if (this.#purgeTimer) clearTimeout(this.#purgeTimer);
+    clearTimeout(this.#purgeTimer);
     this.#purgeTimer = undefined;
   }
 

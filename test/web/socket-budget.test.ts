@@ -1,7 +1,9 @@
 import { once } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import https from "node:https";
-import type net from "node:net";
+import net from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import tls from "node:tls";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDeviceLogger } from "../../src/device/logger.js";
 import { type RejectInfo, SocketBudget, type SocketBudgetOptions } from "../../src/web/socket-budget.js";
@@ -71,24 +73,59 @@ interface Got {
   status: number;
   body: string;
   connection: string | undefined;
-  localPort: number | undefined;
+  /** The client's socket the response came on. */
+  socket: net.Socket;
 }
 
 function get(port: number, ag: https.Agent, path = "/"): Promise<Got> {
   return new Promise((resolve, reject) => {
     const req = https.get({ host: "127.0.0.1", servername: "localhost", port, agent: ag, path }, (res) => {
-      const localPort = res.socket.localPort;
+      const socket = res.socket;
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (d: string) => (body += d));
       res.on("end", () =>
-        resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection, localPort }),
+        resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection, socket }),
       );
       res.on("error", reject);
     });
     req.on("error", reject);
     req.setTimeout(20_000, () => req.destroy(new Error("client timeout")));
   });
+}
+
+async function waitFor(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/** A handler whose "/slow" requests wait until released; everything else answers at once. */
+function gatedHandler(): { handler: Handler; slowArrived: Promise<void>; release: () => void } {
+  let arrived!: () => void;
+  const slowArrived = new Promise<void>((r) => (arrived = r));
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const handler: Handler = (req, res) => {
+    if (req.url === "/slow") {
+      arrived();
+      void released.then(() => res.end("slow-done"));
+    } else res.end("fast");
+  };
+  return { handler, slowArrived, release };
+}
+
+/** Small deterministic PRNG so think times vary but every run is the same. */
+function prng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
 }
 
 describe("SocketBudget", () => {
@@ -122,5 +159,200 @@ describe("SocketBudget", () => {
     expect(st.peak_open).toBe(4);
     expect(st.queued_total).toBeGreaterThan(0);
     expect(st.rejected).toBe(0);
+  });
+
+  it("clients that pause (less than the idle grace) between keep-alive requests all succeed", async () => {
+    const h = await start({ maxSessions: 4, queueTimeoutMs: 20_000, idleGraceMs: 300 }, (_req, res) => {
+      setTimeout(() => res.end("ok"), 3);
+    });
+    const rnd = prng(42);
+    let reused = 0;
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, async () => {
+        const ag = agent();
+        const think = Array.from({ length: 5 }, () => Math.floor(rnd() * 80));
+        let last: net.Socket | undefined;
+        try {
+          for (const ms of think) {
+            const g = await get(h.port, ag);
+            expect(g.status).toBe(200);
+            if (g.socket === last) reused++;
+            last = g.socket;
+            await sleep(ms);
+          }
+        } finally {
+          ag.destroy();
+        }
+      }),
+    );
+    expect(results.filter((r) => r.status === "rejected")).toEqual([]);
+    // Keep-alive really was in play, not only fresh connections.
+    expect(reused).toBeGreaterThan(0);
+    expect(h.budget.stats().peak_open).toBeLessThanOrEqual(4);
+    expect(h.observedPeak()).toBeLessThanOrEqual(4);
+    expect(h.budget.stats().rejected).toBe(0);
+  });
+
+  it("never cuts a request in flight: a newcomer waits, the busy response says Connection: close", async () => {
+    const g = gatedHandler();
+    const h = await start({ maxSessions: 1, idleGraceMs: 10 }, g.handler);
+    const a = agent();
+    const b = agent();
+    const slow = get(h.port, a, "/slow");
+    await g.slowArrived;
+    const fast = get(h.port, b, "/fast");
+    await waitFor("the newcomer to queue", () => h.budget.stats().queued === 1);
+    await sleep(300);
+    expect(h.budget.stats()).toMatchObject({ open: 1, queued: 1, purged: 0 });
+    g.release();
+    const slowRes = await slow;
+    expect(slowRes).toMatchObject({ status: 200, body: "slow-done", connection: "close" });
+    expect(await fast).toMatchObject({ status: 200, body: "fast" });
+    expect(h.budget.stats()).toMatchObject({ purged: 0, rejected: 0, peak_open: 1 });
+    a.destroy();
+    b.destroy();
+  });
+
+  it("a connection that waits too long is closed with a FIN, counted as rejected; a full queue refuses at once", async () => {
+    const g = gatedHandler();
+    const h = await start({ maxSessions: 1, queueTimeoutMs: 300, maxQueue: 1 }, g.handler);
+    const a = agent();
+    const slow = get(h.port, a, "/slow");
+    await g.slowArrived;
+
+    // Stands in for a client mid-handshake: it sends bytes and waits for the server's answer.
+    const waiter = net.connect(h.port, "127.0.0.1");
+    const waiterEvents: string[] = [];
+    waiter.on("error", (e: NodeJS.ErrnoException) => waiterEvents.push(`error:${e.code}`));
+    waiter.on("end", () => waiterEvents.push("end"));
+    waiter.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5]));
+    await waitFor("the first newcomer to queue", () => h.budget.stats().queued === 1);
+
+    const overflow = net.connect(h.port, "127.0.0.1");
+    overflow.on("error", () => {});
+    await once(overflow, "close");
+    expect(h.rejects.map((r) => r.reason)).toEqual(["queue_full"]);
+
+    await once(waiter, "close");
+    expect(waiterEvents).toEqual(["end"]);
+    expect(h.rejects.map((r) => r.reason)).toEqual(["queue_full", "queue_timeout"]);
+    expect(h.rejects[1]?.waitedMs).toBeGreaterThanOrEqual(250);
+    expect(h.budget.stats()).toMatchObject({ rejected: 2, queued: 0, queued_total: 1, open: 1 });
+
+    // The session in flight was untouched, and the server keeps serving.
+    g.release();
+    expect(await slow).toMatchObject({ status: 200, body: "slow-done" });
+    const c = agent();
+    expect(await get(h.port, c, "/fast")).toMatchObject({ status: 200, body: "fast" });
+    a.destroy();
+    c.destroy();
+  });
+
+  it("purges the least recently used idle keep-alive session for a fifth client", async () => {
+    const h = await start({ maxSessions: 4, idleGraceMs: 50, queueTimeoutMs: 20_000 });
+    const agents = Array.from({ length: 5 }, agent);
+    const sockets: net.Socket[] = [];
+    for (const ag of agents.slice(0, 4)) {
+      const g = await get(h.port, ag);
+      expect(g.connection).toBe("keep-alive");
+      sockets.push(g.socket);
+      await sleep(20);
+    }
+    expect(h.budget.stats()).toMatchObject({ open: 4, queued: 0 });
+    await sleep(150);
+    const t0 = Date.now();
+    expect(await get(h.port, agents[4]!)).toMatchObject({ status: 200 });
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    await waitFor("the oldest idle client socket to close", () => sockets[0]!.destroyed);
+    expect(sockets.slice(1).map((s) => s.destroyed)).toEqual([false, false, false]);
+    expect(h.budget.stats()).toMatchObject({ purged: 1, rejected: 0 });
+    expect(h.observedPeak()).toBeLessThanOrEqual(4);
+    // The purged client simply reconnects on its next request.
+    expect(await get(h.port, agents[0]!)).toMatchObject({ status: 200 });
+    for (const ag of agents) ag.destroy();
+  });
+
+  it("a socket that connects and sends nothing holds its slot only until the handshake timeout", async () => {
+    const h = await start({ maxSessions: 1, queueTimeoutMs: 20_000 }, undefined, { handshakeTimeout: 400 });
+    const silent = net.connect(h.port, "127.0.0.1");
+    silent.on("error", () => {});
+    await waitFor("the silent socket to be admitted", () => h.budget.stats().open === 1);
+    const a = agent();
+    expect(await get(h.port, a)).toMatchObject({ status: 200, body: "ok" });
+    await waitFor("the silent socket to be closed", () => silent.destroyed);
+    expect(h.budget.stats()).toMatchObject({ purged: 0, rejected: 0, peak_open: 1 });
+    a.destroy();
+  });
+
+  it("a client that completes the handshake and then says nothing counts as idle and is purged", async () => {
+    const h = await start({ maxSessions: 1, idleGraceMs: 100, queueTimeoutMs: 20_000 });
+    const mute = tls.connect({ port: h.port, host: "127.0.0.1", servername: "localhost", ca: fx.cert });
+    mute.on("error", () => {});
+    await once(mute, "secureConnect");
+    const a = agent();
+    expect(await get(h.port, a)).toMatchObject({ status: 200 });
+    await waitFor("the mute client to be closed", () => mute.destroyed);
+    expect(h.budget.stats()).toMatchObject({ purged: 1, peak_open: 1 });
+    a.destroy();
+  });
+
+  it("rejects bad options and a bad setMax without changing anything; a higher max admits waiters", async () => {
+    const { logger } = createDeviceLogger({ destination: null });
+    expect(() => new SocketBudget({ logger, maxSessions: 0 })).toThrow(RangeError);
+    expect(() => new SocketBudget({ logger, maxSessions: 1.5 })).toThrow(/maxSessions/);
+    expect(() => new SocketBudget({ logger, queueTimeoutMs: -1 })).toThrow(/queueTimeoutMs/);
+    expect(() => new SocketBudget({ logger, maxQueue: -1 })).toThrow(/maxQueue/);
+
+    const g = gatedHandler();
+    const h = await start({ maxSessions: 1 }, g.handler);
+    expect(() => h.budget.attach(h.server)).toThrow(/already attached/);
+    expect(() => h.budget.setMax(0)).toThrow(RangeError);
+    expect(() => h.budget.setMax(Number.NaN)).toThrow(RangeError);
+    expect(h.budget.stats().max).toBe(1);
+
+    const a = agent();
+    const b = agent();
+    const slow = get(h.port, a, "/slow");
+    await g.slowArrived;
+    const fast = get(h.port, b, "/fast");
+    await waitFor("the newcomer to queue", () => h.budget.stats().queued === 1);
+    h.budget.setMax(2);
+    expect(await fast).toMatchObject({ status: 200, body: "fast" });
+    expect(h.budget.stats()).toMatchObject({ max: 2, open: 2, purged: 0 });
+    g.release();
+    expect(await slow).toMatchObject({ status: 200 });
+    a.destroy();
+    b.destroy();
+  });
+
+  it("closeAll lets the request in flight finish, closes idle sessions and waiters, then stops accepting", async () => {
+    const g = gatedHandler();
+    const h = await start({ maxSessions: 2 }, g.handler);
+    const idle = agent();
+    const idleRes = await get(h.port, idle, "/fast");
+    const busy = agent();
+    const slow = get(h.port, busy, "/slow");
+    await g.slowArrived;
+    const waiter = net.connect(h.port, "127.0.0.1");
+    waiter.on("error", () => {});
+    // Both slots are taken (one idle, within its grace), so this one has to wait.
+    await waitFor("the waiter to queue", () => h.budget.stats().queued === 1);
+
+    let closed = false;
+    const closing = h.budget.closeAll(10_000).then(() => (closed = true));
+    await once(waiter, "close");
+    await waitFor("the idle session to close", () => idleRes.socket.destroyed);
+    expect(closed).toBe(false);
+    expect(h.rejects.map((r) => r.reason)).toEqual(["shutting_down"]);
+
+    g.release();
+    expect(await slow).toMatchObject({ status: 200, body: "slow-done", connection: "close" });
+    await closing;
+    expect(h.budget.stats().open).toBe(0);
+    const refused = net.connect(h.port, "127.0.0.1");
+    const [err] = (await once(refused, "error")) as [NodeJS.ErrnoException];
+    expect(err.code).toBe("ECONNREFUSED");
+    idle.destroy();
+    busy.destroy();
   });
 });

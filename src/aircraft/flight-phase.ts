@@ -2,7 +2,7 @@ import type { Logger } from "../device/logger.js";
 import type { IasSample } from "../sensors/ias-source.js";
 import type { AircraftProfile } from "./profile.js";
 import { ProblemList } from "./settings-error.js";
-import { mpsTo, type SpeedUnit } from "./units.js";
+import { mpsTo, type SpeedUnit, toMps } from "./units.js";
 
 export const FLIGHT_PHASES = ["landed", "airborne", "landing_hold"] as const;
 export type FlightPhase = (typeof FLIGHT_PHASES)[number];
@@ -17,15 +17,20 @@ export type FlightPhase = (typeof FLIGHT_PHASES)[number];
  *   cannot flip back and forth.
  * - `landing_hold → landed` after `landing_hold_time_s` whole seconds in the hold.
  *
- * Each crossing must hold for `debounce_ms` before it counts, so a single spike or dip (a gust, a
- * bad reading) changes nothing.
+ * The decisions use the airspeed smoothed by a first-order low-pass with time constant
+ * `smoothing_ms`, so white noise from the sensor averages out instead of chopping a crossing into
+ * short pieces; and each crossing must then hold for `debounce_ms` before it counts, so a single
+ * spike or dip (a gust, a bad reading) changes nothing. Together they delay a transition by well
+ * under a second on a winch launch.
  */
 export interface FlightPhaseSettings {
   landing_threshold?: number;
   /** 1–600 whole seconds (default 10). */
   landing_hold_time_s?: number;
-  /** 0–5000 ms (default 400). */
+  /** 0–5000 ms (default 300). */
   debounce_ms?: number;
+  /** Low-pass time constant, 0–5000 ms (default 500; 0 = use raw readings). */
+  smoothing_ms?: number;
 }
 
 export interface ResolvedPhaseSettings {
@@ -34,10 +39,12 @@ export interface ResolvedPhaseSettings {
   landing_threshold: number;
   landing_hold_time_s: number;
   debounce_ms: number;
+  smoothing_ms: number;
 }
 
 export const DEFAULT_LANDING_HOLD_TIME_S = 10;
-export const DEFAULT_DEBOUNCE_MS = 400;
+export const DEFAULT_DEBOUNCE_MS = 300;
+export const DEFAULT_SMOOTHING_MS = 500;
 export const DEFAULT_LANDING_THRESHOLD_FACTOR = 0.75;
 
 /** Checks the settings against the profile and fills defaults; throws SettingsError listing every problem. */
@@ -58,6 +65,8 @@ export function resolvePhaseSettings(
   p.number("/landing_hold_time_s", hold, { min: 1, max: 600, integer: true });
   const debounce = s.debounce_ms ?? DEFAULT_DEBOUNCE_MS;
   p.number("/debounce_ms", debounce, { min: 0, max: 5000 });
+  const smoothing = s.smoothing_ms ?? DEFAULT_SMOOTHING_MS;
+  p.number("/smoothing_ms", smoothing, { min: 0, max: 5000 });
   p.throwIfAny("flight phase settings");
   return {
     unit: profile.unit,
@@ -65,6 +74,7 @@ export function resolvePhaseSettings(
     landing_threshold: threshold,
     landing_hold_time_s: hold,
     debounce_ms: debounce,
+    smoothing_ms: smoothing,
   };
 }
 
@@ -73,7 +83,7 @@ export interface PhaseTransition {
   to: FlightPhase;
   /** Sample time at which the transition was decided. */
   t_ms: number;
-  /** IAS of that sample in the profile unit. */
+  /** Smoothed IAS that crossed the threshold, in the profile unit. */
   ias: number;
 }
 
@@ -99,6 +109,8 @@ export class FlightPhaseMachine {
   #pendingSince: number | undefined;
   #holdStart = 0;
   #lastT: number | undefined;
+  /** Low-passed IAS in the profile unit. */
+  #smoothed = 0;
   readonly #log: Logger | undefined;
 
   constructor(settings: ResolvedPhaseSettings, logger?: Logger) {
@@ -112,6 +124,8 @@ export class FlightPhaseMachine {
 
   /** Swap thresholds (profile or settings changed) without losing the current phase. */
   reconfigure(settings: ResolvedPhaseSettings): void {
+    // The smoothed value is kept in the unit of the settings; carry it across a unit change.
+    this.#smoothed = mpsTo(settings.unit, toMps(this.#s.unit, this.#smoothed));
     this.#s = settings;
     this.#pendingSince = undefined;
   }
@@ -133,8 +147,13 @@ export class FlightPhaseMachine {
     if (!Number.isFinite(ias_mps) || ias_mps < 0) {
       throw new RangeError(`flight phase: airspeed ${ias_mps} m/s is not a non-negative number`);
     }
+    const raw = mpsTo(this.#s.unit, ias_mps);
+    const dt = this.#lastT === undefined ? Number.POSITIVE_INFINITY : t - this.#lastT;
+    // Time-based exponential smoothing, so irregular sample intervals weigh correctly.
+    const alpha = this.#s.smoothing_ms > 0 ? 1 - Math.exp(-dt / this.#s.smoothing_ms) : 1;
+    this.#smoothed += alpha * (raw - this.#smoothed);
     this.#lastT = t;
-    const ias = mpsTo(this.#s.unit, ias_mps);
+    const ias = this.#smoothed;
     const { v_en, landing_threshold } = this.#s;
     let to: FlightPhase | undefined;
     switch (this.#phase) {

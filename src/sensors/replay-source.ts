@@ -103,7 +103,8 @@ export function parseReplayCsv(text: string, opts: { unit?: ReplayUnit; name?: s
     const prev = points[points.length - 1];
     if (prev && t <= prev.t_ms)
       fail(`t_ms ${tRaw} is not after the previous row's ${prev.t_ms}; times must increase`);
-    if (!Number.isFinite(v) || v < 0) fail(`ias ${vRaw} must not be negative`);
+    if (!Number.isFinite(v)) fail(`ias ${vRaw} is not a finite number`);
+    if (v < 0) fail(`ias ${vRaw} must not be negative`);
     if (unit === undefined) {
       fail(`no unit: give a header "t_ms,ias_<unit>" (${REPLAY_UNITS.join(", ")}) or the unit option`);
     }

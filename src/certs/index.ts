@@ -1,0 +1,17 @@
+// The device certificate: what `owts start` and `owts certs` use. See device-certificate.ts.
+export {
+  type EnsureCertificateOptions,
+  ensureDeviceCertificate,
+  type IssueCertificateOptions,
+  type IssuedCertificate,
+  issueCertificate,
+  loadDeviceCertificate,
+  readCertificateInfo,
+} from "./device-certificate.js";
+export { CertificateError, type CertificateErrorCode } from "./errors.js";
+export { CERT_FILE, type CertPaths, certPaths, KEY_FILE } from "./files.js";
+export type { CertificateInfo, DeviceCertificate } from "./inspect.js";
+export { DEFAULT_DAYS, MAX_DAYS } from "./issue.js";
+export { isKeyType, KEY_TYPES, type KeyType } from "./keys.js";
+export { deviceSans, formatSan, normalizeHostname, parseSan, type San } from "./names.js";
+export { type CertificateWatcher, type WatchCertificateOptions, watchDeviceCertificate } from "./watch.js";

@@ -1,0 +1,67 @@
+import { randomBytes } from "node:crypto";
+import { CertificateError } from "./errors.js";
+import { type DeviceKey, toCryptoKeyPair } from "./keys.js";
+import type { San } from "./names.js";
+import { x509 } from "./x509.js";
+
+export const DEFAULT_DAYS = 3650;
+export const MAX_DAYS = 36500;
+const DAY_MS = 86_400_000;
+/** Clients whose clock runs a little behind the device must not see a "not yet valid" certificate. */
+const BACKDATE_MS = 3_600_000;
+
+export function checkDays(days: number): number {
+  if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS)
+    throw new CertificateError(
+      "bad-days",
+      `validity "${days}" must be a whole number of days from 1 to ${MAX_DAYS}`,
+    );
+  return days;
+}
+
+/** 16 random bytes, top bit clear (positive) and second-highest set (no leading zero byte in DER). */
+function randomSerial(): string {
+  const bytes = randomBytes(16);
+  bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x40;
+  return bytes.toString("hex");
+}
+
+export interface IssueParams {
+  key: DeviceKey;
+  /** Goes into the subject CN; it should also be one of `sans`. */
+  hostname: string;
+  sans: readonly San[];
+  days: number;
+  now?: Date;
+}
+
+/** A self-signed TLS server certificate for the device, as PEM. */
+export async function issueSelfSignedPem(params: IssueParams): Promise<string> {
+  const { key, hostname, sans } = params;
+  const days = checkDays(params.days);
+  const now = params.now ?? new Date();
+  const keys = await toCryptoKeyPair(key);
+  const usages =
+    key.keyType === "rsa"
+      ? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment
+      : x509.KeyUsageFlags.digitalSignature;
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomSerial(),
+    name: [{ CN: [hostname] }],
+    notBefore: new Date(now.getTime() - BACKDATE_MS),
+    notAfter: new Date(now.getTime() + days * DAY_MS),
+    keys,
+    signingAlgorithm: key.signing,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(usages, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      new x509.SubjectAlternativeNameExtension(
+        sans.map((san) => ({ type: san.type, value: san.value })),
+        false,
+      ),
+    ],
+  });
+  return `${cert.toString("pem")}\n`;
+}

@@ -2,6 +2,7 @@ import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { parseSan } from "../certs/names.js";
 import { isMode, type Mode, parseEspId } from "../device/identity.js";
 
 /** A bad flag or environment value: the CLI prints `message` as one line and exits 2, before binding anything. */
@@ -149,6 +150,13 @@ export function parseStartOptions(
   if (httpsPort === httpPort && httpsPort !== 0)
     throw new UsageError(`--https-port and --http-port are both ${httpsPort}; they must differ`);
   const sans = Array.isArray(values.san) ? values.san : (env.OWTS_SAN?.split(",").filter(Boolean) ?? []);
+  for (const san of sans) {
+    try {
+      parseSan(san);
+    } catch (err) {
+      throw new UsageError(`--san: ${(err as Error).message}`);
+    }
+  }
   const maxSockets = parseIntIn("max-sockets", pick("max-sockets") ?? "4", 1, 64);
   const mdnsOff = values["no-mdns"] === true || (env.OWTS_NO_MDNS !== undefined && truthy(env.OWTS_NO_MDNS));
 

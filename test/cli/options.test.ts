@@ -31,6 +31,7 @@ describe("owts start options", () => {
     [["--https-port", "8443", "--http-port", "8443"], /must differ/],
     [["--key-type", "dsa"], /--key-type/],
     [["stray"], /Unexpected argument 'stray'/],
+    [["--san", "not a name!"], /--san: SAN "not a name!"/],
   ])("rejects %j with one clear line", (argv, pattern) => {
     const d = dir();
     let caught: unknown;

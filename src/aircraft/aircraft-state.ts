@@ -47,6 +47,11 @@ export interface AircraftStateOptions {
   phase?: FlightPhaseSettings;
   /** Readings per second, 1–100 (default 20). */
   sampleHz?: number;
+  /**
+   * When the source cannot start (sensor missing at boot, calibration failed), keep the device
+   * running and try again this often, 100–600000 ms (default 5000). 0: start() rejects instead.
+   */
+  retryStartMs?: number;
   logger?: Logger;
 }
 
@@ -74,7 +79,11 @@ export class AircraftState extends EventEmitter<AircraftStateEvents> {
   #profile: AircraftProfile;
   #phaseSettings: FlightPhaseSettings;
   #last: AircraftSample | undefined;
+  readonly #retryStartMs: number;
   #running = false;
+  #sourceStarted = false;
+  /** Why the source is not started, while start() keeps retrying. */
+  #startError: { reason: string; attempts: number } | undefined;
   #timer: NodeJS.Timeout | undefined;
   #inflight: Promise<unknown> | undefined;
   #nextAt = 0;
@@ -86,10 +95,13 @@ export class AircraftState extends EventEmitter<AircraftStateEvents> {
     const p = new ProblemList();
     const hz = opts.sampleHz ?? 20;
     p.number("/sampleHz", hz, { min: 1, max: 100 });
+    const retry = opts.retryStartMs ?? 5000;
+    if (retry !== 0) p.number("/retryStartMs", retry, { min: 100, max: 600_000 });
     p.throwIfAny("aircraft state settings");
     const resolved = resolvePhaseSettings(opts.profile, opts.phase);
     this.source = opts.source;
     this.sampleHz = hz;
+    this.#retryStartMs = retry;
     this.#profile = { ...opts.profile };
     this.#phaseSettings = { ...opts.phase };
     this.#log = opts.logger?.child({ tag: "aircraft" });
@@ -123,24 +135,84 @@ export class AircraftState extends EventEmitter<AircraftStateEvents> {
     }
   }
 
-  /** Starts the source (rejecting if it cannot start), takes a first reading, then polls. */
+  /**
+   * Starts the source, takes a first reading, then polls. If the source cannot start, either
+   * rejects (`retryStartMs: 0`) or resolves and keeps retrying in the background, with the reason
+   * shown as sensor health in the snapshot.
+   */
   async start(): Promise<void> {
     if (this.#running) return;
-    await this.source.start();
     this.#running = true;
+    try {
+      await this.source.start();
+    } catch (err) {
+      const reason = (err as Error).message;
+      if (this.#retryStartMs === 0) {
+        this.#running = false;
+        throw err;
+      }
+      this.#startError = { reason, attempts: 1 };
+      this.#log?.error(
+        `${this.source.kind} source did not start: ${reason}; retrying every ${this.#retryStartMs / 1000} s`,
+      );
+      this.#timer = setTimeout(() => this.#retryStart(), this.#retryStartMs);
+      this.#timer.unref();
+      return;
+    }
+    this.#sourceStarted = true;
+    // stop() may have come while the source was starting.
+    if (!this.#running) {
+      this.#sourceStarted = false;
+      await this.source.close();
+      return;
+    }
+    this.#beginSampling();
+  }
+
+  #beginSampling(): void {
+    this.#sourceStarted = true;
+    this.#startError = undefined;
     this.#nextAt = performance.now();
     this.#log?.info(`sampling ${this.source.kind} at ${this.sampleHz} Hz`);
     this.#loop();
   }
 
-  /** Stops polling, waits for a reading in progress, closes the source. Safe to call twice. */
+  #retryStart(): void {
+    if (!this.#running) return;
+    this.#inflight = this.source.start().then(
+      () => {
+        this.#inflight = undefined;
+        this.#sourceStarted = true;
+        if (!this.#running) return;
+        this.#log?.info(
+          `${this.source.kind} source started after ${this.#startError?.attempts ?? 1} failed attempts`,
+        );
+        this.#beginSampling();
+      },
+      (err: Error) => {
+        this.#inflight = undefined;
+        const prev = this.#startError;
+        this.#startError = { reason: err.message, attempts: (prev?.attempts ?? 0) + 1 };
+        if (err.message !== prev?.reason)
+          this.#log?.error(`${this.source.kind} source did not start: ${err.message}`);
+        if (!this.#running) return;
+        this.#timer = setTimeout(() => this.#retryStart(), this.#retryStartMs);
+        this.#timer.unref();
+      },
+    );
+  }
+
+  /** Stops polling (or retrying), waits for a reading in progress, closes the source. Safe to call twice. */
   async stop(): Promise<void> {
-    const wasRunning = this.#running;
     this.#running = false;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#inflight;
-    if (wasRunning) await this.source.close();
+    // A start attempt that was in flight may have succeeded just now; close in any case once started.
+    if (this.#sourceStarted) {
+      this.#sourceStarted = false;
+      await this.source.close();
+    }
   }
 
   get running(): boolean {
@@ -195,7 +267,14 @@ export class AircraftState extends EventEmitter<AircraftStateEvents> {
       flight_phase: st.phase,
       is_landed: st.phase === "landed",
       landing_hold_s: st.landing_hold_s,
-      sensor: this.source.health(),
+      sensor: this.#startError
+        ? {
+            state: "fault",
+            reason: `did not start: ${this.#startError.reason}`,
+            errors: this.#startError.attempts,
+            source: this.source.kind,
+          }
+        : this.source.health(),
     };
   }
 

@@ -242,17 +242,74 @@ describe("AircraftState", () => {
     expect(closed).toBe(1);
   });
 
-  it("start() rejects when the source cannot start, and nothing runs", async () => {
+  it("with retryStartMs 0, start() rejects when the source cannot start, and nothing runs", async () => {
     const bus = new FakeMs4525Bus(() => ({ throw: "ENXIO" }));
     const source = new Ms4525IasSource({
       calibrationSamples: 3,
       openBus: async () => bus,
       sleep: async () => {},
     });
-    const state = new AircraftState({ source, profile: P });
+    const state = new AircraftState({ source, profile: P, retryStartMs: 0 });
     await expect(state.start()).rejects.toThrow(/calibration failed/);
     expect(state.running).toBe(false);
     expect(state.snapshot().sensor.state).toBe("fault");
     await state.stop();
+  });
+
+  it("by default keeps running when the sensor is missing at boot, shows why, and starts it once it answers", async () => {
+    const { logger, ring } = createDeviceLogger({ destination: null });
+    let present = false;
+    const bus = new FakeMs4525Bus(() =>
+      present ? { pressureCounts: countsForPa(0) } : { throw: "ENXIO: no device" },
+    );
+    const source = new Ms4525IasSource({
+      calibrationSamples: 3,
+      openBus: async () => bus,
+      sleep: async () => {},
+    });
+    const state = new AircraftState({ source, profile: P, retryStartMs: 100, sampleHz: 50, logger });
+    let n = 0;
+    state.on("sample", () => n++);
+    await state.start();
+    expect(state.running).toBe(true);
+    expect(state.snapshot().sensor).toMatchObject({
+      state: "fault",
+      reason: expect.stringMatching(/^did not start: .*calibration failed.*ENXIO: no device/),
+      errors: 1,
+      source: "ms4525do",
+    });
+    await waitFor(() => state.snapshot().sensor.errors >= 3);
+    expect(n).toBe(0);
+    present = true;
+    await waitFor(() => n >= 3);
+    expect(state.snapshot().sensor).toEqual({ state: "ok", errors: 0, source: "ms4525do" });
+    await state.stop();
+    expect(bus.closed).toBe(true);
+    const msgs = ring.after(0).lines.map((l) => l.msg);
+    // Logged when it first failed and when it came up, not on every retry.
+    expect(msgs.filter((m) => m.includes("did not start"))).toHaveLength(1);
+    expect(msgs.some((m) => /ms4525do source started after \d+ failed attempts/.test(m))).toBe(true);
+  });
+
+  it("stop() during background retries ends them", async () => {
+    let attempts = 0;
+    const source: IasSource = {
+      kind: "never",
+      start: async () => {
+        attempts++;
+        throw new Error("no sensor");
+      },
+      read: async () => null,
+      health: (): SensorHealth => ({ state: "starting", errors: 0, source: "never" }),
+      close: async () => {},
+    };
+    const state = new AircraftState({ source, profile: P, retryStartMs: 100 });
+    await state.start();
+    await waitFor(() => attempts >= 2);
+    await state.stop();
+    const after = attempts;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(attempts).toBe(after);
+    expect(() => new AircraftState({ source, profile: P, retryStartMs: 50 })).toThrow(/retryStartMs/);
   });
 });

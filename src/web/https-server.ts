@@ -1,0 +1,223 @@
+import { existsSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { dirname, join } from "node:path";
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  LogController,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from "fastify";
+import { ApiError } from "../api/errors.js";
+import type { Logger } from "../device/logger.js";
+import { acceptJsonBodiesOnly, BODY_LIMIT, bodyStrictValidatorFactory } from "./body-rules.js";
+import { clientErrorHandler, installErrorHandling } from "./error-handling.js";
+import { type DeviceSummary, renderFallbackPage } from "./fallback-page.js";
+import { listenOn } from "./port-errors.js";
+import type { SocketBudget } from "./socket-budget.js";
+import { StaticSite, type StaticSiteLimits, serveStatic } from "./static-files.js";
+import { type CertificatePair, checkCertificatePair, tlsServerOptions } from "./tls-options.js";
+
+/**
+ * The app as route code sees it. Typed with Fastify's default raw server so plugins written
+ * against plain `FastifyPluginAsyncTypebox` register without casts; at run time it is node:https.
+ */
+export type WebApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+/** An API plugin; it is registered under the `/api` prefix, so its routes are relative (`/about`). */
+export type ApiPlugin = FastifyPluginAsyncTypebox;
+
+export interface HttpsLimits {
+  /** A TLS handshake that has not completed by then is dropped. */
+  handshakeTimeoutMs: number;
+  /** Time from connection (or the previous response) until the request headers are complete. */
+  headersTimeoutMs: number;
+  /** Time until the whole request, body included, has arrived. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Request line + headers; beyond it the answer is 431. */
+  maxHeaderSize: number;
+  /** How often Node checks the header/request timeouts (its default, 30 s, would let a silent client stay far too long). */
+  timeoutCheckIntervalMs: number;
+}
+
+export const DEFAULT_HTTPS_LIMITS: HttpsLimits = {
+  handshakeTimeoutMs: 10_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 20_000,
+  keepAliveTimeoutMs: 5_000,
+  maxHeaderSize: 8192,
+  timeoutCheckIntervalMs: 1_000,
+};
+
+/** The package root (holds package.json), from either src/web or dist/src/web. */
+function packageRoot(): string {
+  let dir = import.meta.dirname;
+  while (!existsSync(join(dir, "package.json"))) {
+    const up = dirname(dir);
+    if (up === dir) return import.meta.dirname;
+    dir = up;
+  }
+  return dir;
+}
+
+/** Where the UI build puts the single-page app (Vite's outDir). */
+export const DEFAULT_UI_DIR = join(packageRoot(), "dist", "ui");
+
+export interface HttpsAppOptions {
+  certificate: CertificatePair;
+  logger: Logger;
+  /**
+   * The built UI. Omitted: DEFAULT_UI_DIR, and the fallback page while it is not built. A path:
+   * that directory, which must exist. null: the fallback page only.
+   */
+  uiDir?: string | null;
+  /** What the fallback page says about the device. */
+  device: DeviceSummary;
+  /** API routes, registered under `/api` (more can be registered on `app` before `listen`). */
+  api?: ApiPlugin | ApiPlugin[];
+  limits?: Partial<HttpsLimits>;
+  staticLimits?: Partial<StaticSiteLimits>;
+}
+
+export interface ListenOptions {
+  port: number;
+  host?: string;
+  /** Every TLS connection passes through the budget; its TCP server is what listens. */
+  budget: SocketBudget;
+  /** The flag that chose the port, for the advice when binding fails. */
+  flag?: string;
+}
+
+export interface HttpsApp {
+  app: WebApp;
+  /** The node:https server; it never listens itself (see `listen`). */
+  server: HttpsServer;
+  site: StaticSite;
+  /** Serves a new certificate to every new connection; throws (keeping the old one) if the pair is unusable. */
+  setCertificate(certPem: string | Buffer, keyPem: string | Buffer): void;
+  /** Readies the app and binds the budget's TCP server; rejects with a ListenError that says what to do. */
+  listen(opts: ListenOptions): Promise<AddressInfo>;
+  /** Stops accepting, lets requests in progress finish, closes every session. */
+  close(): Promise<void>;
+}
+
+const SECURITY_HEADERS = {
+  "X-Content-Type-Options": "nosniff",
+  "X-Frame-Options": "DENY",
+  "Referrer-Policy": "no-referrer",
+};
+
+function isApiPath(url: string): boolean {
+  return url === "/api" || url.startsWith("/api/") || url.startsWith("/api?");
+}
+
+/**
+ * The HTTPS side of the device: Fastify on node:https with the TLS policy of tls-options.ts, the
+ * limits above, JSON-only bodies of at most 8 KiB, every error in the API envelope, the API under
+ * `/api` and the UI (from memory) everywhere else.
+ */
+export async function createHttpsApp(opts: HttpsAppOptions): Promise<HttpsApp> {
+  const limits = { ...DEFAULT_HTTPS_LIMITS, ...opts.limits };
+  const log = opts.logger.child({ tag: "web" });
+  checkCertificatePair(opts.certificate);
+
+  const uiDir = opts.uiDir === undefined ? DEFAULT_UI_DIR : opts.uiDir;
+  const site = await StaticSite.load({
+    dir: uiDir,
+    required: typeof opts.uiDir === "string",
+    fallbackHtml: () => renderFallbackPage(opts.device),
+    logger: opts.logger,
+    ...(opts.staticLimits ? { limits: opts.staticLimits } : {}),
+  });
+
+  let server: HttpsServer | undefined;
+  const app = fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    // 2 Hz polling would flood the log ring; errors are logged by the error handler instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    schemaController: { compilersFactory: { buildValidator: bodyStrictValidatorFactory() } },
+    clientErrorHandler,
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+      server = createHttpsServer(
+        {
+          ...tlsServerOptions(opts.certificate),
+          handshakeTimeout: limits.handshakeTimeoutMs,
+          headersTimeout: limits.headersTimeoutMs,
+          requestTimeout: limits.requestTimeoutMs,
+          maxHeaderSize: limits.maxHeaderSize,
+          connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
+        },
+        handler,
+      );
+      server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+      return server as unknown as RawServerDefault;
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as WebApp;
+  const httpsServer = server!;
+
+  acceptJsonBodiesOnly(app);
+  installErrorHandling(app, opts.logger);
+  app.addHook("onRequest", async (_req, reply) => {
+    reply.headers(SECURITY_HEADERS);
+  });
+  for (const plugin of opts.api === undefined ? [] : Array.isArray(opts.api) ? opts.api : [opts.api]) {
+    app.register(plugin, { prefix: "/api" });
+  }
+  app.get("/*", async (req, reply) => {
+    // The wildcard also catches /api paths no plugin claimed: those are a JSON 404, never the app.
+    if (isApiPath(req.url)) {
+      throw new ApiError(
+        404,
+        "not_found",
+        `no such endpoint: ${req.method} ${req.url.split("?", 1)[0]!.slice(0, 200)}`,
+      );
+    }
+    return serveStatic(site, req, reply);
+  });
+
+  let budget: SocketBudget | undefined;
+  return {
+    app,
+    server: httpsServer,
+    site,
+    setCertificate(certPem, keyPem) {
+      const pair = { certPem, keyPem };
+      checkCertificatePair(pair);
+      httpsServer.setSecureContext(tlsServerOptions(pair));
+      log.info("certificate replaced; new connections get the new one");
+    },
+    async listen(listenOpts) {
+      await app.ready();
+      if (budget) throw new Error("the HTTPS server is already listening");
+      budget = listenOpts.budget;
+      const tcp = budget.attach(httpsServer);
+      const address = await listenOn(tcp, {
+        port: listenOpts.port,
+        ...(listenOpts.host ? { host: listenOpts.host } : {}),
+        flag: listenOpts.flag ?? "--https-port",
+      });
+      // Node starts its header/request-timeout checks on "listening"; the HTTPS server never binds
+      // (the budget hands it connections), so it is told here, or slow clients would never time out.
+      httpsServer.emit("listening");
+      return address;
+    },
+    async close() {
+      await budget?.closeAll();
+      await app.close();
+      // Clears the timeout checker; "not running" is expected, the budget's server was the bound one.
+      await new Promise<void>((resolve) => httpsServer.close(() => resolve()));
+    },
+  };
+}

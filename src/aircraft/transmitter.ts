@@ -1,0 +1,265 @@
+import type { Logger } from "../device/logger.js";
+import { type Clock, systemClock } from "../radio/clock.js";
+import type { SendOutcome } from "../radio/radio-service.js";
+import { type DownlinkMessage, encodeFrame, SEQUENCE_MODULUS } from "../telemetry/frame.js";
+import { identityHash } from "../telemetry/identity.js";
+import { toTenths } from "../telemetry/speed.js";
+import type { AircraftSample, AircraftState } from "./aircraft-state.js";
+import type { FlightPhase } from "./flight-phase.js";
+import type { AircraftProfile } from "./profile.js";
+import { ProblemList } from "./settings-error.js";
+
+/** The latest flight state the transmitter reports: IAS in the profile's unit and the phase. */
+export interface FlightReading {
+  ias: number;
+  flight_phase: FlightPhase;
+}
+
+/** What the transmitter needs from the aircraft: the latest reading and the profile. */
+export interface TelemetryInput {
+  /** The latest reading and when it arrived (transmitter clock, ms), or null before the first one. */
+  latest(): { reading: FlightReading; at_ms: number } | null;
+  profile(): AircraftProfile;
+}
+
+/** Anything that can put a frame on air; `RadioService` is the real one. */
+export interface FrameSender {
+  send(frame: Uint8Array): Promise<SendOutcome>;
+}
+
+export interface TransmitterSettings {
+  /** Frames per second while not landed, 0.2–20 (default 5: the winch display moves smoothly). */
+  rate_hz?: number;
+  /**
+   * A full frame (identity + band) at least this often, 200–60 000 ms (default 2000): how long a winch
+   * that missed frames, or just switched on, waits for the identity. Deltas in between.
+   */
+  full_interval_ms?: number;
+  /** A reading older than this is not sent (the sensor stopped): 100–10 000 ms (default 1000). */
+  max_reading_age_ms?: number;
+}
+
+export interface TransmitterOptions extends TransmitterSettings {
+  radio: FrameSender;
+  input: TelemetryInput;
+  logger: Logger;
+  clock?: Clock;
+}
+
+/** Why a transmit slot sent nothing, or what it sent. */
+export type SlotOutcome =
+  | { sent: "full" | "delta"; sequence: number; bytes: number }
+  | {
+      sent: null;
+      reason: "landed" | "no_reading" | "stale_reading" | "encode_error" | "duty_cycle" | "link_error";
+    };
+
+/** Transmit state for `/api/aircraft/live`. */
+export interface TransmitStatus {
+  /** True while the flight phase asks for transmission (not landed) and readings are fresh. */
+  active: boolean;
+  rate_hz: number;
+  full_interval_ms: number;
+  sent_full: number;
+  sent_delta: number;
+  blocked_duty: number;
+  errors: number;
+  skipped_stale: number;
+  /** Sequence number of the last frame put on air, or null. */
+  last_sequence: number | null;
+  /** What the last slot did: "sent_full", "sent_delta", or why it sent nothing ("landed", "duty_cycle"…). */
+  last_outcome: string;
+}
+
+/** Builds a TelemetryInput from the aircraft runtime's `sample` events. */
+export function telemetryInputFromAircraftState(
+  state: AircraftState,
+  clock: Clock = systemClock,
+): TelemetryInput & {
+  close(): void;
+} {
+  let last: { reading: FlightReading; at_ms: number } | null = null;
+  const onSample = (s: AircraftSample) => {
+    last = { reading: { ias: s.ias, flight_phase: s.flight_phase }, at_ms: clock.now() };
+  };
+  state.on("sample", onSample);
+  return {
+    latest: () => last,
+    profile: () => state.profile,
+    close: () => {
+      state.off("sample", onSample);
+    },
+  };
+}
+
+/**
+ * The aircraft's telemetry transmitter. At `rate_hz` it takes the latest reading and, unless the
+ * aircraft is landed or the reading is stale, sends a frame: a full frame when none went out for
+ * `full_interval_ms` (and as the first frame of every flight, and right after the identity or band
+ * changes), a delta otherwise. Sequence numbers are used only by frames actually put on air.
+ */
+export class Transmitter {
+  readonly rate_hz: number;
+  readonly full_interval_ms: number;
+  readonly max_reading_age_ms: number;
+  private readonly radio: FrameSender;
+  private readonly input: TelemetryInput;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private seq = 0;
+  private lastFullAt = Number.NEGATIVE_INFINITY;
+  private lastIdentityKey = "";
+  private wasActive = false;
+  private cancelTimer: (() => void) | null = null;
+  private nextAt = 0;
+  private busy = false;
+  private readonly counts = { sent_full: 0, sent_delta: 0, blocked_duty: 0, errors: 0, skipped_stale: 0 };
+  private lastSequence: number | null = null;
+  private lastOutcome = "idle";
+
+  constructor(opts: TransmitterOptions) {
+    const p = new ProblemList();
+    const rate = opts.rate_hz ?? 5;
+    const full = opts.full_interval_ms ?? 2000;
+    const maxAge = opts.max_reading_age_ms ?? 1000;
+    p.number("/rate_hz", rate, { min: 0.2, max: 20 });
+    p.number("/full_interval_ms", full, { min: 200, max: 60_000 });
+    p.number("/max_reading_age_ms", maxAge, { min: 100, max: 10_000 });
+    p.throwIfAny("transmitter settings");
+    this.rate_hz = rate;
+    this.full_interval_ms = full;
+    this.max_reading_age_ms = maxAge;
+    this.radio = opts.radio;
+    this.input = opts.input;
+    this.log = opts.logger.child({ tag: "tx" });
+    this.clock = opts.clock ?? systemClock;
+  }
+
+  /** Starts the transmit slots at `rate_hz`. */
+  start(): void {
+    if (this.cancelTimer) return;
+    this.nextAt = this.clock.now();
+    this.log.info(
+      { rate_hz: this.rate_hz, full_interval_ms: this.full_interval_ms },
+      "telemetry transmitter started",
+    );
+    this.schedule(0);
+  }
+
+  stop(): void {
+    this.cancelTimer?.();
+    this.cancelTimer = null;
+  }
+
+  /** One transmit slot. The timer calls it; tests call it directly. Never throws. */
+  async tick(): Promise<SlotOutcome> {
+    const outcome = await this.slot();
+    this.lastOutcome = outcome.sent ? `sent_${outcome.sent}` : outcome.reason;
+    return outcome;
+  }
+
+  status(): TransmitStatus {
+    return {
+      active: this.wasActive,
+      rate_hz: this.rate_hz,
+      full_interval_ms: this.full_interval_ms,
+      ...this.counts,
+      last_sequence: this.lastSequence,
+      last_outcome: this.lastOutcome,
+    };
+  }
+
+  private async slot(): Promise<SlotOutcome> {
+    const now = this.clock.now();
+    const latest = this.input.latest();
+    if (!latest) return this.inactive("no_reading");
+    if (latest.reading.flight_phase === "landed") return this.inactive("landed");
+    if (now - latest.at_ms > this.max_reading_age_ms) {
+      this.counts.skipped_stale++;
+      return this.inactive("stale_reading");
+    }
+    if (!this.wasActive) {
+      this.log.info("aircraft not landed: transmitting telemetry");
+      this.wasActive = true;
+      this.lastFullAt = Number.NEGATIVE_INFINITY; // first frame of a flight is a full frame
+    }
+    const profile = this.input.profile();
+    const identityKey = JSON.stringify([
+      profile.registration,
+      profile.type,
+      profile.unit,
+      profile.v_min,
+      profile.v_opt,
+      profile.v_max,
+    ]);
+    const full = identityKey !== this.lastIdentityKey || now - this.lastFullAt >= this.full_interval_ms;
+    const tenths = toTenths(latest.reading.ias);
+    const msg: DownlinkMessage = full
+      ? {
+          kind: "full",
+          registration: profile.registration,
+          type: profile.type,
+          unit: profile.unit,
+          v_min: profile.v_min,
+          v_opt: profile.v_opt,
+          v_max: profile.v_max,
+          v_current_tenths: tenths,
+          sequence: this.seq,
+        }
+      : {
+          kind: "delta",
+          identity_hash: identityHash(profile.registration, profile.type),
+          v_current_tenths: tenths,
+          sequence: this.seq,
+        };
+    const encoded = encodeFrame(msg);
+    if (!encoded.ok) {
+      this.counts.errors++;
+      this.log.error({ reason: encoded.reason, message: encoded.message }, "cannot encode telemetry frame");
+      return { sent: null, reason: "encode_error" };
+    }
+    const r = await this.radio.send(encoded.bytes);
+    if (!r.sent) {
+      if (r.reason === "duty_cycle") this.counts.blocked_duty++;
+      else this.counts.errors++;
+      return { sent: null, reason: r.reason };
+    }
+    const sequence = this.seq;
+    this.lastSequence = sequence;
+    this.seq = (this.seq + 1) % SEQUENCE_MODULUS;
+    if (full) {
+      this.counts.sent_full++;
+      this.lastFullAt = now;
+      this.lastIdentityKey = identityKey;
+    } else {
+      this.counts.sent_delta++;
+    }
+    return { sent: msg.kind, sequence, bytes: encoded.bytes.length };
+  }
+
+  private inactive(reason: "landed" | "no_reading" | "stale_reading"): SlotOutcome {
+    if (this.wasActive) {
+      this.log.info({ reason }, "telemetry transmission paused");
+      this.wasActive = false;
+    }
+    return { sent: null, reason };
+  }
+
+  private schedule(delay: number): void {
+    this.cancelTimer = this.clock.setTimeout(() => {
+      if (!this.cancelTimer) return;
+      const period = 1000 / this.rate_hz;
+      this.nextAt += period;
+      const now = this.clock.now();
+      // After a stall skip missed slots rather than bursting frames to catch up.
+      if (this.nextAt < now) this.nextAt = now;
+      if (!this.busy) {
+        this.busy = true;
+        void this.tick().finally(() => {
+          this.busy = false;
+        });
+      }
+      this.schedule(this.nextAt - now);
+    }, delay);
+  }
+}

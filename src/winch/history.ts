@@ -1,0 +1,260 @@
+import { type Static, Type } from "typebox";
+import { Value } from "typebox/value";
+import { SPEED_UNITS } from "../aircraft/units.js";
+import type { Logger } from "../device/logger.js";
+import type { Band, Identity, LinkState, ShownTelemetry, WinchReceiver } from "./receiver.js";
+
+/** One recorded launch, as `GET /api/history` lists it. */
+export const LaunchSchema = Type.Object(
+  {
+    /** Increasing per device; survives restarts with the list. */
+    id: Type.Integer({ minimum: 1 }),
+    start_time: Type.String({ description: "ISO 8601 (UTC) time of the first frame" }),
+    duration_s: Type.Number({ minimum: 0, description: "First to last frame, 0.1 s resolution" }),
+    identity: Type.Object({ registration: Type.String(), type: Type.String(), identity_hash: Type.String() }),
+    band: Type.Object({ v_min: Type.Number(), v_opt: Type.Number(), v_max: Type.Number() }),
+    unit: Type.Enum(SPEED_UNITS),
+    max_ias: Type.Number({ description: "Highest IAS shown, in unit" }),
+    in_band_share: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      description: "Share of the launch's time inside the band",
+    }),
+    frames_received: Type.Integer({ minimum: 0 }),
+    frames_lost: Type.Integer({ minimum: 0 }),
+  },
+  { $id: "Launch" },
+);
+export type Launch = Static<typeof LaunchSchema>;
+
+/** Where the list is kept; the device backs it with the settings store. */
+export interface LaunchStore {
+  load(): Launch[] | Promise<Launch[]>;
+  save(list: Launch[]): void | Promise<void>;
+}
+
+export function memoryLaunchStore(initial: Launch[] = []): LaunchStore & { saved: Launch[] } {
+  const s = {
+    saved: initial.slice(),
+    load: () => s.saved.slice(),
+    save: (list: Launch[]) => {
+      s.saved = list.slice();
+    },
+  };
+  return s;
+}
+
+export interface HistoryOptions {
+  store: LaunchStore;
+  logger: Logger;
+  /** Launches kept, oldest dropped first (default 100). */
+  limit?: number;
+  /** Launches with fewer shown frames are noise, not launches (default 3). */
+  min_frames?: number;
+  /**
+   * Longest interval one frame's zone stands for when sharing out time in band (default 1500 ms,
+   * the receiver's stale timeout): a gap in reception does not count as time in any zone.
+   */
+  max_sample_interval_ms?: number;
+  /** Wall clock for start times (default Date.now). */
+  wallNow?: () => number;
+}
+
+interface Open {
+  identity: Identity;
+  band: Band;
+  unit: Launch["unit"];
+  first_rx_ms: number;
+  last_rx_ms: number;
+  start_wall_ms: number;
+  max_ias: number;
+  counted_ms: number;
+  inside_ms: number;
+  frames: number;
+  lost: number;
+  lastZoneInside: boolean;
+}
+
+/**
+ * The winch's launch history. A launch starts with the first shown frame and ends when the aircraft
+ * falls silent (it stops sending once landed; the receiver reports "no_signal") or a different
+ * identity appears. Time in band is time-weighted: each frame's zone holds until the next frame.
+ */
+export class LaunchHistory {
+  private list: Launch[] = [];
+  private open: Open | null = null;
+  private nextId = 1;
+  private readonly store: LaunchStore;
+  private readonly log: Logger;
+  private readonly limit: number;
+  private readonly minFrames: number;
+  private readonly maxInterval: number;
+  private readonly wallNow: () => number;
+  private saving: Promise<void> = Promise.resolve();
+
+  private constructor(opts: HistoryOptions) {
+    this.store = opts.store;
+    this.log = opts.logger.child({ tag: "history" });
+    this.limit = opts.limit ?? 100;
+    this.minFrames = opts.min_frames ?? 3;
+    this.maxInterval = opts.max_sample_interval_ms ?? 1500;
+    this.wallNow = opts.wallNow ?? Date.now;
+    if (!Number.isInteger(this.limit) || this.limit < 1 || this.limit > 10_000) {
+      throw new RangeError(`history limit must be an integer 1..10000, got ${this.limit}`);
+    }
+  }
+
+  /** Loads the stored list (entries that do not match the schema are dropped and reported). */
+  static async open(opts: HistoryOptions): Promise<LaunchHistory> {
+    const h = new LaunchHistory(opts);
+    let loaded: unknown;
+    try {
+      loaded = await opts.store.load();
+    } catch (err) {
+      h.log.error(`launch history could not be loaded, starting empty: ${(err as Error).message}`);
+      loaded = [];
+    }
+    const raw = Array.isArray(loaded) ? loaded : [];
+    const good = raw.filter((x): x is Launch => Value.Check(LaunchSchema, x));
+    if (!Array.isArray(loaded) || good.length !== raw.length) {
+      h.log.warn(
+        { dropped: raw.length - good.length },
+        "launch history had damaged entries; they were dropped",
+      );
+    }
+    h.list = good.slice(-h.limit);
+    h.nextId = h.list.reduce((m, l) => Math.max(m, l.id), 0) + 1;
+    return h;
+  }
+
+  /** Follows a receiver's shown telemetry and link state. Returns the unsubscribe function. */
+  follow(receiver: WinchReceiver): () => void {
+    const onTelemetry = (t: ShownTelemetry) => this.onTelemetry(t);
+    const onLink = (e: { to: LinkState; t_ms: number }) => {
+      if (e.to === "no_signal") this.finish();
+    };
+    receiver.on("telemetry", onTelemetry);
+    receiver.on("link", onLink);
+    return () => {
+      receiver.off("telemetry", onTelemetry);
+      receiver.off("link", onLink);
+    };
+  }
+
+  /** Completed launches, oldest first. */
+  launches(): Launch[] {
+    return this.list.map((l) => structuredClone(l));
+  }
+
+  /** The launch in progress, summarised as it would be stored now, or null. */
+  current(): Launch | null {
+    return this.open ? this.summary(this.open, this.nextId) : null;
+  }
+
+  /**
+   * Deletes every recorded launch (and the one in progress). The empty list is saved first: if that
+   * fails the error propagates and nothing is deleted.
+   */
+  async clear(): Promise<void> {
+    const run = this.saving.then(() => this.store.save([]));
+    this.saving = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    await run;
+    this.list = [];
+    this.open = null;
+    this.log.info("launch history cleared");
+  }
+
+  /** Waits for pending saves (tests, shutdown). */
+  async flush(): Promise<void> {
+    await this.saving;
+  }
+
+  onTelemetry(t: ShownTelemetry): void {
+    const o = this.open;
+    if (o && o.identity.identity_hash !== t.identity.identity_hash) this.finish();
+    if (!this.open) {
+      this.open = {
+        identity: { ...t.identity },
+        band: { ...t.band },
+        unit: t.unit,
+        first_rx_ms: t.rx_t_ms,
+        last_rx_ms: t.rx_t_ms,
+        start_wall_ms: this.wallNow(),
+        max_ias: t.ias,
+        counted_ms: 0,
+        inside_ms: 0,
+        frames: 1,
+        lost: 0,
+        lastZoneInside: t.zone === "inside",
+      };
+      return;
+    }
+    const cur = this.open;
+    const dt = Math.min(Math.max(0, t.rx_t_ms - cur.last_rx_ms), this.maxInterval);
+    cur.counted_ms += dt;
+    if (cur.lastZoneInside) cur.inside_ms += dt;
+    cur.lastZoneInside = t.zone === "inside";
+    cur.last_rx_ms = t.rx_t_ms;
+    cur.max_ias = Math.max(cur.max_ias, t.ias);
+    cur.band = { ...t.band };
+    cur.unit = t.unit;
+    cur.frames++;
+    cur.lost += t.lost_before;
+  }
+
+  /** Ends the launch in progress (silence or a new identity) and records it if it was one. */
+  finish(): void {
+    const o = this.open;
+    this.open = null;
+    if (!o) return;
+    if (o.frames < this.minFrames) {
+      this.log.debug({ frames: o.frames }, "too few frames for a launch; not recorded");
+      return;
+    }
+    const launch = this.summary(o, this.nextId++);
+    this.list.push(launch);
+    if (this.list.length > this.limit) this.list.splice(0, this.list.length - this.limit);
+    this.log.info(
+      {
+        registration: launch.identity.registration,
+        duration_s: launch.duration_s,
+        max_ias: launch.max_ias,
+        in_band_share: launch.in_band_share,
+      },
+      "launch recorded",
+    );
+    void this.persist();
+  }
+
+  private summary(o: Open, id: number): Launch {
+    return {
+      id,
+      start_time: new Date(o.start_wall_ms).toISOString(),
+      duration_s: Math.round((o.last_rx_ms - o.first_rx_ms) / 100) / 10,
+      identity: { ...o.identity },
+      band: { ...o.band },
+      unit: o.unit,
+      max_ias: o.max_ias,
+      in_band_share:
+        o.counted_ms > 0 ? Math.round((o.inside_ms / o.counted_ms) * 1000) / 1000 : o.lastZoneInside ? 1 : 0,
+      frames_received: o.frames,
+      frames_lost: o.lost,
+    };
+  }
+
+  /** Saves the current list; saves run one after another so the last write is the newest list. */
+  private persist(): Promise<void> {
+    const snapshot = this.list.map((l) => structuredClone(l));
+    this.saving = this.saving.then(async () => {
+      try {
+        await this.store.save(snapshot);
+      } catch (err) {
+        this.log.error(`launch history could not be saved (kept in memory): ${(err as Error).message}`);
+      }
+    });
+    return this.saving;
+  }
+}

@@ -1,0 +1,216 @@
+import { describe, expect, it } from "vitest";
+import { AircraftState } from "../../src/aircraft/aircraft-state.js";
+import { DEFAULT_AIRCRAFT_PROFILE } from "../../src/aircraft/profile.js";
+import { SettingsError } from "../../src/aircraft/settings-error.js";
+import {
+  type FlightReading,
+  type FrameSender,
+  Transmitter,
+  type TransmitterSettings,
+  telemetryInputFromAircraftState,
+} from "../../src/aircraft/transmitter.js";
+import { createDeviceLogger } from "../../src/device/logger.js";
+import { ManualClock } from "../../src/radio/clock.js";
+import type { SendOutcome } from "../../src/radio/radio-service.js";
+import type { IasSample, IasSource } from "../../src/sensors/ias-source.js";
+import { type DownlinkMessage, decodeFrame } from "../../src/telemetry/frame.js";
+import { identityHash } from "../../src/telemetry/identity.js";
+
+const { logger } = createDeviceLogger({ destination: null });
+
+function rig(settings: TransmitterSettings = {}, block?: (n: number) => SendOutcome | null) {
+  const clock = new ManualClock();
+  let reading: { reading: FlightReading; at_ms: number } | null = null;
+  let profile = { ...DEFAULT_AIRCRAFT_PROFILE };
+  const sent: { t: number; msg: DownlinkMessage }[] = [];
+  let attempts = 0;
+  const radio: FrameSender = {
+    async send(frame) {
+      const forced = block?.(attempts++) ?? null;
+      if (forced) return forced;
+      const r = decodeFrame(frame);
+      if (!r.ok) throw new Error(`transmitter produced a bad frame: ${r.reason}`);
+      sent.push({ t: clock.now(), msg: r.msg });
+      return { sent: true, airtime_ms: 4 };
+    },
+  };
+  const tx = new Transmitter({
+    ...settings,
+    radio,
+    logger,
+    clock,
+    input: { latest: () => reading, profile: () => profile },
+  });
+  return {
+    clock,
+    tx,
+    sent,
+    set(ias: number, flight_phase: FlightReading["flight_phase"]) {
+      reading = { reading: { ias, flight_phase }, at_ms: clock.now() };
+    },
+    setProfile(p: typeof profile) {
+      profile = p;
+    },
+  };
+}
+
+const settle = () => new Promise((r) => setImmediate(r));
+
+describe("transmitter", () => {
+  it("sends nothing before a reading or while landed", async () => {
+    const r = rig();
+    expect(await r.tx.tick()).toEqual({ sent: null, reason: "no_reading" });
+    r.set(20, "landed");
+    expect(await r.tx.tick()).toEqual({ sent: null, reason: "landed" });
+    expect(r.sent).toEqual([]);
+    expect(r.tx.status()).toMatchObject({
+      active: false,
+      sent_full: 0,
+      sent_delta: 0,
+      last_outcome: "landed",
+    });
+  });
+
+  it("at 5 Hz sends a full frame first and then every 2 s, deltas between, with consecutive sequence numbers", async () => {
+    const r = rig();
+    r.set(101.26, "airborne");
+    r.tx.start();
+    for (let i = 0; i < 50; i++) {
+      r.clock.advance(100);
+      r.set(101.26, i % 10 < 7 ? "airborne" : "landing_hold");
+      await settle();
+    }
+    r.tx.stop();
+    // Slots at t = 0, 200, …, 5000 ms (the first one immediately): 26 frames.
+    expect(r.sent.map((s) => s.t)).toEqual([...Array(26).keys()].map((i) => i * 200));
+    expect(r.sent.map((s) => s.msg.kind)).toEqual(
+      [...Array(26).keys()].map((i) => (i % 10 === 0 ? "full" : "delta")),
+    );
+    expect(r.sent.map((s) => s.msg.sequence)).toEqual([...Array(26).keys()]);
+    const [first, second] = r.sent;
+    expect(first?.msg).toEqual({
+      kind: "full",
+      registration: "D-1234",
+      type: "ASK 21",
+      unit: "kmh",
+      v_min: 90,
+      v_opt: 105,
+      v_max: 130,
+      v_current_tenths: 1013,
+      sequence: 0,
+    });
+    expect(second?.msg).toEqual({
+      kind: "delta",
+      identity_hash: identityHash("D-1234", "ASK 21"),
+      v_current_tenths: 1013,
+      sequence: 1,
+    });
+    expect(r.tx.status()).toMatchObject({ active: true, sent_full: 3, sent_delta: 23, last_sequence: 25 });
+  });
+
+  it("stops when landed and starts the next flight with a full frame, continuing the sequence", async () => {
+    const r = rig();
+    r.set(100, "airborne");
+    await r.tx.tick();
+    r.clock.advance(200);
+    r.set(100, "airborne");
+    await r.tx.tick();
+    r.set(0, "landed");
+    expect((await r.tx.tick()).sent).toBeNull();
+    r.clock.advance(500);
+    r.set(60, "airborne");
+    expect(await r.tx.tick()).toMatchObject({ sent: "full", sequence: 2 });
+  });
+
+  it("does not send a stale reading (the sensor stopped)", async () => {
+    const r = rig({ max_reading_age_ms: 500 });
+    r.set(100, "airborne");
+    r.clock.advance(501);
+    expect(await r.tx.tick()).toEqual({ sent: null, reason: "stale_reading" });
+    expect(r.tx.status().skipped_stale).toBe(1);
+  });
+
+  it("sends a full frame at once when the identity or band changes", async () => {
+    const r = rig();
+    r.set(100, "airborne");
+    await r.tx.tick();
+    r.clock.advance(200);
+    expect((await r.tx.tick()).sent).toBe("delta");
+    r.setProfile({ ...DEFAULT_AIRCRAFT_PROFILE, v_max: 140 });
+    r.clock.advance(200);
+    expect((await r.tx.tick()).sent).toBe("full");
+    r.setProfile({ ...DEFAULT_AIRCRAFT_PROFILE, v_max: 140, registration: "D-9999" });
+    r.clock.advance(200);
+    expect(await r.tx.tick()).toMatchObject({ sent: "full" });
+    expect(r.sent.at(-1)?.msg).toMatchObject({ registration: "D-9999", v_max: 140 });
+  });
+
+  it("a frame refused by the duty limit uses no sequence number, and a due full frame is retried", async () => {
+    const r = rig({}, (n) =>
+      n === 0 || n === 2 ? { sent: false, reason: "duty_cycle", airtime_ms: 7 } : null,
+    );
+    r.set(100, "airborne");
+    expect(await r.tx.tick()).toEqual({ sent: null, reason: "duty_cycle" });
+    r.clock.advance(200);
+    expect(await r.tx.tick()).toMatchObject({ sent: "full", sequence: 0 });
+    r.clock.advance(200);
+    expect(await r.tx.tick()).toEqual({ sent: null, reason: "duty_cycle" });
+    r.clock.advance(200);
+    expect(await r.tx.tick()).toMatchObject({ sent: "delta", sequence: 1 });
+    expect(r.tx.status()).toMatchObject({ blocked_duty: 2, errors: 0, sent_full: 1, sent_delta: 1 });
+  });
+
+  it("counts link errors and encode errors without throwing", async () => {
+    const r = rig({}, (n) =>
+      n === 0 ? { sent: false, reason: "link_error", airtime_ms: 7, error: "x" } : null,
+    );
+    r.set(100, "airborne");
+    expect(await r.tx.tick()).toEqual({ sent: null, reason: "link_error" });
+    r.setProfile({ ...DEFAULT_AIRCRAFT_PROFILE, registration: "X".repeat(40) });
+    expect(await r.tx.tick()).toEqual({ sent: null, reason: "encode_error" });
+    expect(r.tx.status().errors).toBe(2);
+  });
+
+  it("refuses out-of-range settings with every problem named", () => {
+    const make = (s: TransmitterSettings) => () =>
+      new Transmitter({
+        ...s,
+        radio: { send: async () => ({ sent: true, airtime_ms: 1 }) },
+        logger,
+        input: { latest: () => null, profile: () => DEFAULT_AIRCRAFT_PROFILE },
+      });
+    expect(make({ rate_hz: 0 })).toThrow(SettingsError);
+    try {
+      make({ rate_hz: 50, full_interval_ms: 10, max_reading_age_ms: Number.NaN })();
+    } catch (e) {
+      expect((e as SettingsError).problems.map((p) => p.field)).toEqual([
+        "/rate_hz",
+        "/full_interval_ms",
+        "/max_reading_age_ms",
+      ]);
+    }
+  });
+
+  it("takes its input from the aircraft runtime's sample events", async () => {
+    const clock = new ManualClock();
+    let ias_mps = 0;
+    const source: IasSource = {
+      kind: "stub",
+      start: async () => {},
+      read: async (): Promise<IasSample> => ({ t_ms: clock.now(), ias_mps }),
+      health: () => ({ state: "ok", errors: 0, source: "stub" }),
+      close: async () => {},
+    };
+    const state = new AircraftState({ source, profile: DEFAULT_AIRCRAFT_PROFILE, phase: { debounce_ms: 0 } });
+    const input = telemetryInputFromAircraftState(state, clock);
+    expect(input.latest()).toBeNull();
+    ias_mps = 30; // 108 km/h, above v_en
+    await state.tick();
+    expect(input.latest()).toEqual({ reading: { ias: 108, flight_phase: "airborne" }, at_ms: 0 });
+    expect(input.profile()).toEqual(DEFAULT_AIRCRAFT_PROFILE);
+    input.close();
+    ias_mps = 31;
+    await state.tick();
+    expect(input.latest()?.reading.ias).toBe(108);
+  });
+});

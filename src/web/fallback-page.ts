@@ -1,5 +1,6 @@
 export interface DeviceSummary {
   mode: string;
+  /** `OWTS-winch-3A4F1C`, with or without `.local`. */
   hostname: string;
   espId?: string;
   version?: string;
@@ -17,12 +18,13 @@ function escapeHtml(text: string): string {
  */
 export function renderFallbackPage(info: DeviceSummary): string {
   const e = escapeHtml;
+  const host = /\.local$/i.test(info.hostname) ? info.hostname : `${info.hostname}.local`;
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>OWTS ${e(info.hostname)}</title>
+<title>OWTS ${e(host)}</title>
 <style>
 body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#111;background:#fff}
 @media (prefers-color-scheme:dark){body{color:#eee;background:#111}a{color:#8cf}}
@@ -35,7 +37,7 @@ dt{font-weight:600}dd{margin:0 0 .5rem}code{font-size:1.05em}
 indicated airspeed and serves its settings and live data over HTTPS.</p>
 <dl>
 <dt>Mode</dt><dd id="mode">${e(info.mode)}</dd>
-<dt>Hostname</dt><dd><code id="hostname">${e(info.hostname)}.local</code></dd>
+<dt>Hostname</dt><dd><code id="hostname">${e(host)}</code></dd>
 ${info.espId ? `<dt>Device id</dt><dd><code>${e(info.espId)}</code></dd>\n` : ""}${info.version ? `<dt>Version</dt><dd>${e(info.version)}</dd>\n` : ""}</dl>
 <p>The full device UI is not installed in this build. The REST API is available:</p>
 <ul>
@@ -47,7 +49,7 @@ ${info.espId ? `<dt>Device id</dt><dd><code>${e(info.espId)}</code></dd>\n` : ""
 fetch("/api/about").then(function (r) { return r.ok ? r.json() : null; }).then(function (a) {
   if (!a) return;
   if (a.mode) document.getElementById("mode").textContent = a.mode;
-  if (a.hostname) document.getElementById("hostname").textContent = /.local$/i.test(a.hostname) ? a.hostname : a.hostname + ".local";
+  if (a.hostname) document.getElementById("hostname").textContent = /\\.local$/i.test(a.hostname) ? a.hostname : a.hostname + ".local";
 }).catch(function () {});
 </script>
 </body>

@@ -300,6 +300,15 @@ describe("loading", () => {
     expect(site.resolve("/anything").file).toBe(site.index);
   });
 
+  it("names the host once with .local whether or not the caller added it", () => {
+    for (const hostname of ["OWTS-winch-3A4F1C", "OWTS-winch-3A4F1C.local"]) {
+      const page = renderFallbackPage({ mode: "winch", hostname });
+      expect(page).toContain("<title>OWTS OWTS-winch-3A4F1C.local</title>");
+      expect(page).not.toContain(".local.local");
+      expect(page).toContain("/\\.local$/i.test(a.hostname)");
+    }
+  });
+
   it("escapes device details in the fallback page", () => {
     const page = renderFallbackPage({ mode: "<b>x</b>", hostname: 'a"><script>alert(1)</script>' });
     expect(page).not.toContain("<script>alert(1)");

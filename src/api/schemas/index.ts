@@ -6,7 +6,7 @@ import { AircraftLive } from "./aircraft-live.js";
 import { LaunchHistory } from "./history.js";
 import { LogPage } from "./log.js";
 import { ModeChange, ModeSetting } from "./mode.js";
-import { RadioPatch, RadioSettings } from "./radio.js";
+import { RadioPatch, RadioView } from "./radio.js";
 import { SecurityState, SecurityUpdate } from "./security.js";
 import { Status } from "./status.js";
 import { WifiSettings, WifiUpdate } from "./wifi.js";
@@ -38,7 +38,7 @@ export const API_SCHEMAS: readonly TSchema[] = [
   AircraftLive,
   WinchState,
   LaunchHistory,
-  RadioSettings,
+  RadioView,
   RadioPatch,
   WifiSettings,
   WifiUpdate,

@@ -1,0 +1,35 @@
+import { ErrorEnvelope } from "./errors.js";
+import { ref } from "./schema-ref.js";
+
+/** An error response for a route schema: the envelope, with a description the OpenAPI document shows. */
+export function errorResponse(description: string): typeof ErrorEnvelope {
+  return Object.assign(ref(ErrorEnvelope), { description });
+}
+
+/** What every write may answer besides its own codes (added to the document by `registerOpenApi`). */
+export const AUTH_ERROR_RESPONSES = {
+  401: errorResponse(
+    "`unauthorized`: API password missing, malformed or wrong (`WWW-Authenticate: Bearer`).",
+  ),
+  429: errorResponse(
+    "`too_many_requests`: too many wrong passwords from this client; wait `Retry-After` seconds.",
+  ),
+};
+
+/** What every request with a body may answer. */
+export const BODY_ERROR_RESPONSES = {
+  400: errorResponse(
+    "`bad_request` (not valid JSON) or `validation_failed` (breaks the schema or a rule; one `details` entry per field).",
+  ),
+  413: errorResponse("`payload_too_large`: the body is over 8 KiB."),
+  415: errorResponse("`unsupported_media_type`: the body is not `application/json`."),
+};
+
+/** The 304 a conditional GET may answer (see `answerIfNotModified`). */
+export const NOT_MODIFIED_RESPONSE = {
+  304: {
+    type: "null",
+    description:
+      "Not modified: the `If-None-Match` tag still matches; no body. ETag and Cache-Control are sent.",
+  } as const,
+};

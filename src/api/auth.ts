@@ -73,6 +73,7 @@ export class ApiAuth {
   readonly #authorized = new WeakSet<FastifyRequest>();
   #hash: StoredHash | null;
   #writes: Promise<unknown> = Promise.resolve();
+  #decisions: Promise<unknown> = Promise.resolve();
 
   constructor(opts: ApiAuthOptions) {
     this.#store = opts.store;
@@ -97,8 +98,22 @@ export class ApiAuth {
   /**
    * Decides whether a request may proceed: resolves when it may, throws `ApiError` 401 (missing, malformed
    * or wrong password) or 429 (client blocked after repeated failures) when it may not.
+   *
+   * Decisions run one at a time. Otherwise a client could fire a hundred guesses at once, all passing the
+   * "is it blocked?" check before the first scrypt finished; and each scrypt takes 16 MiB, which a
+   * Pi-class device should not have to find a hundred times over.
    */
-  async authorize(request: FastifyRequest): Promise<void> {
+  authorize(request: FastifyRequest): Promise<void> {
+    if (this.#hash === null) {
+      this.#authorized.add(request);
+      return Promise.resolve();
+    }
+    const decision = this.#decisions.then(() => this.#decide(request));
+    this.#decisions = decision.catch(() => undefined);
+    return decision;
+  }
+
+  async #decide(request: FastifyRequest): Promise<void> {
     const hash = this.#hash;
     if (hash === null) {
       this.#authorized.add(request);

@@ -306,6 +306,20 @@ describe("backoff over HTTP", () => {
     await app.close();
   });
 
+  it("guesses fired all at once still get only the free attempts", async () => {
+    const { app } = await buildTestApp();
+    await setPassword(app, PASSWORD);
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        app.inject({ method: "POST", url: "/api/security/check", headers: bearer("guess-guess") }),
+      ),
+    );
+    const codes = burst.map((r) => r.statusCode);
+    expect(codes.filter((c) => c === 401)).toHaveLength(5);
+    expect(codes.filter((c) => c === 429)).toHaveLength(15);
+    await app.close();
+  });
+
   it("missing headers are not guesses and do not count", async () => {
     const { app } = await buildTestApp({ backoff: { freeFailures: 2 } });
     await setPassword(app, PASSWORD);

@@ -22,9 +22,10 @@ export interface TelemetryInput {
   profile(): AircraftProfile;
 }
 
-/** Anything that can put a frame on air; `RadioService` is the real one. */
+/** Anything that can put a frame on air; `RadioService` is the real one (its `stats()` gives the duty used). */
 export interface FrameSender {
   send(frame: Uint8Array): Promise<SendOutcome>;
+  stats?(): { duty_cycle_used_ppm: number };
 }
 
 export interface TransmitterSettings {
@@ -54,12 +55,23 @@ export type SlotOutcome =
       reason: "landed" | "no_reading" | "stale_reading" | "encode_error" | "duty_cycle" | "link_error";
     };
 
-/** Transmit state for `/api/aircraft/live`. */
+/** Transmit state for `/api/aircraft/live` (`tx`, the API's TxState schema). */
 export interface TransmitStatus {
-  /** True while the flight phase asks for transmission (not landed) and readings are fresh. */
-  active: boolean;
-  rate_hz: number;
-  full_interval_ms: number;
+  /**
+   * `sending`: the last slot put a frame on air; `idle`: nothing to send (landed, no or stale reading);
+   * `duty_blocked`: the last frame was held back by the duty-cycle limit; `fault`: encoding or the link failed.
+   */
+  state: "sending" | "idle" | "duty_blocked" | "fault";
+  reason?: string;
+  sent: number;
+  blocked_duty: number;
+  errors: number;
+  /** Air time used over the sliding hour, ppm (0 when the sender cannot tell). */
+  duty_used_ppm: number;
+}
+
+/** Everything the transmitter counts, for diagnostics. */
+export interface TransmitCounters {
   sent_full: number;
   sent_delta: number;
   blocked_duty: number;
@@ -67,9 +79,16 @@ export interface TransmitStatus {
   skipped_stale: number;
   /** Sequence number of the last frame put on air, or null. */
   last_sequence: number | null;
-  /** What the last slot did: "sent_full", "sent_delta", or why it sent nothing ("landed", "duty_cycle"…). */
-  last_outcome: string;
+  last_outcome: SlotOutcome;
+  rate_hz: number;
+  full_interval_ms: number;
 }
+
+const IDLE_REASONS: Record<string, string> = {
+  landed: "aircraft is landed",
+  no_reading: "no airspeed reading yet",
+  stale_reading: "airspeed reading is stale (sensor not delivering)",
+};
 
 /** Builds a TelemetryInput from the aircraft runtime's `sample` events. */
 export function telemetryInputFromAircraftState(
@@ -115,7 +134,7 @@ export class Transmitter {
   private busy = false;
   private readonly counts = { sent_full: 0, sent_delta: 0, blocked_duty: 0, errors: 0, skipped_stale: 0 };
   private lastSequence: number | null = null;
-  private lastOutcome = "idle";
+  private lastOutcome: SlotOutcome = { sent: null, reason: "no_reading" };
 
   constructor(opts: TransmitterOptions) {
     const p = new ProblemList();
@@ -154,18 +173,36 @@ export class Transmitter {
   /** One transmit slot. The timer calls it; tests call it directly. Never throws. */
   async tick(): Promise<SlotOutcome> {
     const outcome = await this.slot();
-    this.lastOutcome = outcome.sent ? `sent_${outcome.sent}` : outcome.reason;
+    this.lastOutcome = outcome;
     return outcome;
   }
 
+  /** The `tx` object of `/api/aircraft/live`. */
   status(): TransmitStatus {
+    const o = this.lastOutcome;
+    const base = {
+      sent: this.counts.sent_full + this.counts.sent_delta,
+      blocked_duty: this.counts.blocked_duty,
+      errors: this.counts.errors,
+      duty_used_ppm: Math.round(this.radio.stats?.().duty_cycle_used_ppm ?? 0),
+    };
+    if (o.sent) return { state: "sending", ...base };
+    if (o.reason === "duty_cycle") {
+      return { state: "duty_blocked", reason: "duty-cycle budget of the SRD profile used up", ...base };
+    }
+    if (o.reason === "encode_error")
+      return { state: "fault", reason: "profile cannot be encoded in a frame", ...base };
+    if (o.reason === "link_error") return { state: "fault", reason: "radio link reported an error", ...base };
+    return { state: "idle", reason: IDLE_REASONS[o.reason] ?? o.reason, ...base };
+  }
+
+  counters(): TransmitCounters {
     return {
-      active: this.wasActive,
-      rate_hz: this.rate_hz,
-      full_interval_ms: this.full_interval_ms,
       ...this.counts,
       last_sequence: this.lastSequence,
       last_outcome: this.lastOutcome,
+      rate_hz: this.rate_hz,
+      full_interval_ms: this.full_interval_ms,
     };
   }
 

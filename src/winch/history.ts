@@ -4,26 +4,26 @@ import { SPEED_UNITS } from "../aircraft/units.js";
 import type { Logger } from "../device/logger.js";
 import type { Band, Identity, LinkState, ShownTelemetry, WinchReceiver } from "./receiver.js";
 
-/** One recorded launch, as `GET /api/history` lists it. */
+/** One recorded launch, as `GET /api/history` lists it (the API's Launch schema). */
 export const LaunchSchema = Type.Object(
   {
-    /** Increasing per device; survives restarts with the list. */
-    id: Type.Integer({ minimum: 1 }),
-    start_time: Type.String({ description: "ISO 8601 (UTC) time of the first frame" }),
+    start: Type.String({ description: "ISO 8601 (UTC) time of the first frame" }),
     duration_s: Type.Number({ minimum: 0, description: "First to last frame, 0.1 s resolution" }),
-    identity: Type.Object({ registration: Type.String(), type: Type.String(), identity_hash: Type.String() }),
-    band: Type.Object({ v_min: Type.Number(), v_opt: Type.Number(), v_max: Type.Number() }),
+    registration: Type.String(),
+    type: Type.String(),
     unit: Type.Enum(SPEED_UNITS),
-    max_ias: Type.Number({ description: "Highest IAS shown, in unit" }),
+    v_min: Type.Number(),
+    v_opt: Type.Number(),
+    v_max: Type.Number(),
+    max_ias: Type.Number({ minimum: 0, description: "Highest IAS shown, in unit" }),
     in_band_share: Type.Number({
       minimum: 0,
       maximum: 1,
       description: "Share of the launch's time inside the band",
     }),
-    frames_received: Type.Integer({ minimum: 0 }),
     frames_lost: Type.Integer({ minimum: 0 }),
   },
-  { $id: "Launch" },
+  { $id: "StoredLaunch", additionalProperties: false },
 );
 export type Launch = Static<typeof LaunchSchema>;
 
@@ -83,7 +83,6 @@ interface Open {
 export class LaunchHistory {
   private list: Launch[] = [];
   private open: Open | null = null;
-  private nextId = 1;
   private readonly store: LaunchStore;
   private readonly log: Logger;
   private readonly limit: number;
@@ -123,7 +122,6 @@ export class LaunchHistory {
       );
     }
     h.list = good.slice(-h.limit);
-    h.nextId = h.list.reduce((m, l) => Math.max(m, l.id), 0) + 1;
     return h;
   }
 
@@ -148,7 +146,7 @@ export class LaunchHistory {
 
   /** The launch in progress, summarised as it would be stored now, or null. */
   current(): Launch | null {
-    return this.open ? this.summary(this.open, this.nextId) : null;
+    return this.open ? this.summary(this.open) : null;
   }
 
   /**
@@ -214,12 +212,13 @@ export class LaunchHistory {
       this.log.debug({ frames: o.frames }, "too few frames for a launch; not recorded");
       return;
     }
-    const launch = this.summary(o, this.nextId++);
+    const launch = this.summary(o);
     this.list.push(launch);
     if (this.list.length > this.limit) this.list.splice(0, this.list.length - this.limit);
     this.log.info(
       {
-        registration: launch.identity.registration,
+        registration: launch.registration,
+        frames: o.frames,
         duration_s: launch.duration_s,
         max_ias: launch.max_ias,
         in_band_share: launch.in_band_share,
@@ -229,18 +228,17 @@ export class LaunchHistory {
     void this.persist();
   }
 
-  private summary(o: Open, id: number): Launch {
+  private summary(o: Open): Launch {
     return {
-      id,
-      start_time: new Date(o.start_wall_ms).toISOString(),
+      start: new Date(o.start_wall_ms).toISOString(),
       duration_s: Math.round((o.last_rx_ms - o.first_rx_ms) / 100) / 10,
-      identity: { ...o.identity },
-      band: { ...o.band },
+      registration: o.identity.registration,
+      type: o.identity.type,
       unit: o.unit,
+      ...o.band,
       max_ias: o.max_ias,
       in_band_share:
         o.counted_ms > 0 ? Math.round((o.inside_ms / o.counted_ms) * 1000) / 1000 : o.lastZoneInside ? 1 : 0,
-      frames_received: o.frames,
       frames_lost: o.lost,
     };
   }

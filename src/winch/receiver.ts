@@ -31,11 +31,17 @@ export interface Identity {
   identity_hash: string;
 }
 
-/** The telemetry part of `GET /api/winch`; null when nothing current is known. */
+/**
+ * The telemetry part of `GET /api/winch` (the API's WinchTelemetry schema); null when nothing current
+ * is known. `rssi_dbm`/`snr_db` are null on the UDP link, which has no radio to measure them.
+ */
 export interface WinchTelemetry {
-  identity: Identity;
-  band: Band;
+  registration: string;
+  type: string;
   unit: SpeedUnit;
+  v_min: number;
+  v_opt: number;
+  v_max: number;
   /** IAS in `unit`, 0.1 resolution. */
   ias: number;
   zone: Zone;
@@ -44,7 +50,14 @@ export interface WinchTelemetry {
   /** How long ago the shown IAS arrived. With link "stale" it is not current any more. */
   age_ms: number;
   seq: number;
-  frame: "full" | "delta";
+  received: number;
+  lost: number;
+}
+
+/** `GET /api/winch` body (the API's WinchState schema). */
+export interface WinchSnapshot {
+  telemetry: WinchTelemetry | null;
+  link: LinkState;
 }
 
 export interface WinchCounters {
@@ -56,15 +69,13 @@ export interface WinchCounters {
   held_back: number;
   /** The same frame received twice (same sequence again); ignored. */
   duplicates: number;
-  /** Frames refused by the decoder, by reason. */
+  /** Frames refused by the decoder, by reason, and their total. */
   bad_frames: Record<FrameErrorReason, number>;
-}
-
-/** `GET /api/winch` body. */
-export interface WinchSnapshot extends WinchCounters {
-  link: LinkState;
-  telemetry: WinchTelemetry | null;
-  /** Changes with every received frame and every link-state change; the ETag source. */
+  bad_frames_total: number;
+  /** Identity hash (8 hex digits) and last frame kind of what is shown, or null. */
+  shown_identity_hash: string | null;
+  shown_frame: "full" | "delta" | null;
+  /** Changes with every received frame and every link-state change. */
   version: number;
 }
 
@@ -137,7 +148,7 @@ export class WinchReceiver extends EventEmitter<ReceiverEvents> {
   private link: LinkState = "no_signal";
   private ver = 0;
   private readonly lastSeqByHash = new Map<number, number>();
-  private readonly counters: WinchCounters = {
+  private readonly counts = {
     received: 0,
     lost: 0,
     held_back: 0,
@@ -167,18 +178,18 @@ export class WinchReceiver extends EventEmitter<ReceiverEvents> {
     this.ver++;
     const r = decodeFrame(bytes);
     if (!r.ok) {
-      this.counters.bad_frames[r.reason]++;
+      this.counts.bad_frames[r.reason]++;
       return;
     }
     const msg = r.msg;
     const hash = msg.kind === "full" ? identityHash(msg.registration, msg.type) : msg.identity_hash;
     const gap = this.sequenceGap(hash, msg.sequence);
     if (gap === "duplicate") {
-      this.counters.duplicates++;
+      this.counts.duplicates++;
       return;
     }
-    this.counters.received++;
-    this.counters.lost += gap;
+    this.counts.received++;
+    this.counts.lost += gap;
 
     if (msg.kind === "full") {
       const identity = { registration: msg.registration, type: msg.type, identity_hash: hex(hash) };
@@ -205,7 +216,7 @@ export class WinchReceiver extends EventEmitter<ReceiverEvents> {
         frame: "delta",
       };
     } else {
-      this.counters.held_back++;
+      this.counts.held_back++;
       return;
     }
     this.updateLink();
@@ -252,27 +263,38 @@ export class WinchReceiver extends EventEmitter<ReceiverEvents> {
   snapshot(): WinchSnapshot {
     this.updateLink();
     const c = this.current;
-    let telemetry: WinchTelemetry | null = null;
-    if (c && this.link !== "no_signal") {
-      const band = bandOf(c.full);
-      telemetry = {
-        identity: { ...c.identity },
-        band,
+    if (!c || this.link === "no_signal") return { telemetry: null, link: this.link };
+    const band = bandOf(c.full);
+    return {
+      telemetry: {
+        registration: c.identity.registration,
+        type: c.identity.type,
         unit: c.full.unit,
+        ...band,
         ias: c.ias,
         zone: zoneOf(c.ias, band),
         rssi_dbm: c.rssi_dbm,
         snr_db: c.snr_db,
         age_ms: Math.max(0, Math.round(this.clock.now() - c.rx_t_ms)),
         seq: c.seq,
-        frame: c.frame,
-      };
-    }
-    return {
+        received: this.counts.received,
+        lost: this.counts.lost,
+      },
       link: this.link,
-      telemetry,
-      ...this.counters,
-      bad_frames: { ...this.counters.bad_frames },
+    };
+  }
+
+  /** Everything counted, for `/api/status` and diagnostics. */
+  counters(): WinchCounters {
+    this.updateLink();
+    const bad = { ...this.counts.bad_frames };
+    return {
+      ...this.counts,
+      bad_frames: bad,
+      bad_frames_total: Object.values(bad).reduce((a, b) => a + b, 0),
+      shown_identity_hash:
+        this.current && this.link !== "no_signal" ? this.current.identity.identity_hash : null,
+      shown_frame: this.current && this.link !== "no_signal" ? this.current.frame : null,
       version: this.ver,
     };
   }

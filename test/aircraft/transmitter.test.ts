@@ -63,11 +63,13 @@ describe("transmitter", () => {
     r.set(20, "landed");
     expect(await r.tx.tick()).toEqual({ sent: null, reason: "landed" });
     expect(r.sent).toEqual([]);
-    expect(r.tx.status()).toMatchObject({
-      active: false,
-      sent_full: 0,
-      sent_delta: 0,
-      last_outcome: "landed",
+    expect(r.tx.status()).toEqual({
+      state: "idle",
+      reason: "aircraft is landed",
+      sent: 0,
+      blocked_duty: 0,
+      errors: 0,
+      duty_used_ppm: 0,
     });
   });
 
@@ -105,7 +107,8 @@ describe("transmitter", () => {
       v_current_tenths: 1013,
       sequence: 1,
     });
-    expect(r.tx.status()).toMatchObject({ active: true, sent_full: 3, sent_delta: 23, last_sequence: 25 });
+    expect(r.tx.counters()).toMatchObject({ sent_full: 3, sent_delta: 23, last_sequence: 25 });
+    expect(r.tx.status()).toMatchObject({ state: "sending", sent: 26 });
   });
 
   it("stops when landed and starts the next flight with a full frame, continuing the sequence", async () => {
@@ -127,7 +130,8 @@ describe("transmitter", () => {
     r.set(100, "airborne");
     r.clock.advance(501);
     expect(await r.tx.tick()).toEqual({ sent: null, reason: "stale_reading" });
-    expect(r.tx.status().skipped_stale).toBe(1);
+    expect(r.tx.counters().skipped_stale).toBe(1);
+    expect(r.tx.status()).toMatchObject({ state: "idle", reason: expect.stringMatching(/stale/) });
   });
 
   it("sends a full frame at once when the identity or band changes", async () => {
@@ -155,9 +159,10 @@ describe("transmitter", () => {
     expect(await r.tx.tick()).toMatchObject({ sent: "full", sequence: 0 });
     r.clock.advance(200);
     expect(await r.tx.tick()).toEqual({ sent: null, reason: "duty_cycle" });
+    expect(r.tx.status()).toMatchObject({ state: "duty_blocked", sent: 1, blocked_duty: 2 });
     r.clock.advance(200);
     expect(await r.tx.tick()).toMatchObject({ sent: "delta", sequence: 1 });
-    expect(r.tx.status()).toMatchObject({ blocked_duty: 2, errors: 0, sent_full: 1, sent_delta: 1 });
+    expect(r.tx.counters()).toMatchObject({ blocked_duty: 2, errors: 0, sent_full: 1, sent_delta: 1 });
   });
 
   it("counts link errors and encode errors without throwing", async () => {
@@ -168,7 +173,11 @@ describe("transmitter", () => {
     expect(await r.tx.tick()).toEqual({ sent: null, reason: "link_error" });
     r.setProfile({ ...DEFAULT_AIRCRAFT_PROFILE, registration: "X".repeat(40) });
     expect(await r.tx.tick()).toEqual({ sent: null, reason: "encode_error" });
-    expect(r.tx.status().errors).toBe(2);
+    expect(r.tx.status()).toMatchObject({
+      state: "fault",
+      errors: 2,
+      reason: expect.stringMatching(/encoded/),
+    });
   });
 
   it("refuses out-of-range settings with every problem named", () => {

@@ -186,7 +186,7 @@ describe("telemetry over a lossy simulated link (30 % loss, seeded)", () => {
 
     const regs = new Set(shown.map((t) => t.identity.registration));
     expect(regs).toEqual(new Set(["D-1234", "D-9999", "D-4321"]));
-    const s = rx.snapshot();
+    const s = rx.counters();
     expect(s.held_back).toBeGreaterThan(0); // deltas of the aircraft not currently identified
     // Loss is counted per transmitter from its own sequence: close to 30 % of what was sent.
     const sentTotal = a.truth.size + b.truth.size;

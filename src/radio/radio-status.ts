@@ -1,0 +1,33 @@
+import type { RadioService } from "./radio-service.js";
+
+/** The `radio` object of `/api/status` (the API's Status schema). */
+export interface RadioStatus {
+  sent: number;
+  received: number;
+  lost: number;
+  bad_frames: number;
+  duty_blocked: number;
+  duty_used_ppm: number;
+}
+
+/** What a telemetry receiver counts (the winch's WinchReceiver); absent in aircraft mode. */
+export interface ReceiveCounters {
+  counters(): { received: number; lost: number; bad_frames_total: number };
+}
+
+/**
+ * Radio link counters for `/api/status`. With a receiver (winch mode), received/lost/bad come from
+ * decoding; without one (aircraft mode), received is every frame the radio heard.
+ */
+export function radioStatus(radio: RadioService, receiver?: ReceiveCounters | null): RadioStatus {
+  const s = radio.stats();
+  const r = receiver?.counters();
+  return {
+    sent: s.tx_frames,
+    received: r ? r.received : s.rx_frames,
+    lost: r?.lost ?? 0,
+    bad_frames: r?.bad_frames_total ?? 0,
+    duty_blocked: s.tx_blocked_duty,
+    duty_used_ppm: Math.round(s.duty_cycle_used_ppm),
+  };
+}

@@ -184,6 +184,7 @@ for (const r of rows) {
   );
 }
 console.log(
-  "\nThe real-timer rows include the modelled air time and timer granularity; the pipeline row also includes the\n" +
-    "wait from the sample (20 Hz) to the next transmit slot (5 Hz), which dominates by design.",
+  "\nThe real-timer rows include the modelled air time (GFSK, 50 kbit/s) and timer granularity. In the pipeline\n" +
+    "row the transmitter is paced by the readings (it sends on the first sample of each 200 ms slot), so the\n" +
+    "sample is fresh when it goes out; paced by a timer instead, it would be up to one sample period (50 ms) old.",
 );

@@ -20,6 +20,12 @@ export interface TelemetryInput {
   /** The latest reading and when it arrived (transmitter clock, ms), or null before the first one. */
   latest(): { reading: FlightReading; at_ms: number } | null;
   profile(): AircraftProfile;
+  /**
+   * Optional: calls `cb` whenever a new reading arrives. With it the transmitter sends on the first
+   * reading at or after each slot instead of on a timer, so a frame carries a reading that is
+   * microseconds old rather than up to one sample period old.
+   */
+  onReading?(cb: () => void): () => void;
 }
 
 /** Anything that can put a frame on air; `RadioService` is the real one (its `stats()` gives the duty used). */
@@ -98,15 +104,22 @@ export function telemetryInputFromAircraftState(
   close(): void;
 } {
   let last: { reading: FlightReading; at_ms: number } | null = null;
+  const listeners = new Set<() => void>();
   const onSample = (s: AircraftSample) => {
     last = { reading: { ias: s.ias, flight_phase: s.flight_phase }, at_ms: clock.now() };
+    for (const cb of listeners) cb();
   };
   state.on("sample", onSample);
   return {
     latest: () => last,
     profile: () => state.profile,
+    onReading: (cb) => {
+      listeners.add(cb);
+      return () => listeners.delete(cb);
+    },
     close: () => {
       state.off("sample", onSample);
+      listeners.clear();
     },
   };
 }
@@ -130,6 +143,7 @@ export class Transmitter {
   private lastIdentityKey = "";
   private wasActive = false;
   private cancelTimer: (() => void) | null = null;
+  private unsubscribe: (() => void) | null = null;
   private nextAt = 0;
   private busy = false;
   private readonly counts = { sent_full: 0, sent_delta: 0, blocked_duty: 0, errors: 0, skipped_stale: 0 };
@@ -154,20 +168,33 @@ export class Transmitter {
     this.clock = opts.clock ?? systemClock;
   }
 
-  /** Starts the transmit slots at `rate_hz`. */
+  /**
+   * Starts the transmit slots at `rate_hz`: driven by the input's readings when it offers `onReading`
+   * (a slot fires on the first reading at or after its time), by a timer otherwise.
+   */
   start(): void {
-    if (this.cancelTimer) return;
+    if (this.cancelTimer || this.unsubscribe) return;
     this.nextAt = this.clock.now();
     this.log.info(
-      { rate_hz: this.rate_hz, full_interval_ms: this.full_interval_ms },
+      {
+        rate_hz: this.rate_hz,
+        full_interval_ms: this.full_interval_ms,
+        paced_by: this.input.onReading ? "readings" : "timer",
+      },
       "telemetry transmitter started",
     );
-    this.schedule(0);
+    if (this.input.onReading) {
+      this.unsubscribe = this.input.onReading(() => this.onReading());
+    } else {
+      this.schedule(0);
+    }
   }
 
   stop(): void {
     this.cancelTimer?.();
     this.cancelTimer = null;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
   }
 
   /** One transmit slot. The timer calls it; tests call it directly. Never throws. */
@@ -179,7 +206,14 @@ export class Transmitter {
 
   /** The `tx` object of `/api/aircraft/live`. */
   status(): TransmitStatus {
-    const o = this.lastOutcome;
+    let o = this.lastOutcome;
+    // Paced by readings, no slot runs when readings stop: report that instead of the last slot.
+    const latest = this.input.latest();
+    if (o.sent !== null || o.reason === "duty_cycle") {
+      if (!latest) o = { sent: null, reason: "no_reading" };
+      else if (this.clock.now() - latest.at_ms > this.max_reading_age_ms)
+        o = { sent: null, reason: "stale_reading" };
+    }
     const base = {
       sent: this.counts.sent_full + this.counts.sent_delta,
       blocked_duty: this.counts.blocked_duty,
@@ -282,6 +316,24 @@ export class Transmitter {
     return { sent: null, reason };
   }
 
+  private onReading(): void {
+    const now = this.clock.now();
+    // 1 ms of slack so readings that arrive a hair early (timer drift) still take their slot.
+    if (now + 1 < this.nextAt || this.busy) return;
+    const period = 1000 / this.rate_hz;
+    this.nextAt += period;
+    // Readings stopped for a while: restart the grid rather than sending a burst.
+    if (this.nextAt <= now) this.nextAt = now + period;
+    this.runSlot();
+  }
+
+  private runSlot(): void {
+    this.busy = true;
+    void this.tick().finally(() => {
+      this.busy = false;
+    });
+  }
+
   private schedule(delay: number): void {
     this.cancelTimer = this.clock.setTimeout(() => {
       if (!this.cancelTimer) return;
@@ -290,12 +342,7 @@ export class Transmitter {
       const now = this.clock.now();
       // After a stall skip missed slots rather than bursting frames to catch up.
       if (this.nextAt < now) this.nextAt = now;
-      if (!this.busy) {
-        this.busy = true;
-        void this.tick().finally(() => {
-          this.busy = false;
-        });
-      }
+      if (!this.busy) this.runSlot();
       this.schedule(this.nextAt - now);
     }, delay);
   }

@@ -222,4 +222,45 @@ describe("transmitter", () => {
     await state.tick();
     expect(input.latest()?.reading.ias).toBe(108);
   });
+
+  it("paced by readings: sends on the first reading of each slot (fresh value), 5 frames/s from 20 Hz samples", async () => {
+    const clock = new ManualClock();
+    let ias_mps = 30;
+    const source: IasSource = {
+      kind: "stub",
+      start: async () => {},
+      read: async (): Promise<IasSample> => ({ t_ms: clock.now(), ias_mps }),
+      health: () => ({ state: "ok", errors: 0, source: "stub" }),
+      close: async () => {},
+    };
+    const state = new AircraftState({ source, profile: DEFAULT_AIRCRAFT_PROFILE, phase: { debounce_ms: 0 } });
+    const input = telemetryInputFromAircraftState(state, clock);
+    const sent: { t: number; tenths: number }[] = [];
+    const tx = new Transmitter({
+      radio: {
+        async send(frame) {
+          const d = decodeFrame(frame);
+          if (d.ok) sent.push({ t: clock.now(), tenths: d.msg.v_current_tenths });
+          return { sent: true, airtime_ms: 4 };
+        },
+      },
+      input,
+      logger,
+      clock,
+    });
+    tx.start();
+    for (let i = 0; i < 40; i++) {
+      ias_mps = 30 + i * 0.1; // each sample distinct
+      await state.tick();
+      await settle();
+      clock.advance(50);
+    }
+    // Samples at 0, 50, …, 1950 ms; slots every 200 ms take the sample of that very instant.
+    expect(sent.map((s) => s.t)).toEqual([0, 200, 400, 600, 800, 1000, 1200, 1400, 1600, 1800]);
+    expect(sent.map((s) => s.tenths)).toEqual(sent.map((s) => Math.round((30 + (s.t / 50) * 0.1) * 36)));
+    clock.advance(2000); // the sensor stops: no more readings, no more frames
+    expect(tx.status()).toMatchObject({ state: "idle", reason: expect.stringMatching(/stale/) });
+    tx.stop();
+    input.close();
+  });
 });

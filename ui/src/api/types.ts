@@ -1,0 +1,33 @@
+/*
+ * The API's own types, shared with the server (src/api/schemas is Node-free for this). Type-only:
+ * nothing of TypeBox reaches the bundle.
+ */
+
+export type { SpeedUnit } from "../../../src/aircraft/units.js";
+export type { ErrorEnvelope } from "../../../src/api/errors.js";
+export type {
+  About,
+  AircraftLive,
+  AircraftProfile,
+  AircraftProfilePatch,
+  DeviceMode,
+  FieldProblem,
+  Launch,
+  LaunchHistory,
+  LogPage,
+  ModeChange,
+  ModeSetting,
+  RadioPatch,
+  RadioView,
+  SecurityState,
+  SecurityUpdate,
+  Status,
+  WifiSettings,
+  WifiUpdate,
+  WinchState,
+  WinchTelemetry,
+} from "../../../src/api/schemas/index.js";
+
+export type LogLine = import("../../../src/api/schemas/index.js").LogPage["lines"][number];
+export type SrdProfile = import("../../../src/api/schemas/index.js").RadioView["srd_profiles"][number];
+export type FlightPhase = import("../../../src/api/schemas/index.js").AircraftLive["flight_phase"];

@@ -1,0 +1,45 @@
+import type { ComponentChildren } from "preact";
+
+let nextId = 0;
+const ids = new Map<string, string>();
+function idFor(name: string): string {
+  let id = ids.get(name);
+  if (!id) {
+    id = `f${++nextId}`;
+    ids.set(name, id);
+  }
+  return id;
+}
+
+/**
+ * A labelled form row with its validation message right under the input (from the API's `details`).
+ * `name` is the API field pointer (`/v_min`), also used by tests to find the row.
+ */
+export function Field({
+  name,
+  label,
+  hint,
+  error,
+  children,
+}: {
+  name: string;
+  label: string;
+  hint?: ComponentChildren;
+  error?: string | undefined;
+  children: (id: string, describedBy: string | undefined) => ComponentChildren;
+}) {
+  const id = idFor(name);
+  const errId = `${id}-err`;
+  return (
+    <div class={`field${error ? " has-error" : ""}`} data-field={name}>
+      <label for={id}>{label}</label>
+      {children(id, error ? errId : undefined)}
+      {hint && !error && <small class="hint">{hint}</small>}
+      {error && (
+        <small class="field-error" id={errId} role="alert">
+          ⚠ {error}
+        </small>
+      )}
+    </div>
+  );
+}

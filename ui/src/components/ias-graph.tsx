@@ -1,0 +1,126 @@
+import { useEffect, useRef } from "preact/hooks";
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+
+export interface Band {
+  min: number;
+  opt: number;
+  max: number;
+}
+
+/** Samples as uPlot wants them: times (s since epoch) and IAS values, same length. */
+export interface Samples {
+  t: number[];
+  ias: number[];
+}
+
+function cssVar(name: string, fallback: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
+}
+
+/**
+ * IAS over time (uPlot on a canvas), with the target band shaded when known. Sized to its container;
+ * the chart is created once and fed with setData, so a 2 Hz update costs one redraw.
+ */
+export function IasGraph({
+  samples,
+  band,
+  unit,
+  theme,
+}: {
+  samples: Samples;
+  band: Band | null;
+  unit: string;
+  /** Re-creates the chart with the theme's colours when it changes. */
+  theme: string;
+}) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const bandRef = useRef(band);
+  bandRef.current = band;
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const line = cssVar("--graph-line", "#0050c8");
+    const axis = cssVar("--fg", "#000");
+    const grid = cssVar("--grid", "rgba(0,0,0,0.15)");
+    const fill = cssVar("--graph-band", "rgba(10,125,44,0.18)");
+    const opts: uPlot.Options = {
+      width: Math.max(200, el.clientWidth),
+      height: Math.max(160, Math.min(320, Math.round(el.clientWidth * 0.45))),
+      legend: { show: false },
+      cursor: { show: false },
+      scales: {
+        x: { time: true },
+        y: {
+          range: (_u, _lo, hi) => {
+            const b = bandRef.current;
+            const top = Math.max(hi, b ? b.max * 1.15 : 0, 10);
+            return [0, Math.ceil(top / 10) * 10];
+          },
+        },
+      },
+      axes: [
+        { stroke: axis, grid: { stroke: grid }, ticks: { stroke: grid } },
+        { stroke: axis, grid: { stroke: grid }, ticks: { stroke: grid }, label: unit, size: 50 },
+      ],
+      series: [{}, { label: "IAS", stroke: line, width: 3, points: { show: false } }],
+      hooks: {
+        drawClear: [
+          (u) => {
+            const b = bandRef.current;
+            if (!b) return;
+            const { ctx } = u;
+            const top = u.valToPos(b.max, "y", true);
+            const bottom = u.valToPos(b.min, "y", true);
+            ctx.save();
+            ctx.fillStyle = fill;
+            ctx.fillRect(u.bbox.left, top, u.bbox.width, bottom - top);
+            const opt = u.valToPos(b.opt, "y", true);
+            ctx.strokeStyle = fill.replace(/[\d.]+\)$/, "0.8)");
+            ctx.setLineDash([6, 4]);
+            ctx.beginPath();
+            ctx.moveTo(u.bbox.left, opt);
+            ctx.lineTo(u.bbox.left + u.bbox.width, opt);
+            ctx.stroke();
+            ctx.restore();
+          },
+        ],
+      },
+    };
+    const p = new uPlot(opts, [samples.t, samples.ias], el);
+    plot.current = p;
+    const ro = new ResizeObserver(() => {
+      const w = Math.max(200, el.clientWidth);
+      p.setSize({ width: w, height: Math.max(160, Math.min(320, Math.round(w * 0.45))) });
+    });
+    ro.observe(el);
+    return () => {
+      ro.disconnect();
+      p.destroy();
+      plot.current = null;
+    };
+  }, [theme, unit]);
+
+  useEffect(() => {
+    plot.current?.setData([samples.t, samples.ias]);
+  }, [samples]);
+
+  return (
+    <div
+      class="graph"
+      ref={box}
+      role="img"
+      aria-label={`IAS graph in ${unit}, ${samples.t.length} samples`}
+    />
+  );
+}
+
+/** Appends a sample, keeping at most `max` (a new object, so effects see the change). */
+export function appendSample(s: Samples, t: number, ias: number, max: number): Samples {
+  const drop = Math.max(0, s.t.length + 1 - max);
+  return { t: [...s.t.slice(drop), t], ias: [...s.ias.slice(drop), ias] };
+}
+
+export const EMPTY_SAMPLES: Samples = { t: [], ias: [] };

@@ -1,0 +1,127 @@
+import { useEffect, useState } from "preact/hooks";
+import { load } from "../api/client.js";
+import type { AircraftProfile, AircraftLive as Live } from "../api/types.js";
+import { FailureNotice } from "../components/failure-notice.js";
+import { appendSample, EMPTY_SAMPLES, IasGraph, type Samples } from "../components/ias-graph.js";
+import { ppmPercent, speed, unitLabel } from "../format.js";
+import { usePoll } from "../hooks/use-poll.js";
+import { Link } from "../router.js";
+import { useTheme } from "../theme.js";
+
+/** The firmware's AIRCRAFT_MONITOR_POLL_HZ: the ETag design changes at most this often. */
+export const AIRCRAFT_MONITOR_POLL_HZ = 2;
+/** Half an hour at 2 Hz; older samples scroll out. */
+const GRAPH_SAMPLES = 3600;
+
+const PHASE = {
+  airborne: { icon: "✈", text: "Airborne" },
+  landing_hold: { icon: "⏳", text: "Landing hold" },
+  landed: { icon: "■", text: "Landed" },
+} as const;
+
+/** `/aircraft/live`: IAS and flight phase, polled only while this page is open. */
+export function AircraftLive() {
+  const { effective } = useTheme();
+  const [samples, setSamples] = useState<Samples>(EMPTY_SAMPLES);
+  const [profile, setProfile] = useState<AircraftProfile | null>(null);
+  useEffect(() => {
+    // Once, for the band shading in the graph; the page works without it.
+    const ctrl = new AbortController();
+    load<AircraftProfile>("/api/aircraft", { signal: ctrl.signal }).then(setProfile, () => {});
+    return () => ctrl.abort();
+  }, []);
+  const poll = usePoll<Live>("/api/aircraft/live", AIRCRAFT_MONITOR_POLL_HZ, (r) => {
+    const phase = r.data.flight_phase;
+    // The graph is a record of one flight: it runs while flying and starts afresh after landing.
+    if (phase === "landed") setSamples((s) => (s.t.length ? EMPTY_SAMPLES : s));
+    else setSamples((s) => appendSample(s, Date.now() / 1000, r.data.ias, GRAPH_SAMPLES));
+  });
+  const d = poll.data;
+  const hard = poll.error && !poll.error.transient ? poll.error : null;
+  const old = !!poll.error;
+
+  return (
+    <div class="page aircraft-live">
+      <h1>Live airspeed</h1>
+      {hard && <FailureNotice failure={hard} />}
+      {poll.error?.transient && <FailureNotice failure={poll.error} retrying compact />}
+      {!hard && !d && !poll.error && <p class="muted">Connecting…</p>}
+      {!hard && d && (
+        <>
+          <section
+            class={`live-panel phase-${d.flight_phase}${old ? " stale" : ""}`}
+            data-state={old ? "stale" : "live"}
+            data-phase={d.flight_phase}
+          >
+            <div class="ias" role="status" aria-label={`IAS ${speed(d.ias)} ${unitLabel(d.unit)}`}>
+              {old && <span class="stale-tag">last value</span>}
+              <span class="ias-value">{d.ias.toFixed(1)}</span>
+              <span class="ias-unit">{unitLabel(d.unit)}</span>
+            </div>
+            <div class="phase" data-testid="phase">
+              <span aria-hidden="true">{PHASE[d.flight_phase].icon}</span> {PHASE[d.flight_phase].text}
+              {d.flight_phase === "landing_hold" && (
+                <span class="hold-counter" data-testid="landing-hold">
+                  {" "}
+                  {d.landing_hold_s} s
+                </span>
+              )}
+            </div>
+          </section>
+          <dl class="facts">
+            <div>
+              <dt>Sensor</dt>
+              <dd data-sensor={d.sensor.state}>
+                {d.sensor.state} ({d.sensor.source}){d.sensor.reason ? ` — ${d.sensor.reason}` : ""}
+              </dd>
+            </div>
+            <div>
+              <dt>Transmitter</dt>
+              <dd data-tx={d.tx.state}>
+                {d.tx.state.replace("_", " ")}
+                {d.tx.reason ? ` — ${d.tx.reason}` : ""}
+              </dd>
+            </div>
+            <div>
+              <dt>Frames sent</dt>
+              <dd>
+                {d.tx.sent}
+                {d.tx.blocked_duty > 0 ? `, ${d.tx.blocked_duty} held back by duty cycle` : ""}
+              </dd>
+            </div>
+            <div>
+              <dt>Duty cycle used</dt>
+              <dd>{ppmPercent(d.tx.duty_used_ppm)}</dd>
+            </div>
+          </dl>
+          <section class="card">
+            <div class="card-head">
+              <h2>IAS this flight</h2>
+              <button type="button" onClick={() => setSamples(EMPTY_SAMPLES)}>
+                Reset graph
+              </button>
+            </div>
+            {samples.t.length === 0 && (
+              <p class="muted" data-testid="graph-empty">
+                The graph records while airborne and in landing hold; it clears on landing.
+              </p>
+            )}
+            <IasGraph
+              samples={samples}
+              band={
+                profile && profile.unit === d.unit
+                  ? { min: profile.v_min, opt: profile.v_opt, max: profile.v_max }
+                  : null
+              }
+              unit={unitLabel(d.unit)}
+              theme={effective}
+            />
+          </section>
+        </>
+      )}
+      <p>
+        <Link href="/">← Aircraft settings</Link>
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,187 @@
+import { mpsTo, SPEED_UNITS, toMps } from "../../../src/aircraft/units.js";
+import { write } from "../api/client.js";
+import type { AircraftProfile, SpeedUnit } from "../api/types.js";
+import { FailureNotice } from "../components/failure-notice.js";
+import { Field } from "../components/field.js";
+import { FormFooter } from "../components/form-footer.js";
+import { UNIT_LABEL } from "../format.js";
+import { useForm } from "../hooks/use-form.js";
+import { Link } from "../router.js";
+
+const SPEEDS = ["v_min", "v_opt", "v_max", "v_en"] as const;
+type SpeedKey = (typeof SPEEDS)[number];
+
+/** Form values: speeds as typed (strings), so half-typed input survives a failed save untouched. */
+type Values = { registration: string; type: string; unit: SpeedUnit } & Record<SpeedKey, string>;
+
+const toValues = (p: AircraftProfile): Values => ({
+  registration: p.registration,
+  type: p.type,
+  unit: p.unit,
+  v_min: String(p.v_min),
+  v_opt: String(p.v_opt),
+  v_max: String(p.v_max),
+  v_en: String(p.v_en),
+});
+
+const SPEED_LABEL: Record<SpeedKey, { label: string; hint: string }> = {
+  v_min: { label: "v_min — band lower end", hint: "Slowest acceptable launch speed." },
+  v_opt: { label: "v_opt — optimal", hint: "Target speed for the launch." },
+  v_max: { label: "v_max — band upper end", hint: "Never above the placarded winch speed." },
+  v_en: {
+    label: "v_en — landed below",
+    hint: "Telemetry runs above this; below it the glider counts as landing.",
+  },
+};
+
+/** Aircraft home: the profile the winch sees (identity, band, unit). Loads once; never polls. */
+export function AircraftSettings() {
+  const form = useForm<AircraftProfile, Values>("aircraft", "/api/aircraft", toValues);
+  const v = form.values;
+
+  if (!v) {
+    return (
+      <div class="page">
+        <h1>Aircraft</h1>
+        {form.loadError ? <FailureNotice failure={form.loadError} /> : <p class="muted">Loading…</p>}
+      </div>
+    );
+  }
+
+  const changeUnit = (unit: SpeedUnit) => {
+    // Same speeds in the new unit, so a switch from km/h to kt does not leave nonsense behind.
+    const patch: Partial<Values> = { unit };
+    for (const k of SPEEDS) {
+      const n = Number(v[k]);
+      if (v[k].trim() !== "" && Number.isFinite(n))
+        patch[k] = String(Math.round(mpsTo(unit, toMps(v.unit, n))));
+    }
+    form.set(patch);
+  };
+
+  const save = (e: Event) => {
+    e.preventDefault();
+    const local: Record<string, string> = {};
+    const body: Record<string, unknown> = {
+      registration: v.registration.trim(),
+      type: v.type.trim(),
+      unit: v.unit,
+    };
+    for (const k of SPEEDS) {
+      const raw = v[k].trim();
+      if (!/^\d+$/.test(raw)) local[`/${k}`] = "Enter a whole number.";
+      else body[k] = Number(raw);
+    }
+    void form.submit((_vals) => write<AircraftProfile>("PUT", "/api/aircraft", body), local);
+  };
+
+  const err = form.fieldErrors;
+  const fieldKeys = Object.keys(err).filter((k) => k !== "/");
+  const general = !!form.formError && fieldKeys.length === 0;
+  return (
+    <div class="page">
+      <div class="page-head">
+        <h1>Aircraft</h1>
+        <Link href="/aircraft/live" class="button">
+          Live IAS →
+        </Link>
+      </div>
+      {form.loadError && <FailureNotice failure={form.loadError} compact />}
+      <form class="card form" onSubmit={save} noValidate data-form="aircraft">
+        <fieldset>
+          <legend>Identity</legend>
+          <Field
+            name="/registration"
+            label="Registration"
+            error={err["/registration"]}
+            hint="e.g. D-1234: letters, digits, hyphen"
+          >
+            {(id, desc) => (
+              <input
+                id={id}
+                aria-describedby={desc}
+                aria-invalid={!!desc}
+                value={v.registration}
+                autocapitalize="characters"
+                autocomplete="off"
+                spellcheck={false}
+                maxLength={16}
+                onInput={(e) => form.set({ registration: e.currentTarget.value.toUpperCase() })}
+              />
+            )}
+          </Field>
+          <Field
+            name="/type"
+            label="Type"
+            error={err["/type"]}
+            hint="As shown to the winch driver, e.g. ASK 21"
+          >
+            {(id, desc) => (
+              <input
+                id={id}
+                aria-describedby={desc}
+                aria-invalid={!!desc}
+                value={v.type}
+                autocomplete="off"
+                maxLength={32}
+                onInput={(e) => form.set({ type: e.currentTarget.value })}
+              />
+            )}
+          </Field>
+        </fieldset>
+        <fieldset>
+          <legend>Speed band</legend>
+          <Field name="/unit" label="Unit" error={err["/unit"]} hint="Changing it converts the speeds below.">
+            {(id, desc) => (
+              <select
+                id={id}
+                aria-describedby={desc}
+                value={v.unit}
+                onChange={(e) => changeUnit(e.currentTarget.value as SpeedUnit)}
+              >
+                {SPEED_UNITS.map((u) => (
+                  <option value={u} key={u}>
+                    {UNIT_LABEL[u]}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <div class="speed-grid">
+            {SPEEDS.map((k) => (
+              <Field
+                key={k}
+                name={`/${k}`}
+                label={SPEED_LABEL[k].label}
+                error={err[`/${k}`]}
+                hint={SPEED_LABEL[k].hint}
+              >
+                {(id, desc) => (
+                  <div class="with-unit">
+                    <input
+                      id={id}
+                      aria-describedby={desc}
+                      aria-invalid={!!desc}
+                      inputMode="numeric"
+                      value={v[k]}
+                      onInput={(e) => form.set({ [k]: e.currentTarget.value } as Partial<Values>)}
+                    />
+                    <span>{UNIT_LABEL[v.unit]}</span>
+                  </div>
+                )}
+              </Field>
+            ))}
+          </div>
+        </fieldset>
+        {general && form.formError && <FailureNotice failure={form.formError} />}
+        {err["/"] && <p class="form-error">⚠ {err["/"]}</p>}
+        {fieldKeys.length > 0 && (
+          <p class="form-error" role="alert">
+            Not saved: please correct the fields marked ⚠. Your input is kept.
+          </p>
+        )}
+        <FormFooter form={form} />
+      </form>
+    </div>
+  );
+}

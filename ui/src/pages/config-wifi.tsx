@@ -1,0 +1,166 @@
+import { write } from "../api/client.js";
+import type { WifiSettings, WifiUpdate } from "../api/types.js";
+import { FailureNotice } from "../components/failure-notice.js";
+import { Field } from "../components/field.js";
+import { FormFooter } from "../components/form-footer.js";
+import { useForm } from "../hooks/use-form.js";
+
+interface Values {
+  ap_ssid: string;
+  ap_channel: string;
+  /** Empty keeps the stored passphrase (it cannot be read back). */
+  ap_password: string;
+  sta_enabled: boolean;
+  sta_ssid: string;
+  sta_password: string;
+  sta_open: boolean;
+}
+
+const toValues = (w: WifiSettings): Values => ({
+  ap_ssid: w.softap.ssid,
+  ap_channel: String(w.softap.channel),
+  ap_password: "",
+  sta_enabled: w.station.enabled,
+  sta_ssid: w.station.ssid,
+  sta_password: "",
+  sta_open: false,
+});
+
+const CHANNELS = Array.from({ length: 13 }, (_, i) => i + 1);
+
+/** Config → Wi-Fi: the device's own network and joining a club WLAN. Passwords are write-only. */
+export function ConfigWifi() {
+  const form = useForm<WifiSettings, Values>("wifi", "/api/wifi", toValues);
+  const w = form.server;
+  const v = form.values;
+  if (!w || !v) {
+    return (
+      <div class="config-section" data-section="wifi">
+        {form.loadError ? <FailureNotice failure={form.loadError} /> : <p class="muted">Loading…</p>}
+      </div>
+    );
+  }
+  const err = form.fieldErrors;
+
+  const save = (e: Event) => {
+    e.preventDefault();
+    const body: WifiUpdate = {
+      softap: { ssid: v.ap_ssid, channel: Number(v.ap_channel) },
+      station: { enabled: v.sta_enabled, ssid: v.sta_ssid.trim() },
+    };
+    if (v.ap_password) body.softap.password = v.ap_password;
+    if (v.sta_open) body.station.password = null;
+    else if (v.sta_password) body.station.password = v.sta_password;
+    void form.submit(() => write<WifiSettings>("PUT", "/api/wifi", body));
+  };
+
+  return (
+    <form class="config-section card form" onSubmit={save} noValidate data-section="wifi" data-form="wifi">
+      <p class="notice notice-info">
+        Changing WiFi can disconnect this page; reconnect to the new network afterwards.
+      </p>
+      <fieldset>
+        <legend>Device network (access point at {w.softap.address})</legend>
+        <Field name="/softap/ssid" label="Network name (SSID)" error={err["/softap/ssid"]}>
+          {(id, desc) => (
+            <input
+              id={id}
+              aria-describedby={desc}
+              aria-invalid={!!desc}
+              value={v.ap_ssid}
+              onInput={(e) => form.set({ ap_ssid: e.currentTarget.value })}
+            />
+          )}
+        </Field>
+        <Field name="/softap/channel" label="Channel" error={err["/softap/channel"]}>
+          {(id, desc) => (
+            <select
+              id={id}
+              aria-describedby={desc}
+              value={v.ap_channel}
+              onChange={(e) => form.set({ ap_channel: e.currentTarget.value })}
+            >
+              {CHANNELS.map((c) => (
+                <option key={c} value={String(c)}>
+                  {c}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field
+          name="/softap/password"
+          label="New passphrase"
+          error={err["/softap/password"]}
+          hint={
+            w.softap.password_set ? "A passphrase is stored; leave empty to keep it." : "8–63 characters."
+          }
+        >
+          {(id, desc) => (
+            <input
+              id={id}
+              type="password"
+              autocomplete="new-password"
+              aria-describedby={desc}
+              aria-invalid={!!desc}
+              value={v.ap_password}
+              onInput={(e) => form.set({ ap_password: e.currentTarget.value })}
+            />
+          )}
+        </Field>
+      </fieldset>
+      <fieldset>
+        <legend>Club WLAN (station)</legend>
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={v.sta_enabled}
+            onChange={(e) => form.set({ sta_enabled: e.currentTarget.checked })}
+          />{" "}
+          Join a network
+        </label>
+        <Field name="/station/ssid" label="Network name (SSID)" error={err["/station/ssid"]}>
+          {(id, desc) => (
+            <input
+              id={id}
+              aria-describedby={desc}
+              aria-invalid={!!desc}
+              value={v.sta_ssid}
+              onInput={(e) => form.set({ sta_ssid: e.currentTarget.value })}
+            />
+          )}
+        </Field>
+        <Field
+          name="/station/password"
+          label="Passphrase"
+          error={err["/station/password"]}
+          hint={w.station.password_set ? "A passphrase is stored; leave empty to keep it." : undefined}
+        >
+          {(id, desc) => (
+            <input
+              id={id}
+              type="password"
+              autocomplete="new-password"
+              aria-describedby={desc}
+              aria-invalid={!!desc}
+              disabled={v.sta_open}
+              value={v.sta_password}
+              onInput={(e) => form.set({ sta_password: e.currentTarget.value })}
+            />
+          )}
+        </Field>
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={v.sta_open}
+            onChange={(e) => form.set({ sta_open: e.currentTarget.checked })}
+          />{" "}
+          Open network (no passphrase)
+        </label>
+      </fieldset>
+      {err["/"] && <p class="form-error">⚠ {err["/"]}</p>}
+      {form.formError && form.formError.kind !== "validation" && <FailureNotice failure={form.formError} />}
+      <FormFooter form={form} />
+    </form>
+  );
+}

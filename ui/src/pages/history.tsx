@@ -1,0 +1,114 @@
+import { useEffect, useState } from "preact/hooks";
+import { type ApiFailure, asFailure, load, write } from "../api/client.js";
+import type { LaunchHistory } from "../api/types.js";
+import { FailureNotice } from "../components/failure-notice.js";
+import { dateTime, duration, speed, unitLabel } from "../format.js";
+import { goToSecurity } from "../hooks/use-form.js";
+
+/** History (winch): the recorded launches, newest first. Loaded on opening and on Refresh. */
+export function History() {
+  const [data, setData] = useState<LaunchHistory | null>(null);
+  const [error, setError] = useState<ApiFailure | null>(null);
+  const [confirm, setConfirm] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [generation, setGeneration] = useState(0);
+
+  useEffect(() => {
+    const ctrl = new AbortController();
+    load<LaunchHistory>("/api/history", { signal: ctrl.signal }).then(
+      (h) => {
+        setData(h);
+        setError(null);
+      },
+      (err: unknown) => {
+        if (!ctrl.signal.aborted) setError(asFailure(err));
+      },
+    );
+    return () => ctrl.abort();
+  }, [generation]);
+
+  const clear = async () => {
+    setBusy(true);
+    try {
+      await write("DELETE", "/api/history");
+      setConfirm(false);
+      setGeneration((g) => g + 1);
+    } catch (err) {
+      const f = asFailure(err);
+      if (f.kind === "unauthorized") return goToSecurity();
+      setError(f);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const launches = data ? [...data.launches].reverse() : [];
+  return (
+    <div class="page history">
+      <div class="page-head">
+        <h1>Launch history</h1>
+        <button type="button" onClick={() => setGeneration((g) => g + 1)}>
+          Refresh
+        </button>
+      </div>
+      {error && <FailureNotice failure={error} />}
+      {!data && !error && <p class="muted">Loading…</p>}
+      {data && launches.length === 0 && <p data-testid="history-empty">No launches recorded yet.</p>}
+      {launches.length > 0 && (
+        <div class="table-wrap">
+          <table class="launches" data-testid="history-table">
+            <thead>
+              <tr>
+                <th scope="col">Start</th>
+                <th scope="col">Aircraft</th>
+                <th scope="col">Duration</th>
+                <th scope="col">Max IAS</th>
+                <th scope="col">Band</th>
+                <th scope="col">In band</th>
+                <th scope="col">Lost</th>
+              </tr>
+            </thead>
+            <tbody>
+              {launches.map((l) => (
+                <tr key={l.start + l.registration}>
+                  <td>{dateTime(l.start)}</td>
+                  <td>
+                    <strong>{l.registration}</strong> {l.type}
+                  </td>
+                  <td>{duration(l.duration_s)}</td>
+                  <td class="num">
+                    {speed(l.max_ias)} {unitLabel(l.unit)}
+                  </td>
+                  <td class="num">
+                    {l.v_min}–{l.v_opt}–{l.v_max}
+                  </td>
+                  <td class="num">{Math.round(l.in_band_share * 100)} %</td>
+                  <td class="num">{l.frames_lost}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {data && launches.length > 0 && (
+        <div class="form-footer">
+          {confirm ? (
+            <>
+              <span>Delete all {launches.length} recorded launches?</span>
+              <button type="button" class="danger" disabled={busy} onClick={() => void clear()}>
+                Yes, clear
+              </button>
+              <button type="button" onClick={() => setConfirm(false)}>
+                Cancel
+              </button>
+            </>
+          ) : (
+            <button type="button" onClick={() => setConfirm(true)}>
+              Clear history…
+            </button>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}

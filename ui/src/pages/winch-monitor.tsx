@@ -1,0 +1,246 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { WinchState, WinchTelemetry } from "../api/types.js";
+import { FailureNotice } from "../components/failure-notice.js";
+import { appendSample, EMPTY_SAMPLES, IasGraph, type Samples } from "../components/ias-graph.js";
+import { ageText, speed, unitLabel } from "../format.js";
+import { useNow } from "../hooks/use-now.js";
+import { usePoll } from "../hooks/use-poll.js";
+import { useTheme } from "../theme.js";
+
+export const WINCH_POLL_HZ = 2;
+/** How long the RX light stays green for one new frame. */
+const FLASH_MS = 250;
+/** The device marks the link stale after 1.5 s; if its answer is older than this here, trust the clock. */
+const LOCAL_STALE_MS = 3000;
+/** Graph window: two minutes at 2 Hz. */
+const GRAPH_SAMPLES = 240;
+
+const ZONE_TEXT = {
+  below: { icon: "▼", text: "TOO SLOW" },
+  inside: { icon: "●", text: "IN BAND" },
+  above: { icon: "▲", text: "TOO FAST" },
+} as const;
+
+/** Where the IAS sits against the band, on a scale a little wider than the band. */
+function BandScale({ t, muted }: { t: WinchTelemetry; muted?: boolean }) {
+  const span = Math.max(1, t.v_max - t.v_min);
+  const lo = Math.max(0, t.v_min - span);
+  const hi = t.v_max + span;
+  const pct = (v: number) => `${Math.min(100, Math.max(0, ((v - lo) / (hi - lo)) * 100)).toFixed(2)}%`;
+  return (
+    <div class={`band-scale${muted ? " muted" : ""}`} aria-hidden="true">
+      <div class="band-track">
+        <div
+          class="band-inside"
+          style={{ left: pct(t.v_min), width: `calc(${pct(t.v_max)} - ${pct(t.v_min)})` }}
+        />
+        <div class="band-opt" style={{ left: pct(t.v_opt) }} />
+        {!muted && <div class="band-marker" style={{ left: pct(t.ias) }} />}
+      </div>
+      <div class="band-labels">
+        <span style={{ left: pct(t.v_min) }}>{t.v_min}</span>
+        <span style={{ left: pct(t.v_opt) }}>{t.v_opt}</span>
+        <span style={{ left: pct(t.v_max) }}>{t.v_max}</span>
+      </div>
+    </div>
+  );
+}
+
+type View =
+  | { kind: "loading" }
+  | { kind: "live"; t: WinchTelemetry }
+  | { kind: "stale"; t: WinchTelemetry; ageMs: number; why: "link" | "device" }
+  | { kind: "no_signal" };
+
+/** Winch home: the glider's IAS against its band, big enough to read from the winch seat. */
+export function WinchMonitor() {
+  const { effective } = useTheme();
+  const [flash, setFlash] = useState(false);
+  const [graphOn, setGraphOn] = useState(() => sessionFlag("owts-winch-graph"));
+  const [samples, setSamples] = useState<Samples>(EMPTY_SAMPLES);
+  const lastSeq = useRef<number | null>(null);
+  const receivedAt = useRef(0);
+  const flashTimer = useRef<ReturnType<typeof setTimeout>>();
+
+  const poll = usePoll<WinchState>("/api/winch", WINCH_POLL_HZ, (r) => {
+    const t = r.data.telemetry;
+    if (r.status === 200) receivedAt.current = Date.now();
+    if (r.status === 200 && t && t.seq !== lastSeq.current) {
+      lastSeq.current = t.seq;
+      setFlash(true);
+      clearTimeout(flashTimer.current);
+      flashTimer.current = setTimeout(() => setFlash(false), FLASH_MS);
+      if (r.data.link === "ok") setSamples((s) => appendSample(s, Date.now() / 1000, t.ias, GRAPH_SAMPLES));
+    } else {
+      // Nothing new (304, or only the link state changed): the light stays grey.
+      clearTimeout(flashTimer.current);
+      setFlash(false);
+    }
+    if (!t) lastSeq.current = null;
+  });
+  useEffect(() => () => clearTimeout(flashTimer.current), []);
+
+  const data = poll.data;
+  const t = data?.telemetry ?? null;
+  const now = useNow(500, !!t);
+  const ageMs = t ? t.age_ms + Math.max(0, now - receivedAt.current) : 0;
+
+  let view: View;
+  if (!data) view = { kind: "loading" };
+  else if (!t || data.link === "no_signal") view = { kind: "no_signal" };
+  else if (poll.error) view = { kind: "stale", t, ageMs, why: "device" };
+  else if (data.link === "stale" || ageMs > LOCAL_STALE_MS) view = { kind: "stale", t, ageMs, why: "link" };
+  else view = { kind: "live", t };
+
+  const hardFailure = poll.error && !poll.error.transient ? poll.error : null;
+
+  return (
+    <div class="page winch">
+      {hardFailure && <FailureNotice failure={hardFailure} />}
+      {poll.error?.transient && <FailureNotice failure={poll.error} retrying compact />}
+      {!hardFailure && <ZonePanel view={view} />}
+
+      <div class="winch-bar">
+        <span class="rx" data-rx={flash ? "flash" : "idle"} title="RX: flashes green for each new frame">
+          <span class="rx-dot" aria-hidden="true" />
+          RX
+        </span>
+        <button
+          type="button"
+          class="graph-toggle"
+          aria-pressed={graphOn}
+          onClick={() => {
+            setGraphOn(!graphOn);
+            setSessionFlag("owts-winch-graph", !graphOn);
+          }}
+        >
+          <span aria-hidden="true">📈</span> Graph
+        </button>
+      </div>
+
+      {t && (view.kind === "live" || view.kind === "stale") && (
+        <div class={`telemetry-facts${view.kind === "stale" ? " muted" : ""}`} data-testid="telemetry-facts">
+          <div class="identity">
+            <strong class="registration">{t.registration}</strong> <span class="type">{t.type}</span>
+          </div>
+          <dl class="facts">
+            <div>
+              <dt>RSSI</dt>
+              <dd class="rssi">{t.rssi_dbm === null ? "not measured" : `${Math.round(t.rssi_dbm)} dBm`}</dd>
+            </div>
+            <div>
+              <dt>SNR</dt>
+              <dd>{t.snr_db === null ? "not measured" : `${t.snr_db.toFixed(1)} dB`}</dd>
+            </div>
+            <div>
+              <dt>Band</dt>
+              <dd>
+                {t.v_min}–{t.v_opt}–{t.v_max} {unitLabel(t.unit)}
+              </dd>
+            </div>
+            <div>
+              <dt>Frames</dt>
+              <dd>
+                {t.received} received, {t.lost} lost
+              </dd>
+            </div>
+          </dl>
+        </div>
+      )}
+
+      {graphOn && (
+        <section class="card">
+          <h2>IAS, last two minutes</h2>
+          <IasGraph
+            samples={samples}
+            band={t ? { min: t.v_min, opt: t.v_opt, max: t.v_max } : null}
+            unit={unitLabel(t?.unit)}
+            theme={effective}
+          />
+          <button type="button" class="link-button" onClick={() => setSamples(EMPTY_SAMPLES)}>
+            Clear graph
+          </button>
+        </section>
+      )}
+    </div>
+  );
+}
+
+function ZonePanel({ view }: { view: View }) {
+  switch (view.kind) {
+    case "loading":
+      return (
+        <section class="zone-panel zone-none" data-state="loading" aria-live="polite">
+          <div class="zone-label">Connecting…</div>
+        </section>
+      );
+    case "no_signal":
+      return (
+        <section class="zone-panel zone-nosignal" data-state="no_signal" aria-live="polite">
+          <div class="zone-label big">
+            <span class="zone-icon" aria-hidden="true">
+              ⊘
+            </span>{" "}
+            NO SIGNAL
+          </div>
+          <p>No telemetry from an aircraft. The speed appears here when frames arrive.</p>
+        </section>
+      );
+    case "stale":
+      return (
+        <section class="zone-panel zone-stale" data-state="stale" aria-live="polite">
+          <div class="zone-label">
+            <span class="zone-icon" aria-hidden="true">
+              ⏸
+            </span>{" "}
+            {view.why === "device" ? "DEVICE NOT ANSWERING" : "SIGNAL LOST — OLD VALUE"}
+          </div>
+          <div class="stale-value">
+            last {speed(view.t.ias)} {unitLabel(view.t.unit)}
+          </div>
+          <div class="stale-age" data-testid="stale-age">
+            {ageText(view.ageMs)} ago
+          </div>
+          <BandScale t={view.t} muted />
+        </section>
+      );
+    case "live": {
+      const z = ZONE_TEXT[view.t.zone];
+      return (
+        <section class={`zone-panel zone-${view.t.zone}`} data-state="live" data-zone={view.t.zone}>
+          <div class="zone-label">
+            <span class="zone-icon" aria-hidden="true">
+              {z.icon}
+            </span>{" "}
+            {z.text}
+          </div>
+          <div
+            class="ias"
+            role="status"
+            aria-label={`IAS ${speed(view.t.ias)} ${unitLabel(view.t.unit)}, ${z.text}`}
+          >
+            <span class="ias-value">{speed(view.t.ias)}</span>
+            <span class="ias-unit">{unitLabel(view.t.unit)}</span>
+          </div>
+          <BandScale t={view.t} />
+        </section>
+      );
+    }
+  }
+}
+
+function sessionFlag(key: string): boolean {
+  try {
+    return sessionStorage.getItem(key) === "1";
+  } catch {
+    return false;
+  }
+}
+
+function setSessionFlag(key: string, on: boolean): void {
+  try {
+    sessionStorage.setItem(key, on ? "1" : "0");
+  } catch {
+    // Storage disabled: the toggle still works for this page.
+  }
+}

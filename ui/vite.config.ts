@@ -1,0 +1,48 @@
+import { fileURLToPath } from "node:url";
+import preact from "@preact/preset-vite";
+import { defineConfig } from "vite";
+
+const uiRoot = fileURLToPath(new URL(".", import.meta.url));
+
+/**
+ * The device UI build: one JS and one CSS file with stable names (the device serves them from memory,
+ * precompressed by scripts/compress-ui.mjs, which also adds `?v=<hash>` so they can be cached), so the
+ * first load is index.html + app.js + app.css and nothing else.
+ */
+export default defineConfig({
+  root: uiRoot,
+  base: "/",
+  publicDir: false,
+  plugins: [preact()],
+  build: {
+    outDir: fileURLToPath(new URL("../dist/ui", import.meta.url)),
+    emptyOutDir: true,
+    assetsDir: "",
+    target: "es2020",
+    cssCodeSplit: false,
+    sourcemap: false,
+    modulePreload: { polyfill: false },
+    reportCompressedSize: false,
+    // Anything imported as an asset is inlined: every extra file would be another request.
+    assetsInlineLimit: 100_000,
+    rollupOptions: {
+      output: {
+        entryFileNames: "app.js",
+        chunkFileNames: "app-[name].js",
+        assetFileNames: (asset) =>
+          asset.names.some((n) => n.endsWith(".css")) ? "app.css" : "[name][extname]",
+        inlineDynamicImports: true,
+      },
+    },
+  },
+  server: {
+    // `npx vite --config ui/vite.config.ts` against a running device (default: `owts demo`'s winch).
+    proxy: {
+      "/api": {
+        target: process.env.OWTS_DEVICE_URL ?? "https://127.0.0.1:8443",
+        secure: false,
+        changeOrigin: true,
+      },
+    },
+  },
+});

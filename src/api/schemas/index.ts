@@ -7,6 +7,7 @@ import { LaunchHistory } from "./history.js";
 import { LogPage } from "./log.js";
 import { ModeChange, ModeSetting } from "./mode.js";
 import { RadioPatch, RadioView } from "./radio.js";
+import { RebootAccepted } from "./reboot.js";
 import { SecurityState, SecurityUpdate } from "./security.js";
 import { Status } from "./status.js";
 import { WifiSettings, WifiUpdate } from "./wifi.js";
@@ -20,6 +21,7 @@ export * from "./history.js";
 export * from "./log.js";
 export * from "./mode.js";
 export * from "./radio.js";
+export * from "./reboot.js";
 export * from "./security.js";
 export * from "./status.js";
 export * from "./wifi.js";
@@ -47,4 +49,5 @@ export const API_SCHEMAS: readonly TSchema[] = [
   About,
   Status,
   LogPage,
+  RebootAccepted,
 ];

@@ -73,7 +73,7 @@ export type WifiSettings = Static<typeof WifiSettings>;
 /**
  * `PUT /api/wifi` body. PUT replaces every setting, except that an absent password keeps the stored one
  * (passwords cannot be read back, so a client could not resend them). The station's password may be null to
- * join an open network; the SoftAP always keeps a password.
+ * join an open network; the SoftAP password can be set or changed, not cleared.
  */
 export const WifiUpdate = Type.Object(
   {

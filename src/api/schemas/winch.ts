@@ -18,11 +18,16 @@ export const WinchTelemetrySchema = Type.Object(
       examples: [101.2],
     }),
     zone: Type.Enum(IAS_ZONES, { description: "Where the IAS is against the band [v_min, v_max]." }),
-    rssi_dbm: Type.Number({
-      description: "Received signal strength of the last frame, dBm.",
+    rssi_dbm: Type.Union([Type.Number(), Type.Null()], {
+      description:
+        "Received signal strength of the last frame, dBm; null on a link that cannot measure it (UDP).",
       examples: [-87],
     }),
-    snr_db: Type.Number({ description: "Signal-to-noise ratio of the last frame, dB.", examples: [7.5] }),
+    snr_db: Type.Union([Type.Number(), Type.Null()], {
+      description:
+        "Signal-to-noise ratio of the last frame, dB; null on a link that cannot measure it (UDP).",
+      examples: [7.5],
+    }),
     age_ms: Type.Integer({
       minimum: 0,
       description: "Milliseconds since the last frame arrived.",

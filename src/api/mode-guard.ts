@@ -1,0 +1,55 @@
+import type { FastifyRequest } from "fastify";
+import type { DeviceContext } from "../device/context.js";
+import type { Mode } from "../device/identity.js";
+import type { AircraftRuntime, ModeRuntime, WinchRuntime } from "../device/runtime.js";
+import { ApiError } from "./errors.js";
+import { errorResponse } from "./responses.js";
+
+/*
+ * Mode-only routes stay registered in both modes, because the runtime changes in place and routes
+ * cannot be removed from a running Fastify instance. A route-level onRequest hook answers the SPEC's
+ * 404 token in the other mode (before any body is read, so a wrong-mode write never reaches
+ * validation), and pins the runtime the request started with: a restart that begins while the
+ * handler runs cannot pull the runtime out from under it.
+ */
+
+const TOKENS = { aircraft: "aircraft_mode_only", winch: "winch_mode_only" } as const;
+const pinned = new WeakMap<FastifyRequest, ModeRuntime>();
+
+/** The documented 404 of a route that exists in one mode only. */
+export function modeOnlyResponse(mode: Mode) {
+  return {
+    404: errorResponse(
+      `\`${TOKENS[mode]}\`: this endpoint exists only while the device runs in ${mode} mode.`,
+    ),
+  };
+}
+
+/** Route `onRequest` hook: 404 `<mode>_mode_only` in the other mode; otherwise pins the running runtime. */
+export function requireMode(ctx: DeviceContext, mode: Mode) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const current = ctx.identity().mode;
+    if (current !== mode) {
+      const path = (request.url.split("?", 1)[0] ?? "").slice(0, 200);
+      throw new ApiError(
+        404,
+        TOKENS[mode],
+        `${path} exists only in ${mode} mode; this device runs in ${current} mode (change it with PUT /api/mode)`,
+      );
+    }
+    const runtime = ctx.runtime();
+    if (runtime?.mode === mode) pinned.set(request, runtime);
+  };
+}
+
+function pinnedRuntime<M extends Mode>(request: FastifyRequest, mode: M): Extract<ModeRuntime, { mode: M }> {
+  const runtime = pinned.get(request);
+  if (runtime?.mode !== mode)
+    // Only a device started without a runtime (web side only) gets here.
+    throw new ApiError(503, "internal", `the ${mode} runtime is not running on this device`);
+  return runtime as Extract<ModeRuntime, { mode: M }>;
+}
+
+export const aircraftRuntime = (request: FastifyRequest): AircraftRuntime =>
+  pinnedRuntime(request, "aircraft");
+export const winchRuntime = (request: FastifyRequest): WinchRuntime => pinnedRuntime(request, "winch");

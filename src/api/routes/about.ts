@@ -1,0 +1,54 @@
+import type {} from "@fastify/swagger";
+import type { DeviceContext } from "../../device/context.js";
+import type { AnyFastifyInstance } from "../fastify-instance.js";
+import { ref } from "../schema-ref.js";
+import { About } from "../schemas/about.js";
+
+/** `GET /api/about`: who the device is, what it runs, and the certificate a user can compare with the browser's. */
+export function registerAboutRoutes(app: AnyFastifyInstance, ctx: DeviceContext): void {
+  app.get(
+    "/api/about",
+    {
+      schema: {
+        summary: "Device identity, version and certificate",
+        tags: ["device"],
+        response: { 200: ref(About) },
+      },
+    },
+    async (): Promise<About> => {
+      const id = ctx.identity();
+      const cert = ctx.certificate();
+      return {
+        mode: id.mode,
+        esp_id: id.esp_id,
+        hostname: `${id.hostname}.local`,
+        version: ctx.build.version,
+        build: ctx.build.build,
+        uptime_s: Math.floor((Date.now() - ctx.startedAt) / 1000),
+        certificate: { sha256: cert.fingerprintSha256, not_after: cert.notAfter.toISOString() },
+      };
+    },
+  );
+
+  // The PEM itself, so a user can install trust for this device (the About page links here).
+  app.get(
+    "/api/about/certificate",
+    {
+      schema: {
+        summary: "The device's HTTPS certificate (PEM)",
+        description:
+          "Download it to install trust on a phone or laptop; compare its fingerprint with `/api/about`.",
+        tags: ["device"],
+        produces: ["application/x-pem-file"],
+      },
+    },
+    async (_request, reply) => {
+      const { hostname } = ctx.identity();
+      return reply
+        .type("application/x-pem-file")
+        .header("Content-Disposition", `attachment; filename="${hostname}.crt"`)
+        .header("Cache-Control", "no-cache")
+        .send(ctx.certificate().certPem);
+    },
+  );
+}

@@ -1,0 +1,110 @@
+import type {} from "@fastify/swagger";
+import type { DeviceContext } from "../../device/context.js";
+import { aircraftSettings } from "../../device/runtime.js";
+import { answerIfNotModified, liveEtag } from "../conditional.js";
+import type { AnyFastifyInstance } from "../fastify-instance.js";
+import { aircraftRuntime, modeOnlyResponse, requireMode } from "../mode-guard.js";
+import { NOT_MODIFIED_RESPONSE } from "../responses.js";
+import { ref } from "../schema-ref.js";
+import {
+  AircraftProfile,
+  AircraftProfilePatch,
+  checkAircraftRules,
+  type AircraftProfile as Profile,
+} from "../schemas/aircraft.js";
+import { AircraftLive } from "../schemas/aircraft-live.js";
+import { rulesFailed, storeOrReject } from "../store-errors.js";
+
+/**
+ * `/api/aircraft` (profile) and `/api/aircraft/live`, aircraft mode only. The profile is written to the
+ * `aircraft` namespace; the running aircraft follows it through the namespace's change listener, so a
+ * saved profile reaches the transmitter and the simulator at once. A refused write stores nothing.
+ */
+export function registerAircraftRoutes(app: AnyFastifyInstance, ctx: DeviceContext): void {
+  const profile = aircraftSettings(ctx.store);
+  const onRequest = requireMode(ctx, "aircraft");
+  const notHere = modeOnlyResponse("aircraft");
+  const tags = ["aircraft"];
+
+  app.get(
+    "/api/aircraft",
+    {
+      onRequest,
+      schema: {
+        summary: "The aircraft profile",
+        tags,
+        response: { 200: ref(AircraftProfile), ...notHere },
+      },
+    },
+    async (): Promise<Profile> => profile.get(),
+  );
+
+  app.put<{ Body: Profile }>(
+    "/api/aircraft",
+    {
+      onRequest,
+      schema: {
+        summary: "Replace the aircraft profile",
+        description: "Every field is required. The new profile applies to the running aircraft at once.",
+        tags,
+        body: ref(AircraftProfile),
+        response: { 200: ref(AircraftProfile), ...notHere },
+      },
+    },
+    async (request): Promise<Profile> => {
+      const problems = checkAircraftRules(request.body);
+      if (problems.length > 0) throw rulesFailed(problems, "aircraft profile");
+      return storeOrReject(() => profile.set(request.body), "aircraft profile");
+    },
+  );
+
+  app.patch<{ Body: AircraftProfilePatch }>(
+    "/api/aircraft",
+    {
+      onRequest,
+      schema: {
+        summary: "Change some fields of the aircraft profile",
+        description:
+          "Merged into the stored profile; the merged profile must pass the rules. Applies to the running aircraft at once.",
+        tags,
+        body: ref(AircraftProfilePatch),
+        response: { 200: ref(AircraftProfile), ...notHere },
+      },
+    },
+    async (request): Promise<Profile> => {
+      const patch = request.body;
+      // Merged inside the namespace's queue, so two PATCHes in flight never lose each other's fields.
+      return storeOrReject(
+        () =>
+          profile.update((current) => {
+            const merged: Profile = { ...current, ...patch };
+            const problems = checkAircraftRules(merged, Object.keys(patch));
+            if (problems.length > 0) throw rulesFailed(problems, "aircraft profile");
+            return merged;
+          }),
+        "aircraft profile",
+      );
+    },
+  );
+
+  app.get(
+    "/api/aircraft/live",
+    {
+      onRequest,
+      schema: {
+        summary: "Live airspeed, flight phase, sensor and transmit state",
+        description:
+          "Poll at up to 2 Hz with `If-None-Match`: the ETag covers IAS at 0.1, phase, landed flag, landing-hold " +
+          "seconds, sensor health and transmit state, so an unchanged state costs a bodiless 304.",
+        tags,
+        response: { 200: ref(AircraftLive), ...NOT_MODIFIED_RESPONSE, ...notHere },
+      },
+    },
+    async (request, reply): Promise<AircraftLive | typeof reply> => {
+      const runtime = aircraftRuntime(request);
+      const live: AircraftLive = { ...runtime.state.snapshot(), tx: runtime.transmitter.status() };
+      if (answerIfNotModified(request, reply, liveEtag(live))) return reply;
+      return live;
+    },
+  );
+}

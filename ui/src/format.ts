@@ -11,6 +11,13 @@ export function speed(value: number): string {
   return Number.isFinite(value) ? Math.round(value).toString() : "—";
 }
 
+/** IAS split for display: the whole part large, the tenth small (the zone is decided on the tenth). */
+export function speedParts(value: number): { whole: string; tenth: string } {
+  if (!Number.isFinite(value)) return { whole: "—", tenth: "" };
+  const [whole = "0", tenth = "0"] = value.toFixed(1).split(".");
+  return { whole, tenth: `.${tenth}` };
+}
+
 export function ageText(ms: number): string {
   if (ms < 10_000) return `${(ms / 1000).toFixed(1)} s`;
   if (ms < 120_000) return `${Math.round(ms / 1000)} s`;

@@ -27,12 +27,15 @@ export function IasGraph({
   band,
   unit,
   theme,
+  windowS,
 }: {
   samples: Samples;
   band: Band | null;
   unit: string;
   /** Re-creates the chart with the theme's colours when it changes. */
   theme: string;
+  /** Show only the last this many seconds (a moving window); absent: everything recorded. */
+  windowS?: number;
 }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -52,7 +55,10 @@ export function IasGraph({
       legend: { show: false },
       cursor: { show: false },
       scales: {
-        x: { time: true },
+        x: {
+          time: true,
+          range: (_u, lo, hi) => (windowS ? [hi - windowS, hi] : [lo, Math.max(hi, lo + 10)]),
+        },
         y: {
           range: (_u, _lo, hi) => {
             const b = bandRef.current;
@@ -62,7 +68,12 @@ export function IasGraph({
         },
       },
       axes: [
-        { stroke: axis, grid: { stroke: grid }, ticks: { stroke: grid } },
+        {
+          stroke: axis,
+          grid: { stroke: grid },
+          ticks: { stroke: grid },
+          values: (_u, splits) => splits.map(clockLabel),
+        },
         { stroke: axis, grid: { stroke: grid }, ticks: { stroke: grid }, label: unit, size: 50 },
       ],
       series: [{}, { label: "IAS", stroke: line, width: 3, points: { show: false } }],
@@ -101,7 +112,7 @@ export function IasGraph({
       p.destroy();
       plot.current = null;
     };
-  }, [theme, unit]);
+  }, [theme, unit, windowS]);
 
   useEffect(() => {
     plot.current?.setData([samples.t, samples.ias]);
@@ -115,6 +126,13 @@ export function IasGraph({
       aria-label={`IAS graph in ${unit}, ${samples.t.length} samples`}
     />
   );
+}
+
+/** Wall-clock time of day (h:mm:ss) for the time axis. */
+function clockLabel(s: number): string {
+  const d = new Date(s * 1000);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${d.getHours()}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
 
 /** Appends a sample, keeping at most `max` (a new object, so effects see the change). */

@@ -86,9 +86,7 @@ export function About() {
           <h2>HTTPS certificate</h2>
           <p>Compare this SHA-256 fingerprint with the one your browser shows in its certificate warning.</p>
           <code class="fingerprint" data-testid="fingerprint">
-            {fingerprintRows(about.certificate.sha256).map((row) => (
-              <span key={row}>{row}</span>
-            ))}
+            {fingerprintRows(about.certificate.sha256).join("\n")}
           </code>
           <p>Valid until {dateTime(about.certificate.not_after)}.</p>
           <a

@@ -3,7 +3,8 @@ import { load } from "../api/client.js";
 import type { AircraftProfile, AircraftLive as Live } from "../api/types.js";
 import { FailureNotice } from "../components/failure-notice.js";
 import { appendSample, EMPTY_SAMPLES, IasGraph, type Samples } from "../components/ias-graph.js";
-import { ppmPercent, speed, unitLabel } from "../format.js";
+import { ClockIcon, PlaneIcon, StopIcon } from "../components/icons.js";
+import { ppmPercent, speed, speedParts, unitLabel } from "../format.js";
 import { usePoll } from "../hooks/use-poll.js";
 import { Link } from "../router.js";
 import { useTheme } from "../theme.js";
@@ -14,9 +15,9 @@ export const AIRCRAFT_MONITOR_POLL_HZ = 2;
 const GRAPH_SAMPLES = 3600;
 
 const PHASE = {
-  airborne: { icon: "✈", text: "Airborne" },
-  landing_hold: { icon: "⏳", text: "Landing hold" },
-  landed: { icon: "■", text: "Landed" },
+  airborne: { icon: PlaneIcon, text: "Airborne" },
+  landing_hold: { icon: ClockIcon, text: "Landing hold" },
+  landed: { icon: StopIcon, text: "Landed" },
 } as const;
 
 /** `/aircraft/live`: IAS and flight phase, polled only while this page is open. */
@@ -55,11 +56,14 @@ export function AircraftLive() {
           >
             <div class="ias" role="status" aria-label={`IAS ${speed(d.ias)} ${unitLabel(d.unit)}`}>
               {old && <span class="stale-tag">last value</span>}
-              <span class="ias-value">{d.ias.toFixed(1)}</span>
+              <span class="ias-value" data-testid="ias">
+                {speedParts(d.ias).whole}
+                <span class="ias-tenth">{speedParts(d.ias).tenth}</span>
+              </span>
               <span class="ias-unit">{unitLabel(d.unit)}</span>
             </div>
             <div class="phase" data-testid="phase">
-              <span aria-hidden="true">{PHASE[d.flight_phase].icon}</span> {PHASE[d.flight_phase].text}
+              {PHASE[d.flight_phase].icon()} {PHASE[d.flight_phase].text}
               {d.flight_phase === "landing_hold" && (
                 <span class="hold-counter" data-testid="landing-hold">
                   {" "}

@@ -2,7 +2,8 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { WinchState, WinchTelemetry } from "../api/types.js";
 import { FailureNotice } from "../components/failure-notice.js";
 import { appendSample, EMPTY_SAMPLES, IasGraph, type Samples } from "../components/ias-graph.js";
-import { ageText, speed, unitLabel } from "../format.js";
+import { ClockIcon, GraphIcon } from "../components/icons.js";
+import { ageText, speed, speedParts, unitLabel } from "../format.js";
 import { useNow } from "../hooks/use-now.js";
 import { usePoll } from "../hooks/use-poll.js";
 import { useTheme } from "../theme.js";
@@ -114,7 +115,7 @@ export function WinchMonitor() {
             setSessionFlag("owts-winch-graph", !graphOn);
           }}
         >
-          <span aria-hidden="true">📈</span> Graph
+          <GraphIcon /> Graph
         </button>
       </div>
 
@@ -156,6 +157,7 @@ export function WinchMonitor() {
             band={t ? { min: t.v_min, opt: t.v_opt, max: t.v_max } : null}
             unit={unitLabel(t?.unit)}
             theme={effective}
+            windowS={120}
           />
           <button type="button" class="link-button" onClick={() => setSamples(EMPTY_SAMPLES)}>
             Clear graph
@@ -190,13 +192,13 @@ function ZonePanel({ view }: { view: View }) {
       return (
         <section class="zone-panel zone-stale" data-state="stale" aria-live="polite">
           <div class="zone-label">
-            <span class="zone-icon" aria-hidden="true">
-              ⏸
-            </span>{" "}
-            {view.why === "device" ? "DEVICE NOT ANSWERING" : "SIGNAL LOST — OLD VALUE"}
+            <ClockIcon /> {view.why === "device" ? "DEVICE NOT ANSWERING" : "SIGNAL LOST"}
           </div>
           <div class="stale-value">
-            last {speed(view.t.ias)} {unitLabel(view.t.unit)}
+            last{" "}
+            <s>
+              {speed(view.t.ias)} {unitLabel(view.t.unit)}
+            </s>
           </div>
           <div class="stale-age" data-testid="stale-age">
             {ageText(view.ageMs)} ago
@@ -219,7 +221,7 @@ function ZonePanel({ view }: { view: View }) {
             role="status"
             aria-label={`IAS ${speed(view.t.ias)} ${unitLabel(view.t.unit)}, ${z.text}`}
           >
-            <span class="ias-value">{speed(view.t.ias)}</span>
+            <IasDigits value={view.t.ias} />
             <span class="ias-unit">{unitLabel(view.t.unit)}</span>
           </div>
           <BandScale t={view.t} />
@@ -227,6 +229,16 @@ function ZonePanel({ view }: { view: View }) {
       );
     }
   }
+}
+
+function IasDigits({ value }: { value: number }) {
+  const { whole, tenth } = speedParts(value);
+  return (
+    <span class="ias-value" data-testid="ias">
+      {whole}
+      <span class="ias-tenth">{tenth}</span>
+    </span>
+  );
 }
 
 function sessionFlag(key: string): boolean {

@@ -61,6 +61,8 @@ interface Session {
   /** raw.bytesRead when the session last became idle: more bytes since mean a request is arriving. */
   bytesAtIdle: number;
   closing: boolean;
+  /** Asked to end (closeIdleSessions): its next response says Connection: close, or it ends once idle. */
+  retiring: boolean;
   closeTimer: NodeJS.Timeout | undefined;
   readonly closed: Promise<void>;
 }
@@ -170,10 +172,29 @@ export class SocketBudget {
     return () => this.#rejectListeners.delete(listener);
   }
 
+  /**
+   * Asks every open session to end without cutting anything (used on an in-place restart, so clients
+   * reconnect to what changed): a busy session ends after its current response, which says
+   * `Connection: close`; an idle one is closed once it has been idle for the idle grace (a request
+   * arriving first gets its answer, with `Connection: close`). New connections are still accepted.
+   * Returns how many sessions were asked.
+   */
+  closeIdleSessions(): number {
+    let asked = 0;
+    for (const s of this.#sessions.values()) {
+      if (s.closing || s.retiring) continue;
+      s.retiring = true;
+      asked++;
+      for (const res of s.inFlight) if (!res.headersSent) res.setHeader("Connection", "close");
+    }
+    this.#pump();
+    return asked;
+  }
+
   /** True when a response on this socket should end the connection (someone is waiting for a slot). */
   shouldClose(socket: net.Socket): boolean {
     const s = this.#byTls.get(socket as TLSSocket);
-    return this.#shuttingDown || this.#queue.length > 0 || (s?.closing ?? false);
+    return this.#shuttingDown || this.#queue.length > 0 || (s ? s.closing || s.retiring : false);
   }
 
   /**
@@ -251,6 +272,7 @@ export class SocketBudget {
       lastActivity: performance.now(),
       bytesAtIdle: socket.bytesRead,
       closing: false,
+      retiring: false,
       closeTimer: undefined,
       closed,
     };
@@ -275,7 +297,7 @@ export class SocketBudget {
     this.#byTls.set(tls, s);
     if (s.closing) this.#endSession(s);
     // A handshaken session that stays silent becomes purgeable; someone may be waiting for that.
-    else if (this.#queue.length > 0) this.#pump();
+    else if (this.#queue.length > 0 || s.retiring) this.#pump();
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -283,7 +305,8 @@ export class SocketBudget {
     if (!s) return;
     s.inFlight.add(res);
     s.lastActivity = performance.now();
-    if (this.#shuttingDown || s.closing || this.#queue.length > 0) res.setHeader("Connection", "close");
+    if (this.#shuttingDown || s.closing || s.retiring || this.#queue.length > 0)
+      res.setHeader("Connection", "close");
     const done = (): void => {
       if (!s.inFlight.delete(res)) return;
       s.lastActivity = performance.now();
@@ -308,8 +331,13 @@ export class SocketBudget {
       for (const s of this.#sessions.values())
         for (const res of s.inFlight) if (!res.headersSent) res.setHeader("Connection", "close");
     }
-    if (this.#roomNeeded() > 0) this.#schedulePurge();
+    if (this.#roomNeeded() > 0 || this.#anyRetiring()) this.#schedulePurge();
     else this.#clearPurgeTimer();
+  }
+
+  #anyRetiring(): boolean {
+    for (const s of this.#sessions.values()) if (s.retiring && !s.closing) return true;
+    return false;
   }
 
   /** Slots still to be freed: waiting connections plus sessions over a lowered max, minus those closing. */
@@ -334,30 +362,31 @@ export class SocketBudget {
 
   #purgeIdle(): void {
     if (this.#shuttingDown) return;
-    let needed = this.#roomNeeded();
     this.#clearPurgeTimer();
-    if (needed <= 0) return;
+    let needed = this.#roomNeeded();
     const now = performance.now();
     const idle = [...this.#sessions.values()]
       .filter((s) => !s.closing && s.tls && s.inFlight.size === 0 && s.raw.bytesRead === s.bytesAtIdle)
       .sort((a, b) => a.lastActivity - b.lastActivity);
     let nextEligible = Number.POSITIVE_INFINITY;
     for (const s of idle) {
-      if (needed <= 0) break;
+      if (needed <= 0 && !s.retiring) continue;
       const eligibleAt = s.lastActivity + this.#idleGraceMs;
       if (eligibleAt > now) {
         nextEligible = Math.min(nextEligible, eligibleAt);
         continue;
       }
-      this.#purged++;
-      this.#log.debug(
-        { remote: s.remote, idle_ms: Math.round(now - s.lastActivity) },
-        "TLS budget: purging idle session",
-      );
+      if (!s.retiring) {
+        this.#purged++;
+        this.#log.debug(
+          { remote: s.remote, idle_ms: Math.round(now - s.lastActivity) },
+          "TLS budget: purging idle session",
+        );
+      }
       this.#endSession(s);
       needed--;
     }
-    if (needed > 0 && Number.isFinite(nextEligible)) {
+    if (Number.isFinite(nextEligible)) {
       this.#purgeTimer = setTimeout(() => this.#schedulePurge(), Math.max(1, Math.ceil(nextEligible - now)));
       this.#purgeTimer.unref();
     }

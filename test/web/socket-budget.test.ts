@@ -355,4 +355,36 @@ describe("SocketBudget", () => {
     idle.destroy();
     busy.destroy();
   });
+
+  it("closeIdleSessions retires every session without cutting one, and keeps accepting", async () => {
+    const g = gatedHandler();
+    const h = await start({ maxSessions: 4, idleGraceMs: 400 }, g.handler);
+    const idle = agent();
+    const idleRes = await get(h.port, idle, "/fast");
+    const reuser = agent();
+    const reuserRes = await get(h.port, reuser, "/fast");
+    const busy = agent();
+    const slow = get(h.port, busy, "/slow");
+    await g.slowArrived;
+
+    expect(h.budget.closeIdleSessions()).toBe(3);
+    // A request that arrives within the grace is answered, and told to close.
+    const again = await get(h.port, reuser, "/fast");
+    expect(again.socket).toBe(reuserRes.socket);
+    expect(again).toMatchObject({ status: 200, connection: "close" });
+    await waitFor("the reused session to close", () => reuserRes.socket.destroyed);
+    // The idle one goes after the grace.
+    await waitFor("the idle session to close", () => idleRes.socket.destroyed);
+    // The busy one finishes, then closes.
+    expect(h.budget.stats().open).toBe(1);
+    g.release();
+    const slowRes = await slow;
+    expect(slowRes).toMatchObject({ status: 200, body: "slow-done", connection: "close" });
+    await waitFor("the busy session to close", () => slowRes.socket.destroyed);
+    // Newcomers are served as usual, with keep-alive.
+    const fresh = agent();
+    expect(await get(h.port, fresh, "/fast")).toMatchObject({ status: 200, connection: "keep-alive" });
+    expect(h.budget.stats()).toMatchObject({ purged: 0, rejected: 0 });
+    for (const a of [idle, reuser, busy, fresh]) a.destroy();
+  });
 });

@@ -39,7 +39,12 @@ export function registerAboutRoutes(app: AnyFastifyInstance, ctx: DeviceContext)
         description:
           "Download it to install trust on a phone or laptop; compare its fingerprint with `/api/about`.",
         tags: ["device"],
-        produces: ["application/x-pem-file"],
+        response: {
+          200: {
+            description: "The certificate in PEM, as a file download named `<hostname>.crt`.",
+            content: { "application/x-pem-file": { schema: { type: "string" } } },
+          },
+        },
       },
     },
     async (_request, reply) => {

@@ -1,7 +1,5 @@
 import { createHash, X509Certificate } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
 
 export const CHROMIUM = process.env.OWTS_CHROMIUM ?? "/usr/bin/chromium";
@@ -13,8 +11,12 @@ export function spkiPin(certPath: string): string {
   return createHash("sha256").update(spki).digest("base64");
 }
 
-/** Debian's Chromium, headless, with no background traffic (this machine has no network). */
-export async function launchChromium(certPath?: string): Promise<Browser> {
+/**
+ * Debian's Chromium, headless (Playwright gives it a fresh temporary profile; it refuses a
+ * `--user-data-dir` argument), with no background traffic (this machine has no network). Trusts the
+ * given device certificate(s) by SPKI pin (the demo runs two units, each with its own certificate).
+ */
+export async function launchChromium(certPath?: string | string[]): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   const args = [
     "--headless=new",
@@ -25,8 +27,8 @@ export async function launchChromium(certPath?: string): Promise<Browser> {
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    `--user-data-dir=${mkdtempSync(join(tmpdir(), "owts-chromium-"))}`,
   ];
-  if (certPath) args.push(`--ignore-certificate-errors-spki-list=${spkiPin(certPath)}`);
+  const certs = certPath === undefined ? [] : Array.isArray(certPath) ? certPath : [certPath];
+  if (certs.length > 0) args.push(`--ignore-certificate-errors-spki-list=${certs.map(spkiPin).join(",")}`);
   return chromium.launch({ executablePath: CHROMIUM, args });
 }

@@ -1,0 +1,255 @@
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import type { IncomingHttpHeaders } from "node:http";
+import { request } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { CLI, REPO } from "../helpers/device-process.js";
+
+export const SCREENS = join(REPO, "test-artifacts", "screens");
+
+export interface Unit {
+  mode: "winch" | "aircraft";
+  /** `https://127.0.0.1:<port>` */
+  base: string;
+  certPath: string;
+  fingerprint: string;
+}
+
+export interface Demo {
+  winch: Unit;
+  aircraft: Unit;
+  dataDir: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Waits for `n` ready blocks (`OWTS <mode> <id> ready` + HTTPS line + fingerprint) in a process's output. */
+function readyUnits(
+  child: ChildProcessWithoutNullStreams,
+  out: () => string,
+  n: number,
+  certPath: (mode: Unit["mode"]) => string,
+  timeoutMs: number,
+): Promise<Unit[]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`not ready in ${timeoutMs} ms; output:\n${out()}`)),
+      timeoutMs,
+    );
+    const check = () => {
+      const re =
+        /OWTS (winch|aircraft) [0-9A-F]{6} ready\n\s+HTTPS\s+https:\/\/127\.0\.0\.1:(\d+)\/[\s\S]*?certificate SHA-256 ([0-9A-F:]+)/g;
+      const units = [...out().matchAll(re)].map((m) => ({
+        mode: m[1] as Unit["mode"],
+        base: `https://127.0.0.1:${m[2]}`,
+        certPath: certPath(m[1] as Unit["mode"]),
+        fingerprint: m[3] as string,
+      }));
+      if (units.length >= n) {
+        clearTimeout(timer);
+        resolve(units);
+      }
+    };
+    child.stdout.on("data", check);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before ready; output:\n${out()}`));
+    });
+  });
+}
+
+function spawnCli(args: string[]) {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  const stop = () =>
+    new Promise<void>((res) => {
+      if (child.exitCode !== null || child.signalCode !== null) return res();
+      const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      child.once("exit", () => {
+        clearTimeout(kill);
+        res();
+      });
+      child.kill("SIGTERM");
+    });
+  return { child, output: () => out, stop };
+}
+
+/** `owts demo` on loopback with ephemeral ports: a winch and an aircraft linked by the simulated radio. */
+export async function startDemo(opts: { timeScale?: number; seed?: number } = {}): Promise<Demo> {
+  const dataDir = mkdtempSync(join(tmpdir(), "owts-e2e-demo-"));
+  const p = spawnCli([
+    "demo",
+    "--listen",
+    "127.0.0.1",
+    "--winch-https-port",
+    "0",
+    "--winch-http-port",
+    "0",
+    "--aircraft-https-port",
+    "0",
+    "--aircraft-http-port",
+    "0",
+    "--data-dir",
+    dataDir,
+    "--time-scale",
+    String(opts.timeScale ?? 1),
+    "--seed",
+    String(opts.seed ?? 1),
+  ]);
+  try {
+    const units = await readyUnits(p.child, p.output, 2, (mode) => join(dataDir, mode, "owts.crt"), 30_000);
+    const winch = units.find((u) => u.mode === "winch");
+    const aircraft = units.find((u) => u.mode === "aircraft");
+    if (!winch || !aircraft) throw new Error(`demo did not start both units:\n${p.output()}`);
+    return { winch, aircraft, dataDir, output: p.output, stop: p.stop };
+  } catch (err) {
+    await p.stop();
+    throw err;
+  }
+}
+
+/** `owts start` on loopback with ephemeral ports (one unit). */
+export async function startUnit(
+  mode: Unit["mode"],
+  extra: string[] = [],
+): Promise<Unit & { dataDir: string; output(): string; stop(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), "owts-e2e-unit-"));
+  const p = spawnCli([
+    "start",
+    "--mode",
+    mode,
+    "--listen",
+    "127.0.0.1",
+    "--https-port",
+    "0",
+    "--http-port",
+    "0",
+    "--no-mdns",
+    "--data-dir",
+    dataDir,
+    ...extra,
+  ]);
+  try {
+    const [unit] = await readyUnits(p.child, p.output, 1, () => join(dataDir, "owts.crt"), 30_000);
+    if (!unit) throw new Error("no ready block");
+    return { ...unit, dataDir, output: p.output, stop: p.stop };
+  } catch (err) {
+    await p.stop();
+    throw err;
+  }
+}
+
+export interface ApiAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  json: unknown;
+}
+
+/** One request to a device from the test side (loopback; the certificate is the device's self-signed one). */
+export function call(
+  base: string,
+  method: string,
+  path: string,
+  opts: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
+): Promise<ApiAnswer> {
+  const headers: Record<string, string> = { Accept: "application/json", ...opts.headers };
+  const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
+  if (payload) headers["Content-Type"] = "application/json";
+  if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${base}${path}`,
+      { method, headers, rejectUnauthorized: false, timeout: 15_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const body = Buffer.concat(chunks);
+          let json: unknown;
+          try {
+            json = body.length ? JSON.parse(body.toString()) : undefined;
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json });
+        });
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`${method} ${path} timed out`)));
+    req.on("error", reject);
+    req.end(payload);
+  });
+}
+
+export const PHONE = { width: 360, height: 780 };
+export const DESKTOP = { width: 1280, height: 860 };
+
+export async function newPage(
+  browser: Browser,
+  viewport = PHONE,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport, colorScheme: "light", ignoreHTTPSErrors: false });
+  const page = await context.newPage();
+  return { context, page };
+}
+
+/** Collects uncaught page errors, so a test can assert that none happened. */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  return errors;
+}
+
+/** Counts requests the page makes whose path starts with `prefix`. */
+export function countRequests(
+  page: Page,
+  prefix: string,
+): { count(): number; reset(): void; urls: string[] } {
+  const urls: string[] = [];
+  page.on("request", (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.startsWith(prefix)) urls.push(r.url());
+  });
+  return {
+    urls,
+    count: () => urls.length,
+    reset: () => {
+      urls.length = 0;
+    },
+  };
+}
+
+/**
+ * Makes the page believe its tab is hidden (or visible again), as a phone does when the browser goes
+ * to the background: `document.hidden`/`visibilityState` change and `visibilitychange` fires.
+ */
+export async function setHidden(page: Page, hidden: boolean): Promise<void> {
+  await page.evaluate((h) => {
+    Object.defineProperty(document, "hidden", { configurable: true, get: () => h });
+    Object.defineProperty(document, "visibilityState", {
+      configurable: true,
+      get: () => (h ? "hidden" : "visible"),
+    });
+    document.dispatchEvent(new Event("visibilitychange"));
+  }, hidden);
+}
+
+/** Saves a screenshot of the whole page as `test-artifacts/screens/<name>-<width>.png`. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENS, { recursive: true });
+  const width = page.viewportSize()?.width ?? 0;
+  const path = join(SCREENS, `${name}-${width}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -234,12 +234,17 @@ export function countRequests(
  */
 export async function setHidden(page: Page, hidden: boolean): Promise<void> {
   await page.evaluate((h) => {
-    Object.defineProperty(document, "hidden", { configurable: true, get: () => h });
-    Object.defineProperty(document, "visibilityState", {
+    // Runs in the page; typed by hand because the test tsconfig has no DOM library.
+    const g = globalThis as unknown as {
+      document: { dispatchEvent(e: unknown): boolean };
+      Event: new (type: string) => unknown;
+    };
+    Object.defineProperty(g.document, "hidden", { configurable: true, get: () => h });
+    Object.defineProperty(g.document, "visibilityState", {
       configurable: true,
       get: () => (h ? "hidden" : "visible"),
     });
-    document.dispatchEvent(new Event("visibilitychange"));
+    g.document.dispatchEvent(new g.Event("visibilitychange"));
   }, hidden);
 }
 

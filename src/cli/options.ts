@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parseSan } from "../certs/names.js";
 import { isMode, type Mode, parseEspId } from "../device/identity.js";
+import type { IasSourceSettings } from "../sensors/create-source.js";
 
 /** A bad flag or environment value: the CLI prints `message` as one line and exits 2, before binding anything. */
 export class UsageError extends Error {
@@ -23,7 +24,14 @@ export interface StartOptions {
   sans: string[];
   keyType: "ecdsa" | "rsa";
   logLevel: string;
+  radio: RadioOptions;
+  sensor: IasSourceSettings;
 }
+
+/** How the device reaches the other unit: an in-process simulated radio, or UDP datagrams. */
+export type RadioOptions =
+  | { kind: "sim" }
+  | { kind: "udp"; bind: { address: string; port: number }; peers: { address: string; port: number }[] };
 
 /** Flag name → environment variable; the flag wins when both are given. */
 const ENV: Record<string, string> = {
@@ -39,6 +47,14 @@ const ENV: Record<string, string> = {
   san: "OWTS_SAN",
   "key-type": "OWTS_KEY_TYPE",
   "log-level": "OWTS_LOG_LEVEL",
+  radio: "OWTS_RADIO",
+  "radio-bind": "OWTS_RADIO_BIND",
+  "radio-peer": "OWTS_RADIO_PEER",
+  sensor: "OWTS_SENSOR",
+  replay: "OWTS_REPLAY",
+  "i2c-bus": "OWTS_I2C_BUS",
+  "time-scale": "OWTS_TIME_SCALE",
+  seed: "OWTS_SEED",
 };
 
 export const START_FLAGS = {
@@ -54,6 +70,14 @@ export const START_FLAGS = {
   san: { type: "string", multiple: true },
   "key-type": { type: "string" },
   "log-level": { type: "string" },
+  radio: { type: "string" },
+  "radio-bind": { type: "string" },
+  "radio-peer": { type: "string", multiple: true },
+  sensor: { type: "string" },
+  replay: { type: "string" },
+  "i2c-bus": { type: "string" },
+  "time-scale": { type: "string" },
+  seed: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -74,13 +98,22 @@ Options (each also as an environment variable):
   --san NAME                extra certificate name (repeatable)               OWTS_SAN=a,b
   --key-type ecdsa|rsa      key type for a newly generated key (default ecdsa) OWTS_KEY_TYPE
   --log-level LEVEL         trace|debug|info|warn|error (default info)        OWTS_LOG_LEVEL
+  --radio sim|udp           link to the other unit (default sim: in-process) OWTS_RADIO
+  --radio-bind ADDR:PORT    udp: where to receive frames (default 0.0.0.0:47800) OWTS_RADIO_BIND
+  --radio-peer ADDR:PORT    udp: where to send frames (repeatable)            OWTS_RADIO_PEER=a,b
+  --sensor sim|ms4525do|replay  aircraft airspeed source (default sim)        OWTS_SENSOR
+  --replay FILE             replay: CSV of t_ms,ias_<unit> to play back       OWTS_REPLAY
+  --i2c-bus N               ms4525do: Linux I2C bus number (default 1)        OWTS_I2C_BUS
+  --time-scale X            sim/replay: speed-up factor, 0.1-1000 (default 1)  OWTS_TIME_SCALE
+  --seed N                  sim: random seed for the flight profile           OWTS_SEED
   -h, --help                this text
 
 Ports below 1024 need privilege: use e.g. --https-port 8443 --http-port 8080, or
   sudo setcap cap_net_bind_service=+ep "$(command -v node)"`;
 
 export function parsePort(name: string, raw: string): number {
-  if (!/^\d{1,5}$/.test(raw.trim())) throw new UsageError(`--${name}: "${raw}" is not a port number (0-65535)`);
+  if (!/^\d{1,5}$/.test(raw.trim()))
+    throw new UsageError(`--${name}: "${raw}" is not a port number (0-65535)`);
   const port = Number(raw);
   if (port > 65535) throw new UsageError(`--${name}: ${port} is out of range (0-65535)`);
   return port;
@@ -157,6 +190,19 @@ export function parseStartOptions(
       throw new UsageError(`--san: ${(err as Error).message}`);
     }
   }
+  const radio = parseRadio(
+    pick("radio") ?? "sim",
+    pick("radio-bind"),
+    Array.isArray(values["radio-peer"])
+      ? values["radio-peer"]
+      : (env.OWTS_RADIO_PEER?.split(",").filter(Boolean) ?? []),
+  );
+  const sensor = parseSensor(pick("sensor") ?? "sim", {
+    replay: pick("replay"),
+    i2cBus: pick("i2c-bus"),
+    timeScale: pick("time-scale"),
+    seed: pick("seed"),
+  });
   const maxSockets = parseIntIn("max-sockets", pick("max-sockets") ?? "4", 1, 64);
   const mdnsOff = values["no-mdns"] === true || (env.OWTS_NO_MDNS !== undefined && truthy(env.OWTS_NO_MDNS));
 
@@ -170,10 +216,76 @@ export function parseStartOptions(
     httpPort,
     listen,
     maxSockets,
+    radio,
+    sensor,
     mdns: !mdnsOff,
     mdnsInterface: pick("mdns-interface"),
     sans,
     keyType,
     logLevel,
   };
+}
+
+export function parseEndpoint(name: string, raw: string): { address: string; port: number } {
+  const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(raw.trim());
+  if (!m || !isIP(m[1] as string))
+    throw new UsageError(`--${name}: "${raw}" is not ADDRESS:PORT (e.g. 127.0.0.1:47800)`);
+  const port = parsePort(name, m[2] as string);
+  return { address: m[1] as string, port };
+}
+
+function parseRadio(kind: string, bind: string | undefined, peers: string[]): RadioOptions {
+  if (kind === "sim") {
+    if (bind || peers.length) throw new UsageError("--radio-bind/--radio-peer need --radio udp");
+    return { kind: "sim" };
+  }
+  if (kind !== "udp") throw new UsageError(`--radio: "${kind}" is not sim or udp`);
+  return {
+    kind: "udp",
+    bind: parseEndpoint("radio-bind", bind ?? "0.0.0.0:47800"),
+    peers: peers.map((p) => parseEndpoint("radio-peer", p)),
+  };
+}
+
+function parseNumberIn(name: string, raw: string, min: number, max: number): number {
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(n) || n < min || n > max)
+    throw new UsageError(`--${name}: "${raw}" must be a number from ${min} to ${max}`);
+  return n;
+}
+
+function parseSensor(
+  kind: string,
+  o: {
+    replay?: string | undefined;
+    i2cBus?: string | undefined;
+    timeScale?: string | undefined;
+    seed?: string | undefined;
+  },
+): IasSourceSettings {
+  const timeScale =
+    o.timeScale === undefined ? undefined : parseNumberIn("time-scale", o.timeScale, 0.1, 1000);
+  switch (kind) {
+    case "sim":
+      return {
+        kind: "sim",
+        ...(timeScale !== undefined ? { timeScale } : {}),
+        ...(o.seed !== undefined ? { seed: parseIntIn("seed", o.seed, 0, 0xffffffff) } : {}),
+      };
+    case "ms4525do":
+      return {
+        kind: "ms4525do",
+        ...(o.i2cBus !== undefined ? { bus: parseIntIn("i2c-bus", o.i2cBus, 0, 255) } : {}),
+      };
+    case "replay":
+      if (!o.replay) throw new UsageError("--sensor replay needs --replay FILE");
+      return {
+        kind: "replay",
+        path: resolve(o.replay),
+        loop: true,
+        ...(timeScale !== undefined ? { timeScale } : {}),
+      };
+    default:
+      throw new UsageError(`--sensor: "${kind}" is not sim, ms4525do or replay`);
+  }
 }

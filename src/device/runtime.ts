@@ -1,0 +1,152 @@
+import { Type } from "typebox";
+import { AircraftState } from "../aircraft/aircraft-state.js";
+import { DEFAULT_AIRCRAFT_PROFILE } from "../aircraft/profile.js";
+import {
+  type TelemetryInput,
+  Transmitter,
+  telemetryInputFromAircraftState,
+} from "../aircraft/transmitter.js";
+import { AircraftProfile } from "../api/schemas/aircraft.js";
+import type { RadioLink } from "../radio/link.js";
+import { RadioService } from "../radio/radio-service.js";
+import { DEFAULT_RADIO_SETTINGS, RadioSettingsSchema } from "../radio/radio-settings.js";
+import { createIasSource, type IasSourceSettings } from "../sensors/create-source.js";
+import type { Namespace, SettingsStore } from "../store/settings-store.js";
+import { LaunchHistory, LaunchSchema } from "../winch/history.js";
+import { WinchReceiver } from "../winch/receiver.js";
+import type { Mode } from "./identity.js";
+import type { Logger } from "./logger.js";
+
+/** Stored launch list; an object so the file can grow other fields later. */
+const HistoryFile = Type.Object({ launches: Type.Array(LaunchSchema) }, { additionalProperties: false });
+
+/** Where each part of the runtime keeps its settings. Opening twice returns the same namespace. */
+export function aircraftSettings(store: SettingsStore): Namespace<AircraftProfile> {
+  return store.namespace("aircraft", AircraftProfile, DEFAULT_AIRCRAFT_PROFILE);
+}
+
+export function radioSettings(store: SettingsStore) {
+  return store.namespace("radio", RadioSettingsSchema, DEFAULT_RADIO_SETTINGS);
+}
+
+export function historySettings(store: SettingsStore) {
+  return store.namespace("history", HistoryFile, { launches: [] });
+}
+
+export interface RuntimeEnvironment {
+  store: SettingsStore;
+  logger: Logger;
+  /** The radio this device uses (a SimMedium attachment, UDP, …), made fresh on every (re)start. */
+  radioLink(mode: Mode): RadioLink | Promise<RadioLink>;
+  /** The aircraft's airspeed source (default: the simulator). */
+  sensor?: IasSourceSettings;
+  /** Transmit / receive tuning (defaults are the documented ones). */
+  transmitter?: ConstructorParameters<typeof Transmitter>[0] extends infer O
+    ? Partial<Pick<O & object, "rate_hz" & keyof O>> & { full_interval_ms?: number }
+    : never;
+}
+
+interface RuntimeBase {
+  readonly radio: RadioService;
+  stop(): Promise<void>;
+}
+
+/** Aircraft: IAS source → flight phase → transmitter → radio. */
+export interface AircraftRuntime extends RuntimeBase {
+  readonly mode: "aircraft";
+  readonly state: AircraftState;
+  readonly transmitter: Transmitter;
+  readonly profile: Namespace<AircraftProfile>;
+}
+
+/** Winch: radio → receiver (zone, link state) → launch history. */
+export interface WinchRuntime extends RuntimeBase {
+  readonly mode: "winch";
+  readonly receiver: WinchReceiver;
+  readonly history: LaunchHistory;
+}
+
+export type ModeRuntime = AircraftRuntime | WinchRuntime;
+
+async function startRadio(mode: Mode, env: RuntimeEnvironment): Promise<RadioService> {
+  const stored = radioSettings(env.store);
+  return new RadioService({
+    link: await env.radioLink(mode),
+    logger: env.logger,
+    settings: stored.get(),
+    persist: async (s) => {
+      await stored.set(s);
+    },
+  });
+}
+
+/** Starts the runtime of `mode` from stored settings. Everything it starts, `stop()` stops. */
+export async function startModeRuntime(mode: Mode, env: RuntimeEnvironment): Promise<ModeRuntime> {
+  const radio = await startRadio(mode, env);
+  try {
+    return mode === "aircraft" ? await startAircraft(radio, env) : await startWinch(radio, env);
+  } catch (err) {
+    await radio.close();
+    throw err;
+  }
+}
+
+async function startAircraft(radio: RadioService, env: RuntimeEnvironment): Promise<AircraftRuntime> {
+  const profile = aircraftSettings(env.store);
+  const source = createIasSource(env.sensor ?? { kind: "sim" }, {
+    profile: profile.get(),
+    logger: env.logger,
+  });
+  const state = new AircraftState({ source, profile: profile.get(), logger: env.logger });
+  const input: TelemetryInput & { close(): void } = telemetryInputFromAircraftState(state);
+  const transmitter = new Transmitter({ radio, input, logger: env.logger, ...env.transmitter });
+  // A saved profile reaches the running aircraft at once (the simulator re-derives its launches).
+  const unsubscribe = profile.onChange((p) => state.setProfile(p));
+  await state.start();
+  transmitter.start();
+  return {
+    mode: "aircraft",
+    radio,
+    state,
+    transmitter,
+    profile,
+    async stop() {
+      unsubscribe();
+      transmitter.stop();
+      input.close();
+      await state.stop();
+      await radio.close();
+    },
+  };
+}
+
+async function startWinch(radio: RadioService, env: RuntimeEnvironment): Promise<WinchRuntime> {
+  const stored = historySettings(env.store);
+  const receiver = new WinchReceiver({ logger: env.logger });
+  const history = await LaunchHistory.open({
+    logger: env.logger,
+    store: {
+      load: () => stored.get().launches,
+      save: async (launches) => {
+        await stored.set({ launches });
+      },
+    },
+  });
+  const detach = receiver.attach(radio);
+  const unfollow = history.follow(receiver);
+  receiver.start();
+  return {
+    mode: "winch",
+    radio,
+    receiver,
+    history,
+    async stop() {
+      receiver.stop();
+      detach();
+      unfollow();
+      history.finish();
+      await history.flush();
+      await radio.close();
+    },
+  };
+}

@@ -86,6 +86,15 @@ function remoteOf(socket: net.Socket): string {
   return `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
 }
 
+/** True when node:http will close the connection after this response. */
+function endsConnection(res: ServerResponse): boolean {
+  const header = res.getHeader("connection");
+  return (
+    (typeof header === "string" && header.toLowerCase() === "close") ||
+    (res as { shouldKeepAlive?: boolean }).shouldKeepAlive === false
+  );
+}
+
 function connectionKey(socket: net.Socket): string {
   return `${socket.remoteAddress}|${socket.remotePort}|${socket.localAddress}|${socket.localPort}`;
 }
@@ -312,6 +321,7 @@ export class SocketBudget {
       s.lastActivity = performance.now();
       s.bytesAtIdle = s.raw.bytesRead;
       if (s.inFlight.size === 0 && (this.#shuttingDown || s.closing)) this.#endSession(s);
+      else if (endsConnection(res)) this.#expectClose(s);
       this.#pump();
     };
     res.once("finish", done);
@@ -395,6 +405,14 @@ export class SocketBudget {
   #clearPurgeTimer(): void {
     clearTimeout(this.#purgeTimer);
     this.#purgeTimer = undefined;
+  }
+
+  /** The HTTP server closes this one itself after its last response; never purge it meanwhile. */
+  #expectClose(s: Session): void {
+    s.closing = true;
+    if (s.closeTimer) return;
+    s.closeTimer = setTimeout(() => s.raw.destroy(), this.#closeGraceMs);
+    s.closeTimer.unref();
   }
 
   /** Ends a session with a TLS close_notify; destroys it if the peer does not close in time. */

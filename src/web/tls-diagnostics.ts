@@ -152,13 +152,8 @@ export interface TlsDiagnostics {
   detach(): void;
 }
 
-function peerOf(socket: net.Socket | undefined): string {
-  if (!socket) return "unknown peer";
-  // After a reset the socket no longer knows its peer; the wrapped TCP socket may still.
-  const parent = (socket as { _parent?: net.Socket })._parent;
-  const addr = socket.remoteAddress ?? parent?.remoteAddress;
-  const port = socket.remotePort ?? parent?.remotePort;
-  return addr ? `${addr}:${port ?? "?"}` : "unknown peer";
+function addressOf(socket: net.Socket): string | undefined {
+  return socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort ?? "?"}` : undefined;
 }
 
 function zeroCounts(): Record<TlsFailureClass, number> {
@@ -182,6 +177,20 @@ export function attachTlsDiagnostics(server: tls.Server, opts: TlsDiagnosticsOpt
     throw new RangeError(`windowMs must be > 0, got ${windowMs}`);
 
   const counts = zeroCounts();
+  // A failed TLS socket is often closed before the failure is reported, and a closed socket no longer
+  // knows its peer: remember each peer when the TCP connection arrives. The TLS socket wraps that TCP
+  // socket as `_parent` (long-standing, if undocumented, in Node's tls).
+  const peers = new WeakMap<object, string>();
+  const onConnection = (raw: net.Socket): void => {
+    const addr = addressOf(raw);
+    if (addr) peers.set(raw, addr);
+  };
+  server.on("connection", onConnection);
+  const peerOf = (socket: tls.TLSSocket | undefined): string => {
+    if (!socket) return "unknown peer";
+    const parent = (socket as { _parent?: object })._parent;
+    return (parent && peers.get(parent)) ?? addressOf(socket) ?? "unknown peer";
+  };
   const seen = new WeakSet<object>();
   let windowStart = 0;
   let linesInWindow = 0;
@@ -261,6 +270,7 @@ export function attachTlsDiagnostics(server: tls.Server, opts: TlsDiagnosticsOpt
     },
     detach: () => {
       server.off("tlsClientError", onClientError);
+      server.off("connection", onConnection);
       unsubscribe?.();
       if (flushTimer) clearTimeout(flushTimer);
       flush();

@@ -37,7 +37,7 @@ afterAll(async () => {
 
 /** A valid request for the route that leaves the settings as they are (so each case starts alike). */
 async function harmless(device: TestDevice, method: string, path: string, password: string | null) {
-  const get = async (p: string) => (await device.call("GET", p)).json as Record<string, never>;
+  const get = async <T = Record<string, unknown>>(p: string) => (await device.call("GET", p)).json as T;
   switch (`${method} ${path}`) {
     case "PUT /api/mode":
       return { body: { mode: device.device.identity().mode }, ok: 200 };
@@ -48,10 +48,10 @@ async function harmless(device: TestDevice, method: string, path: string, passwo
     case "PATCH /api/radio":
       return { body: { tx_power_dbm: (await get("/api/radio")).tx_power_dbm }, ok: 200 };
     case "PUT /api/wifi": {
-      const w = (await get("/api/wifi")) as {
+      const w = await get<{
         softap: { ssid: string; channel: number };
         station: { enabled: boolean; ssid: string };
-      };
+      }>("/api/wifi");
       return {
         body: {
           softap: { ssid: w.softap.ssid, channel: w.softap.channel },

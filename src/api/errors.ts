@@ -49,7 +49,9 @@ export class ApiError extends Error {
   }
 
   toJSON(): ErrorEnvelope {
-    return this.details ? { error: this.token, message: this.message, details: this.details } : { error: this.token, message: this.message };
+    return this.details
+      ? { error: this.token, message: this.message, details: this.details }
+      : { error: this.token, message: this.message };
   }
 }
 

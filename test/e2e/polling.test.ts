@@ -1,0 +1,209 @@
+import type { Browser, Page, Request } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./browser.js";
+import { type Demo, newPage, setHidden, sleep, startDemo } from "./harness.js";
+
+/** Requests to one API path, with their If-None-Match header and the status they got. */
+function watch(page: Page, path: string) {
+  const seen: { req: Request; inm: string | undefined; status?: number }[] = [];
+  page.on("request", (req) => {
+    if (new URL(req.url()).pathname === path) seen.push({ req, inm: req.headers()["if-none-match"] });
+  });
+  page.on("requestfinished", async (req) => {
+    const entry = seen.find((s) => s.req === req);
+    if (entry) entry.status = (await req.response())?.status();
+  });
+  return {
+    count: () => seen.length,
+    reset: () => {
+      seen.length = 0;
+    },
+    seen,
+  };
+}
+
+/** Counts requests over `ms`, starting now. */
+async function countDuring(w: ReturnType<typeof watch>, ms: number): Promise<number> {
+  w.reset();
+  await sleep(ms);
+  return w.count();
+}
+
+describe("UI traffic discipline", () => {
+  let demo: Demo;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    demo = await startDemo({ timeScale: 2 });
+    browser = await launchChromium([demo.winch.certPath, demo.aircraft.certPath]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.stop();
+  });
+
+  it("the aircraft live page polls about twice a second with If-None-Match while open, and not after leaving", async () => {
+    const { context, page } = await newPage(browser);
+    const live = watch(page, "/api/aircraft/live");
+    await page.goto(`${demo.aircraft.base}/aircraft/live`);
+    await page.locator(".live-panel").waitFor();
+    await sleep(1000);
+
+    const n = await countDuring(live, 5000);
+    expect(n).toBeGreaterThanOrEqual(7);
+    expect(n).toBeLessThanOrEqual(12);
+    // Every poll after the first revalidates what it holds.
+    expect(live.seen.every((s) => s.inm !== undefined)).toBe(true);
+
+    await page.locator('nav.main-nav a[href="/config"]').click();
+    await page.locator('[data-testid="current-mode"]').waitFor();
+    await sleep(600);
+    expect(await countDuring(live, 3000)).toBe(0);
+    await context.close();
+  });
+
+  it("polling pauses while the tab is hidden and resumes at once when it is visible again", async () => {
+    const { context, page } = await newPage(browser);
+    const live = watch(page, "/api/aircraft/live");
+    await page.goto(`${demo.aircraft.base}/aircraft/live`);
+    await page.locator(".live-panel").waitFor();
+    await sleep(800);
+
+    await setHidden(page, true);
+    await sleep(300);
+    expect(await countDuring(live, 3000)).toBe(0);
+
+    live.reset();
+    await setHidden(page, false);
+    await sleep(150);
+    expect(live.count()).toBeGreaterThanOrEqual(1);
+    await sleep(2000);
+    expect(live.count()).toBeGreaterThanOrEqual(4);
+    await context.close();
+  });
+
+  it("the winch monitor polls /api/winch at 2 Hz while shown and pauses while hidden", async () => {
+    const { context, page } = await newPage(browser);
+    const winch = watch(page, "/api/winch");
+    await page.goto(`${demo.winch.base}/`);
+    await page.locator(".zone-panel").first().waitFor();
+    await sleep(1000);
+    const n = await countDuring(winch, 5000);
+    expect(n).toBeGreaterThanOrEqual(7);
+    expect(n).toBeLessThanOrEqual(12);
+    expect(winch.seen.every((s) => s.inm !== undefined)).toBe(true);
+
+    await setHidden(page, true);
+    await sleep(300);
+    expect(await countDuring(winch, 2500)).toBe(0);
+    await setHidden(page, false);
+    await sleep(1500);
+    expect(winch.count()).toBeGreaterThanOrEqual(2);
+
+    await page.locator('nav.main-nav a[href="/about"]').click();
+    await page.locator('[data-testid="about-facts"]').waitFor();
+    await sleep(600);
+    expect(await countDuring(winch, 2500)).toBe(0);
+    await context.close();
+  });
+
+  it("the aircraft settings home makes no requests once loaded", async () => {
+    const { context, page } = await newPage(browser);
+    const api: string[] = [];
+    page.on("request", (r) => {
+      if (new URL(r.url()).pathname.startsWith("/api/")) api.push(new URL(r.url()).pathname);
+    });
+    await page.goto(`${demo.aircraft.base}/`);
+    await page.locator('[data-form="aircraft"]').waitFor();
+    // Loading it takes the device identity and the profile, once each.
+    expect(api.sort()).toEqual(["/api/about", "/api/aircraft"]);
+    await sleep(500);
+    api.length = 0;
+    await sleep(4000);
+    expect(api).toEqual([]);
+    await context.close();
+  });
+
+  it("the RX light flashes green for each new frame and stays grey on a 304 or a 200 without a new frame", async () => {
+    const { context, page } = await newPage(browser);
+    // Record every change of the light with its time, from the first render on.
+    await page.addInitScript(() => {
+      const g = globalThis as unknown as {
+        __rx: { t: number; v: string | null }[];
+        document: unknown;
+        MutationObserver: new (
+          cb: (m: { target: { getAttribute(n: string): string | null } }[]) => void,
+        ) => { observe(target: unknown, opts: object): void };
+      };
+      g.__rx = [];
+      new g.MutationObserver((records) => {
+        for (const r of records) g.__rx.push({ t: Date.now(), v: r.target.getAttribute("data-rx") });
+      }).observe(g.document, { subtree: true, attributes: true, attributeFilter: ["data-rx"] });
+    });
+
+    // A scripted /api/winch: frame 1 (polls 1-4), frame 2 (polls 5-8), then frame 2 again with the link
+    // gone stale (a 200 that brings no new frame). Within each stretch the ETag repeats, so polls get 304.
+    const telemetry = (seq: number) => ({
+      registration: "D-1234",
+      type: "ASK 21",
+      unit: "kmh",
+      v_min: 90,
+      v_opt: 105,
+      v_max: 130,
+      ias: 100 + seq,
+      zone: "inside",
+      rssi_dbm: -80,
+      snr_db: 9,
+      age_ms: 50,
+      seq,
+      received: seq,
+      lost: 0,
+    });
+    const answers: { t: number; status: number; newFrame: boolean }[] = [];
+    let polls = 0;
+    let lastSeq: number | null = null;
+    await page.route("**/api/winch", async (route) => {
+      polls++;
+      const stretch =
+        polls <= 4 ? { seq: 1, link: "ok" } : polls <= 8 ? { seq: 2, link: "ok" } : { seq: 2, link: "stale" };
+      const etag = `"t${stretch.seq}-${stretch.link}"`;
+      if (route.request().headers()["if-none-match"] === etag) {
+        answers.push({ t: Date.now(), status: 304, newFrame: false });
+        await route.fulfill({ status: 304, headers: { etag, "cache-control": "no-cache" } });
+        return;
+      }
+      answers.push({ t: Date.now(), status: 200, newFrame: stretch.seq !== lastSeq });
+      lastSeq = stretch.seq;
+      await route.fulfill({
+        status: 200,
+        headers: { etag, "cache-control": "no-cache" },
+        contentType: "application/json; charset=utf-8",
+        body: JSON.stringify({ telemetry: telemetry(stretch.seq), link: stretch.link }),
+      });
+    });
+
+    await page.goto(`${demo.winch.base}/`);
+    for (let i = 0; i < 100 && polls < 13; i++) await sleep(100);
+    await sleep(300);
+    expect(polls).toBeGreaterThanOrEqual(13);
+    const rx = (await page.evaluate("globalThis.__rx")) as { t: number; v: string }[];
+    const flashes = rx.filter((r) => r.v === "flash");
+
+    expect(answers.filter((a) => a.status === 304).length).toBeGreaterThanOrEqual(8);
+    expect(answers.filter((a) => a.status === 200).map((a) => a.newFrame)).toEqual([true, true, false]);
+    // One flash per new frame, each right after its answer...
+    expect(flashes).toHaveLength(2);
+    const newFrames = answers.filter((a) => a.newFrame);
+    flashes.forEach((f, i) => {
+      expect(f.t - newFrames[i]!.t).toBeGreaterThanOrEqual(0);
+      expect(f.t - newFrames[i]!.t).toBeLessThan(450);
+    });
+    // ...and none after a 304 or the frame-less 200.
+    for (const a of answers.filter((x) => !x.newFrame))
+      expect(flashes.filter((f) => f.t > a.t && f.t < a.t + 400)).toEqual([]);
+    expect(await page.locator(".rx").getAttribute("data-rx")).toBe("idle");
+    // The frame-less 200 said the link went stale: shown as such, not as a current speed.
+    await page.locator('.zone-panel[data-state="stale"]').waitFor();
+    await context.close();
+  });
+});

@@ -393,4 +393,20 @@ describe("SocketBudget", () => {
     expect(h.budget.stats()).toMatchObject({ purged: 0, rejected: 0 });
     for (const a of [idle, reuser, busy, fresh]) a.destroy();
   });
+
+  it("lowering the max closes idle sessions (least recently used first) down to the new cap", async () => {
+    const h = await start({ maxSessions: 3, idleGraceMs: 50 });
+    const agents = Array.from({ length: 3 }, agent);
+    const sockets: net.Socket[] = [];
+    for (const ag of agents) {
+      sockets.push((await get(h.port, ag)).socket);
+      await sleep(20);
+    }
+    h.budget.setMax(1);
+    await waitFor("the two oldest sessions to close", () => sockets[0]!.destroyed && sockets[1]!.destroyed);
+    await waitFor("the budget to count one session", () => h.budget.stats().open === 1);
+    expect(sockets[2]!.destroyed).toBe(false);
+    expect(h.budget.stats()).toMatchObject({ max: 1, purged: 2 });
+    for (const ag of agents) ag.destroy();
+  });
 });

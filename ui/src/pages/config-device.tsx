@@ -92,6 +92,8 @@ export function ConfigDevice() {
           <p>
             This device is in <strong data-testid="current-mode">{dev.mode}</strong> mode.
           </p>
+        ) : dev.error ? (
+          <FailureNotice failure={dev.error} retrying={dev.error.transient} />
         ) : (
           <p class="muted">The current mode is not known yet.</p>
         )}

@@ -208,7 +208,7 @@ describe("forms on an aircraft unit", () => {
         await page.goto(`${unit.base}${path}`);
         await page.locator("main h1").first().waitFor();
         if (path !== "/no/such/page") await page.locator("main [data-failure]").first().waitFor();
-        const text = (await page.locator("main").innerText()).trim();
+        const text = ((await page.locator("main").textContent()) ?? "").trim();
         expect(text.length, path).toBeGreaterThan(20);
       }
       expect(errors).toEqual([]);

@@ -124,6 +124,56 @@ describe("UI traffic discipline", () => {
     await context.close();
   });
 
+  it("aircraft live: the graph records while airborne and in landing hold, clears on landing and on reset; the hold counter follows the device", async () => {
+    const { context, page } = await newPage(browser);
+    // A scripted flight: airborne for polls 1-8, landing hold 9-14 (1 s more each second), then landed.
+    let polls = 0;
+    await page.route("**/api/aircraft/live", async (route) => {
+      polls++;
+      const phase = polls <= 8 ? "airborne" : polls <= 14 ? "landing_hold" : "landed";
+      const hold = phase === "landing_hold" ? Math.floor((polls - 9) / 2) + 1 : 0;
+      await route.fulfill({
+        status: 200,
+        headers: { etag: `"p${polls}"`, "cache-control": "no-cache" },
+        contentType: "application/json; charset=utf-8",
+        body: JSON.stringify({
+          ias: phase === "landed" ? 0 : phase === "airborne" ? 100 + polls : 40 - polls,
+          unit: "kmh",
+          flight_phase: phase,
+          is_landed: phase === "landed",
+          landing_hold_s: hold,
+          sensor: { state: "ok", errors: 0, source: "sim" },
+          tx: { state: "sending", sent: polls, blocked_duty: 0, errors: 0, duty_used_ppm: 10 },
+        }),
+      });
+    });
+    const samples = async () =>
+      Number(/, (\d+) samples/.exec((await page.locator(".graph").getAttribute("aria-label")) ?? "")?.[1]);
+
+    await page.goto(`${demo.aircraft.base}/aircraft/live`);
+    await page.locator('.live-panel[data-phase="airborne"]').waitFor();
+    for (let i = 0; i < 50 && polls < 4; i++) await sleep(100);
+    expect(await samples()).toBeGreaterThanOrEqual(3);
+    // Manual reset empties it; recording goes on.
+    await page.getByRole("button", { name: "Reset graph" }).click();
+    expect(await samples()).toBeLessThanOrEqual(1);
+
+    await page.locator('.live-panel[data-phase="landing_hold"]').waitFor();
+    const counter = page.locator('[data-testid="landing-hold"]');
+    await counter.filter({ hasText: "1 s" }).waitFor();
+    await counter.filter({ hasText: "2 s" }).waitFor();
+    await counter.filter({ hasText: "3 s" }).waitFor();
+    expect(await samples()).toBeGreaterThanOrEqual(5);
+
+    await page.locator('.live-panel[data-phase="landed"]').waitFor();
+    expect(await samples()).toBe(0);
+    await page.locator('[data-testid="graph-empty"]').waitFor();
+    // Landed: nothing more is recorded.
+    await sleep(1200);
+    expect(await samples()).toBe(0);
+    await context.close();
+  });
+
   it("the RX light flashes green for each new frame and stays grey on a 304 or a 200 without a new frame", async () => {
     const { context, page } = await newPage(browser);
     // Record every change of the light with its time, from the first render on.

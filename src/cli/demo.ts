@@ -132,7 +132,8 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
           portFlags: { https: `--${unit.mode}-https-port`, http: `--${unit.mode}-http-port` },
           runtime: {
             radioLink: radioFactory({ kind: "sim" }, own.logger, medium),
-            sensor: { kind: "sim", seed, timeScale },
+            // A newcomer should see airspeed at the winch within seconds, so the first launch starts at once.
+            sensor: { kind: "sim", seed, timeScale, firstLaunchAfterS: 0 },
           },
         }),
       );
@@ -145,10 +146,10 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     }
     throw err;
   }
+  stopOnSignals(stopAll);
   for (const d of devices) process.stdout.write(readyBlock(d, v.listen));
   process.stdout.write(
     "\nOpen the winch monitor (first HTTPS URL above) and accept the certificate warning.\nCtrl-C stops both units.\n",
   );
-  stopOnSignals(stopAll);
   return 0;
 }

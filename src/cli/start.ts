@@ -77,13 +77,14 @@ export async function runStartCommand(argv: string[]): Promise<number> {
   const { startDeviceFromOptions } = await import("./device-from-options.js");
   try {
     const device = await startDeviceFromOptions(opts);
-    process.stdout.write(readyBlock(device, opts.listen));
+    // Handlers first: whoever reads the ready block may signal at once.
     stopOnSignals(() => device.stop());
+    process.stdout.write(readyBlock(device, opts.listen));
     return 0;
   } catch (err) {
     if (isPlainFailure(err)) {
       process.stderr.write(`owts start: ${err.message}\n`);
-      return 1;
+      return err instanceof UsageError ? 2 : 1;
     }
     throw err;
   }

@@ -1,6 +1,7 @@
 import type { DeviceCertificate } from "../certs/index.js";
 import type { SettingsStore } from "../store/settings-store.js";
 import type { SocketBudget } from "../web/socket-budget.js";
+import type { TlsFailureClass } from "../web/tls-diagnostics.js";
 import type { BuildInfo } from "./build-info.js";
 import type { Mode } from "./identity.js";
 import type { LogRing } from "./log-ring.js";
@@ -15,10 +16,7 @@ export interface DeviceIdentity {
   hostname: string;
 }
 
-export type TlsFailureCounts = Record<
-  "client_aborted" | "certificate_refused" | "protocol_mismatch" | "out_of_resources",
-  number
->;
+export type TlsFailureCounts = Record<TlsFailureClass, number>;
 
 export interface MemoryFigures {
   heap_free: number;

@@ -175,7 +175,11 @@ export class Device implements DeviceContext {
       await this.ready();
     });
     await o.registerApi?.(this.#web.app, this);
-    this.#tls = attachTlsDiagnostics(this.#web.server, { logger: o.logger, memory: this.#memory });
+    this.#tls = attachTlsDiagnostics(this.#web.server, {
+      logger: o.logger,
+      memory: this.#memory,
+      budget: this.budget,
+    });
     const https: AddressInfo = await this.#web.listen({
       port: o.httpsPort,
       host: o.listen,

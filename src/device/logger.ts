@@ -32,7 +32,12 @@ export function createDeviceLogger(opts: DeviceLoggerOptions = {}): { logger: Lo
   const ringStream = new Writable({
     write(chunk: Buffer | string, _enc, done) {
       try {
-        const rec = JSON.parse(chunk.toString()) as { level: number; time: number; tag?: string; msg?: string };
+        const rec = JSON.parse(chunk.toString()) as {
+          level: number;
+          time: number;
+          tag?: string;
+          msg?: string;
+        };
         ring.push({
           t_ms: rec.time - startedAt,
           level: LEVEL_NAMES[rec.level] ?? "info",

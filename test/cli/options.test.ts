@@ -10,14 +10,40 @@ describe("owts start options", () => {
   it("uses the device defaults", () => {
     const d = dir();
     const o = parseStartOptions(["--data-dir", d], {});
-    expect(o).toMatchObject({ help: false, httpsPort: 443, httpPort: 80, maxSockets: 4, mdns: true, listen: "0.0.0.0", keyType: "ecdsa" });
+    expect(o).toMatchObject({
+      help: false,
+      httpsPort: 443,
+      httpPort: 80,
+      maxSockets: 4,
+      mdns: true,
+      listen: "0.0.0.0",
+      keyType: "ecdsa",
+    });
   });
 
   it("reads OWTS_* variables and lets flags win", () => {
     const d = dir();
-    const env = { OWTS_MODE: "aircraft", OWTS_ID: "3a4f1c", OWTS_HTTPS_PORT: "8443", OWTS_HTTP_PORT: "8080", OWTS_NO_MDNS: "1", OWTS_DATA_DIR: d, OWTS_SAN: "a.local,10.0.0.9" };
-    expect(parseStartOptions([], env)).toMatchObject({ mode: "aircraft", espId: "3A4F1C", httpsPort: 8443, httpPort: 8080, mdns: false, sans: ["a.local", "10.0.0.9"] });
-    expect(parseStartOptions(["--mode", "winch", "--https-port", "9443"], env)).toMatchObject({ mode: "winch", httpsPort: 9443 });
+    const env = {
+      OWTS_MODE: "aircraft",
+      OWTS_ID: "3a4f1c",
+      OWTS_HTTPS_PORT: "8443",
+      OWTS_HTTP_PORT: "8080",
+      OWTS_NO_MDNS: "1",
+      OWTS_DATA_DIR: d,
+      OWTS_SAN: "a.local,10.0.0.9",
+    };
+    expect(parseStartOptions([], env)).toMatchObject({
+      mode: "aircraft",
+      espId: "3A4F1C",
+      httpsPort: 8443,
+      httpPort: 8080,
+      mdns: false,
+      sans: ["a.local", "10.0.0.9"],
+    });
+    expect(parseStartOptions(["--mode", "winch", "--https-port", "9443"], env)).toMatchObject({
+      mode: "winch",
+      httpsPort: 9443,
+    });
   });
 
   it.each([
@@ -48,7 +74,9 @@ describe("owts start options", () => {
   it("refuses a data dir that cannot be created, and creates nothing", () => {
     const d = dir();
     writeFileSync(join(d, "file"), "x");
-    expect(() => parseStartOptions(["--data-dir", join(d, "file", "sub")], {})).toThrow(/cannot be used as the data directory \(ENOTDIR\)/);
+    expect(() => parseStartOptions(["--data-dir", join(d, "file", "sub")], {})).toThrow(
+      /cannot be used as the data directory \(ENOTDIR\)/,
+    );
     expect(readdirSync(d)).toEqual(["file"]);
   });
 

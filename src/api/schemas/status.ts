@@ -30,11 +30,13 @@ export const Status = Type.Object(
     tls_failures: Type.Object(
       {
         client_aborted: Counter("Handshakes the client abandoned."),
+        handshake_timeout: Counter("Handshakes that did not finish in time (slow or silent clients)."),
         certificate_refused: Counter(
           "Handshakes refused over the self-signed certificate (browser warning flow).",
         ),
         protocol_mismatch: Counter("Handshakes failed on protocol version or cipher."),
         out_of_resources: Counter("Handshakes failed for lack of memory or sockets."),
+        other: Counter("Handshake failures of no known class."),
       },
       { additionalProperties: false, description: "TLS handshake failures by class since start." },
     ),
@@ -70,9 +72,11 @@ export const Status = Type.Object(
         sessions: { open: 2, max: 4, peak_open: 4, purged: 0, queued: 0, rejected: 0 },
         tls_failures: {
           client_aborted: 0,
+          handshake_timeout: 0,
           certificate_refused: 1,
           protocol_mismatch: 0,
           out_of_resources: 0,
+          other: 0,
         },
         radio: { sent: 1234, received: 0, lost: 0, bad_frames: 0, duty_blocked: 0, duty_used_ppm: 2400 },
       },

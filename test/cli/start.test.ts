@@ -201,3 +201,52 @@ describe("owts start shuts down cleanly", () => {
     }
   });
 });
+
+describe("owts certs against a running device", () => {
+  it("re-issues the certificate and the running device serves it without a restart", async () => {
+    const dev = await startDevice(["--mode", "aircraft", "--id", "0A0B0C"]);
+    try {
+      const fingerprint = async () => {
+        const r = await curl(["-k", `https://127.0.0.1:${dev.httpsPort}/api/about`]);
+        return (JSON.parse(r.stdout) as { certificate: { sha256: string } }).certificate.sha256;
+      };
+      const served = async () => {
+        const { stdout } = await run("sh", [
+          "-c",
+          `openssl s_client -connect 127.0.0.1:${dev.httpsPort} </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256`,
+        ]);
+        return stdout.trim().replace("sha256 Fingerprint=", "");
+      };
+      const before = await served();
+      expect(await fingerprint()).toBe(before);
+      const certs = spawnSync(
+        process.execPath,
+        [CLI, "certs", "--data-dir", dev.dataDir, "--days", "30", "--yes"],
+        {
+          encoding: "utf8",
+          timeout: 20_000,
+        },
+      );
+      expect(certs.status, certs.stderr).toBe(0);
+      let after = before;
+      for (let i = 0; i < 50 && after === before; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        after = await served();
+      }
+      expect(after).not.toBe(before);
+      expect(await fingerprint()).toBe(after);
+      const { stdout } = await run("openssl", [
+        "x509",
+        "-in",
+        join(dev.dataDir, "owts.crt"),
+        "-noout",
+        "-enddate",
+      ]);
+      const days = (Date.parse(stdout.split("=")[1] as string) - Date.now()) / 86_400_000;
+      expect(days).toBeGreaterThan(29);
+      expect(days).toBeLessThan(31);
+    } finally {
+      await dev.stop();
+    }
+  });
+});

@@ -1,0 +1,30 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { CLI, REPO } from "../helpers/device-process.js";
+
+const NETNS = join(REPO, "..", "shared", "tools", "in-mdns-netns");
+// Multicast only ever runs inside a private namespace made for this test, never on real interfaces.
+const canNetns = existsSync(NETNS) && spawnSync("unshare", ["-n", "true"]).status === 0;
+
+describe.skipIf(!canNetns)("owts start advertises over mDNS (private network namespace)", () => {
+  it("answers for both services on one hostname, and the hostname follows a mode change", () => {
+    const r = spawnSync(NETNS, ["bash", join(import.meta.dirname, "fixtures", "mdns-device.sh")], {
+      encoding: "utf8",
+      timeout: 60_000,
+      env: { ...process.env, OWTS_CLI: CLI },
+    });
+    const out = r.stdout + r.stderr;
+    expect(out).toContain("A: 127.0.0.1");
+    expect(out).toContain("PTR: OWTS-winch-3A4F1C._https._tcp.local.");
+    expect(out).toContain("SRV: 0 0 8443 OWTS-winch-3A4F1C.local.");
+    expect(out).toContain("SRV80: 0 0 8080 OWTS-winch-3A4F1C.local.");
+    expect(out).toMatch(/TXT: "mode=winch" "id=3A4F1C" "version=[^"]+" "path=\/"/);
+    expect(out).toContain('{"mode":"aircraft","restarting":true}');
+    expect(out).toContain("NEW A: 127.0.0.1");
+    expect(out).not.toMatch(/OLD A: 127\.0\.0\.1/);
+    expect(out).toContain("goodbyes sent");
+    expect(out).not.toMatch(/\(2\)|-2\.local/);
+  });
+});

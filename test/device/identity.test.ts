@@ -19,7 +19,11 @@ const routeTable = [
 
 describe("identity", () => {
   it("takes the last three MAC bytes of the default-route interface", () => {
-    const ifaces = { lo: [nic("00:00:00:00:00:00", true)], eth1: [nic("aa:bb:cc:11:22:33")], wlan0: [nic("de:ad:be:3a:4f:1c")] };
+    const ifaces = {
+      lo: [nic("00:00:00:00:00:00", true)],
+      eth1: [nic("aa:bb:cc:11:22:33")],
+      wlan0: [nic("de:ad:be:3a:4f:1c")],
+    };
     const got = detectEspId(ifaces, (p) => {
       if (p === "/proc/net/route") return routeTable;
       throw new Error("no file");

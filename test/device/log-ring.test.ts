@@ -11,7 +11,10 @@ describe("LogRing", () => {
     expect(ring.oldestSeq).toBe(3);
     expect(ring.after(0).lines.map((l) => l.msg)).toEqual(["m3", "m4", "m5"]);
     expect(ring.after(0).dropped).toBe(2);
-    expect(ring.after(3)).toEqual({ lines: [expect.objectContaining({ seq: 4 }), expect.objectContaining({ seq: 5 })], dropped: 0 });
+    expect(ring.after(3)).toEqual({
+      lines: [expect.objectContaining({ seq: 4 }), expect.objectContaining({ seq: 5 })],
+      dropped: 0,
+    });
     expect(ring.after(5).lines).toEqual([]);
     expect(ring.after(99).lines).toEqual([]);
   });

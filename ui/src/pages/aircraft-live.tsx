@@ -4,7 +4,7 @@ import type { AircraftProfile, AircraftLive as Live } from "../api/types.js";
 import { FailureNotice } from "../components/failure-notice.js";
 import { appendSample, EMPTY_SAMPLES, IasGraph, type Samples } from "../components/ias-graph.js";
 import { ClockIcon, PlaneIcon, StopIcon } from "../components/icons.js";
-import { ppmPercent, speed, speedParts, unitLabel } from "../format.js";
+import { ppmPercent, speedParts, unitLabel } from "../format.js";
 import { usePoll } from "../hooks/use-poll.js";
 import { Link } from "../router.js";
 import { useTheme } from "../theme.js";
@@ -54,7 +54,7 @@ export function AircraftLive() {
             data-state={old ? "stale" : "live"}
             data-phase={d.flight_phase}
           >
-            <div class="ias" role="status" aria-label={`IAS ${speed(d.ias)} ${unitLabel(d.unit)}`}>
+            <div class="ias">
               {old && <span class="stale-tag">last value</span>}
               <span class="ias-value" data-testid="ias">
                 {speedParts(d.ias).whole}

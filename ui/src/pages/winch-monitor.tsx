@@ -216,11 +216,7 @@ function ZonePanel({ view }: { view: View }) {
             </span>{" "}
             {z.text}
           </div>
-          <div
-            class="ias"
-            role="status"
-            aria-label={`IAS ${speed(view.t.ias)} ${unitLabel(view.t.unit)}, ${z.text}`}
-          >
+          <div class="ias">
             <IasDigits value={view.t.ias} />
             <span class="ias-unit">{unitLabel(view.t.unit)}</span>
           </div>

@@ -208,6 +208,8 @@ export class Device implements DeviceContext {
         httpsPort: this.#ports.https,
         txt: this.#txt(),
         interfaceName: o.mdnsInterface,
+        // Bound to one address: advertise only that one, not addresses where nothing listens.
+        addresses: o.listen === "0.0.0.0" || o.listen === "::" ? undefined : [o.listen],
         logger: o.logger,
       });
     }

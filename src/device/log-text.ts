@@ -1,4 +1,5 @@
-import { Writable } from "node:stream";
+import type { Writable } from "node:stream";
+import { pinoRecordStream } from "./logger.js";
 
 const LETTER: Record<number, string> = { 10: "V", 20: "D", 30: "I", 40: "W", 50: "E", 60: "E" };
 
@@ -7,22 +8,11 @@ const LETTER: Record<number, string> = { 10: "V", 20: "D", 30: "I", 40: "W", 50:
  * milliseconds since start, tag. People who know the firmware read it at a glance.
  */
 export function espStyleStream(out: NodeJS.WritableStream, startedAt = Date.now()): Writable {
-  return new Writable({
-    write(chunk: Buffer | string, _enc, done) {
-      try {
-        const rec = JSON.parse(chunk.toString()) as {
-          level: number;
-          time: number;
-          tag?: string;
-          msg?: string;
-        };
-        out.write(
-          `${LETTER[rec.level] ?? "I"} (${rec.time - startedAt}) ${rec.tag ?? "owts"}: ${rec.msg ?? ""}\n`,
-        );
-      } catch {
-        out.write(chunk);
-      }
-      done();
-    },
+  return pinoRecordStream((rec) => {
+    // `unit` tells the demo's two devices apart on one console.
+    const unit = rec.unit ? `[${rec.unit}] ` : "";
+    out.write(
+      `${LETTER[rec.level] ?? "I"} (${rec.time - startedAt}) ${unit}${rec.tag ?? "owts"}: ${rec.msg ?? ""}\n`,
+    );
   });
 }

@@ -26,30 +26,41 @@ export interface DeviceLoggerOptions {
  * with a `tag` binding (`logger.child({ tag: "tls" })`), which becomes the line's tag.
  * Secrets never reach a log call: the redaction below is a second line of defence.
  */
-export function createDeviceLogger(opts: DeviceLoggerOptions = {}): { logger: Logger; ring: LogRing } {
-  const ring = new LogRing(opts.ringCapacity ?? 200);
-  const startedAt = Date.now();
-  const ringStream = new Writable({
+/** The fields of a pino JSON line that the device's log consumers read. */
+export interface PinoRecord {
+  level: number;
+  time: number;
+  tag?: string;
+  msg?: string;
+  /** Set by the demo to tell its two units apart. */
+  unit?: string;
+}
+
+/** A writable that hands each pino JSON line to `onRecord`, parsed. */
+export function pinoRecordStream(onRecord: (rec: PinoRecord) => void): Writable {
+  return new Writable({
     write(chunk: Buffer | string, _enc, done) {
       try {
-        const rec = JSON.parse(chunk.toString()) as {
-          level: number;
-          time: number;
-          tag?: string;
-          msg?: string;
-        };
-        ring.push({
-          t_ms: rec.time - startedAt,
-          level: LEVEL_NAMES[rec.level] ?? "info",
-          tag: rec.tag ?? "owts",
-          msg: rec.msg ?? "",
-        });
+        onRecord(JSON.parse(chunk.toString()) as PinoRecord);
       } catch {
-        // A line that is not JSON cannot come from pino; ignoring it keeps the ring consistent.
+        // A line that is not JSON cannot come from pino; skipping it keeps consumers consistent.
       }
       done();
     },
   });
+}
+
+export function createDeviceLogger(opts: DeviceLoggerOptions = {}): { logger: Logger; ring: LogRing } {
+  const ring = new LogRing(opts.ringCapacity ?? 200);
+  const startedAt = Date.now();
+  const ringStream = pinoRecordStream((rec) =>
+    ring.push({
+      t_ms: rec.time - startedAt,
+      level: LEVEL_NAMES[rec.level] ?? "info",
+      tag: rec.tag ?? "owts",
+      msg: rec.msg ?? "",
+    }),
+  );
   const streams: pino.StreamEntry[] = [{ stream: ringStream, level: "trace" }];
   const destination = opts.destination === undefined ? process.stdout : opts.destination;
   if (destination) streams.push({ stream: destination, level: "trace" });

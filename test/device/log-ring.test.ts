@@ -37,3 +37,21 @@ describe("device logger", () => {
     expect(JSON.stringify(lines)).not.toContain("hunter22");
   });
 });
+
+describe("ESP-style console lines", () => {
+  it("prints level letter, milliseconds since start, unit and tag like the firmware's console", async () => {
+    const { PassThrough } = await import("node:stream");
+    const { espStyleStream } = await import("../../src/device/log-text.js");
+    const out = new PassThrough();
+    let text = "";
+    out.on("data", (d: Buffer) => {
+      text += d.toString();
+    });
+    const start = Date.now();
+    const { logger } = createDeviceLogger({ destination: espStyleStream(out, start), level: "debug" });
+    logger.child({ tag: "tls" }).warn("handshake failed");
+    logger.child({ tag: "web", unit: "winch" }).error("boom");
+    await new Promise((r) => setImmediate(r));
+    expect(text).toMatch(/^W \(\d+\) tls: handshake failed\nE \(\d+\) \[winch\] web: boom\n$/);
+  });
+});

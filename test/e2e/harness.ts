@@ -1,120 +1,14 @@
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import type { IncomingHttpHeaders } from "node:http";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { CLI, REPO } from "../helpers/device-process.js";
+import { REPO, readyUnits, spawnCli, type Unit } from "../helpers/device-process.js";
+
+export { type Demo, startDemo, type Unit } from "../helpers/device-process.js";
 
 export const SCREENS = join(REPO, "test-artifacts", "screens");
-
-export interface Unit {
-  mode: "winch" | "aircraft";
-  /** `https://127.0.0.1:<port>` */
-  base: string;
-  certPath: string;
-  fingerprint: string;
-}
-
-export interface Demo {
-  winch: Unit;
-  aircraft: Unit;
-  dataDir: string;
-  output(): string;
-  stop(): Promise<void>;
-}
-
-/** Waits for `n` ready blocks (`OWTS <mode> <id> ready` + HTTPS line + fingerprint) in a process's output. */
-function readyUnits(
-  child: ChildProcessWithoutNullStreams,
-  out: () => string,
-  n: number,
-  certPath: (mode: Unit["mode"]) => string,
-  timeoutMs: number,
-): Promise<Unit[]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`not ready in ${timeoutMs} ms; output:\n${out()}`)),
-      timeoutMs,
-    );
-    const check = () => {
-      const re =
-        /OWTS (winch|aircraft) [0-9A-F]{6} ready\n\s+HTTPS\s+https:\/\/127\.0\.0\.1:(\d+)\/[\s\S]*?certificate SHA-256 ([0-9A-F:]+)/g;
-      const units = [...out().matchAll(re)].map((m) => ({
-        mode: m[1] as Unit["mode"],
-        base: `https://127.0.0.1:${m[2]}`,
-        certPath: certPath(m[1] as Unit["mode"]),
-        fingerprint: m[3] as string,
-      }));
-      if (units.length >= n) {
-        clearTimeout(timer);
-        resolve(units);
-      }
-    };
-    child.stdout.on("data", check);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code} before ready; output:\n${out()}`));
-    });
-  });
-}
-
-function spawnCli(args: string[]) {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["pipe", "pipe", "pipe"] });
-  let out = "";
-  child.stdout.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  const stop = () =>
-    new Promise<void>((res) => {
-      if (child.exitCode !== null || child.signalCode !== null) return res();
-      const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      child.once("exit", () => {
-        clearTimeout(kill);
-        res();
-      });
-      child.kill("SIGTERM");
-    });
-  return { child, output: () => out, stop };
-}
-
-/** `owts demo` on loopback with ephemeral ports: a winch and an aircraft linked by the simulated radio. */
-export async function startDemo(opts: { timeScale?: number; seed?: number } = {}): Promise<Demo> {
-  const dataDir = mkdtempSync(join(tmpdir(), "owts-e2e-demo-"));
-  const p = spawnCli([
-    "demo",
-    "--listen",
-    "127.0.0.1",
-    "--winch-https-port",
-    "0",
-    "--winch-http-port",
-    "0",
-    "--aircraft-https-port",
-    "0",
-    "--aircraft-http-port",
-    "0",
-    "--data-dir",
-    dataDir,
-    "--time-scale",
-    String(opts.timeScale ?? 1),
-    "--seed",
-    String(opts.seed ?? 1),
-  ]);
-  try {
-    const units = await readyUnits(p.child, p.output, 2, (mode) => join(dataDir, mode, "owts.crt"), 30_000);
-    const winch = units.find((u) => u.mode === "winch");
-    const aircraft = units.find((u) => u.mode === "aircraft");
-    if (!winch || !aircraft) throw new Error(`demo did not start both units:\n${p.output()}`);
-    return { winch, aircraft, dataDir, output: p.output, stop: p.stop };
-  } catch (err) {
-    await p.stop();
-    throw err;
-  }
-}
 
 /** `owts start` on loopback with ephemeral ports (one unit). */
 export async function startUnit(

@@ -14,11 +14,26 @@ import { fixed, kib, median, mib, ratio } from "./lib/stats.js";
 import { type Cell, machineLine, printTable } from "./lib/table.js";
 
 const args = benchArgs("usage: node dist/bench/memory.js [--quick]");
-const EXTRA = args.quick ? 30 : 60;
-const ROUNDS = args.quick ? 2 : 5;
+const EXTRA = 60;
+const STEP = 10;
+const ROUNDS = args.quick ? 3 : 7;
+const SETTLE_AFTER_START_MS = 20_000;
 const PATHS = ["/api/about", "/api/status", "/"];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function leastSquaresSlope(xs: readonly number[], ys: readonly number[]): number {
+  const n = xs.length;
+  const mx = xs.reduce((a, x) => a + x, 0) / n;
+  const my = ys.reduce((a, y) => a + y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return num / den;
+}
 
 /** RSS after a full GC in the measured process (SIGUSR2, see gc-on-signal.ts): median of 3 readings. */
 async function settledRss(pid: number): Promise<number> {
@@ -37,15 +52,16 @@ interface MemoryFigures {
   fresh: number;
   idle: number;
   four: number;
-  /** Per session, the first round (memory the process had never used before). */
-  perSession: number;
-  /** Per session, the later rounds (malloc reuses what the first round freed). */
-  perSessionReused: number;
+  /** Per-session RSS slope of each round. */
   rounds: number[];
 }
 
-async function measure(target: Target, pid: number): Promise<MemoryFigures> {
-  const fresh = await settledRss(pid);
+async function measure(
+  target: Target,
+  pid: number,
+  startedAt: number,
+  fresh: number,
+): Promise<MemoryFigures> {
   // Warm-up: JIT, first TLS contexts, the response paths, so "idle" means idle after real use.
   const warm = keepAliveAgent(4);
   await runLoad({
@@ -57,7 +73,9 @@ async function measure(target: Target, pid: number): Promise<MemoryFigures> {
     spec: (n) => ({ path: PATHS[n % PATHS.length]!, headers: { "accept-encoding": "br" } }),
   });
   warm.destroy();
-  await sleep(1_500);
+  // V8 keeps its start-up heap committed for ~15 s after start (RSS then drops by a third once its
+  // memory reducer runs); "idle" is the steady state after that.
+  await sleep(Math.max(1_500, SETTLE_AFTER_START_MS - (performance.now() - startedAt)));
   const idle = await settledRss(pid);
 
   // Four sessions, as one phone's browser keeps them, polling at 2 Hz while RSS is read.
@@ -72,16 +90,27 @@ async function measure(target: Target, pid: number): Promise<MemoryFigures> {
   await sleep(1_000);
   const withFour = await settledRss(pid);
 
-  // Further sessions: each does its handshake and one request, then stays open (idle keep-alive).
-  const deltas: number[] = [];
+  // Further sessions, added STEP at a time and all kept open (each step sends one request on every
+  // session, which also keeps them inside the keep-alive timeout); RSS after a GC at each step. The
+  // per-session cost is the slope of a least-squares line through the steps.
+  const slopes: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
-    const before = await settledRss(pid);
-    const extra = keepAliveAgent(EXTRA);
-    await Promise.all(Array.from({ length: EXTRA }, () => send(target, { path: "/api/about" }, extra)));
-    const after = await settledRss(pid);
-    deltas.push((after - before) / EXTRA);
-    extra.destroy();
-    await sleep(500);
+    const agents: ReturnType<typeof keepAliveAgent>[] = [];
+    const xs: number[] = [0];
+    const ys: number[] = [await settledRss(pid)];
+    for (let step = 1; step * STEP <= EXTRA; step++) {
+      agents.push(keepAliveAgent(STEP));
+      await Promise.all(
+        agents.flatMap((agent) =>
+          Array.from({ length: STEP }, () => send(target, { path: "/api/about" }, agent)),
+        ),
+      );
+      xs.push(step * STEP);
+      ys.push(await settledRss(pid));
+    }
+    slopes.push(leastSquaresSlope(xs, ys));
+    for (const agent of agents) agent.destroy();
+    await sleep(1_000);
   }
   polling = false;
   await Promise.all(pollers);
@@ -90,21 +119,23 @@ async function measure(target: Target, pid: number): Promise<MemoryFigures> {
     fresh,
     idle,
     four: withFour,
-    perSession: deltas[0]!,
-    perSessionReused: median(deltas.slice(1)),
-    rounds: deltas,
+    rounds: slopes,
   };
 }
 
 console.log(`Memory — ${machineLine()}`);
-console.log(`extra sessions per round: ${EXTRA}, rounds: ${ROUNDS} (per-session figure is the median round)`);
+console.log(
+  `per-session cost: ${EXTRA} extra sessions in steps of ${STEP}, slope of RSS over sessions; ${ROUNDS} rounds (RSS moves by whole pages and with the allocator's reuse, so single rounds scatter)`,
+);
 
 const work = mkdtempSync(join(tmpdir(), "owts-bench-mem-"));
 const device = await startBenchDevice(
   ["--mode", "aircraft", "--id", "BEAE01", "--max-sockets", "64", "--log-level", "warn"],
   { env: gcOnSignalEnv() },
 );
+const deviceStarted = performance.now();
 try {
+  const deviceFresh = await settledRss(device.pid);
   const target = loopback(device.httpsPort);
   const probe = keepAliveAgent(1);
   const routes: Record<string, CannedRoute> = {};
@@ -116,11 +147,13 @@ try {
     work,
     gcOnSignalEnv(),
   );
+  const bareStarted = performance.now();
+  const bareFresh = await settledRss(bare.pid);
   let base: MemoryFigures;
   let dev: MemoryFigures;
   try {
-    base = await measure(loopback(bare.port), bare.pid);
-    dev = await measure(target, device.pid);
+    base = await measure(loopback(bare.port), bare.pid, bareStarted, bareFresh);
+    dev = await measure(target, device.pid, deviceStarted, deviceFresh);
   } finally {
     await bare.stop();
   }
@@ -131,20 +164,24 @@ try {
   statusAgent.destroy();
 
   const rows: Cell[][] = [
-    ["RSS after start, before any request", mib(base.fresh), mib(dev.fresh), ratio(dev.fresh, base.fresh)],
-    ["RSS idle (after warm-up)", mib(base.idle), mib(dev.idle), ratio(dev.idle, base.idle)],
-    ["RSS with 4 sessions polling at 2 Hz", mib(base.four), mib(dev.four), ratio(dev.four, base.four)],
     [
-      "RSS per extra idle TLS session, first round (KiB)",
-      kib(base.perSession),
-      kib(dev.perSession),
-      ratio(dev.perSession, base.perSession),
+      "RSS right after start, before any request",
+      mib(base.fresh),
+      mib(dev.fresh),
+      ratio(dev.fresh, base.fresh),
     ],
     [
-      "RSS per extra idle TLS session, later rounds (KiB)",
-      kib(base.perSessionReused),
-      kib(dev.perSessionReused),
-      ratio(dev.perSessionReused, base.perSessionReused),
+      "RSS idle, steady state (warmed up, 20 s after start)",
+      mib(base.idle),
+      mib(dev.idle),
+      ratio(dev.idle, base.idle),
+    ],
+    ["RSS with 4 sessions polling at 2 Hz", mib(base.four), mib(dev.four), ratio(dev.four, base.four)],
+    [
+      `RSS per extra idle TLS session (KiB), median of ${ROUNDS} rounds`,
+      `${kib(median(base.rounds))} [${kib(Math.min(...base.rounds))} .. ${kib(Math.max(...base.rounds))}]`,
+      `${kib(median(dev.rounds))} [${kib(Math.min(...dev.rounds))} .. ${kib(Math.max(...dev.rounds))}]`,
+      ratio(median(dev.rounds), median(base.rounds)),
     ],
   ];
   printTable(
@@ -153,7 +190,7 @@ try {
     rows,
   );
   console.log(
-    `per-session rounds, KiB: baseline ${base.rounds.map((r) => kib(r)).join(" ")}; device ${dev.rounds.map((r) => kib(r)).join(" ")}`,
+    `per-session slope by round, KiB: baseline ${base.rounds.map((r) => kib(r)).join(" ")}; device ${dev.rounds.map((r) => kib(r)).join(" ")}`,
   );
   console.log(
     `device heap now: used ${mib(status.memory.heap_used)} MiB, free ${mib(status.memory.heap_free)} MiB; lowest free over the run ${mib(status.memory.heap_free_min)} MiB (${fixed((status.memory.heap_free_min / (status.memory.heap_free + status.memory.heap_used)) * 100, 1)}% of the limit)`,

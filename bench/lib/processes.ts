@@ -21,7 +21,8 @@ export const CLI = join(packageRoot(), "dist/src/cli/main.js");
  * gc-on-signal.ts), so readings are not at the mercy of when V8 last ran a GC.
  */
 export function gcOnSignalEnv(): NodeJS.ProcessEnv {
-  const preload = join(import.meta.dirname, "gc-on-signal.js");
+  // The compiled file, also when this module runs from source (the adversarial suite under vitest).
+  const preload = join(packageRoot(), "dist/bench/lib/gc-on-signal.js");
   return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --expose-gc --import ${preload}`.trim() };
 }
 

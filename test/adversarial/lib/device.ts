@@ -45,11 +45,12 @@ export class Device {
 
   static async start(
     args: string[] = [],
-    opts: { dataDir?: string; timeoutMs?: number } = {},
+    opts: { dataDir?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
   ): Promise<Device> {
     const proc = await startDevice(args, {
       timeoutMs: opts.timeoutMs ?? 30_000,
       ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+      ...(opts.env ? { env: opts.env } : {}),
     });
     return new Device(proc, opts.dataDir === undefined);
   }

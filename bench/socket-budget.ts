@@ -4,15 +4,15 @@
 // baseline: every connection gets a session). Columns: failed requests, the most TLS sessions open
 // at once (counted by the server, independently of the budget), and the time the burst took.
 //   npm run build && node dist/bench/socket-budget.js [--quick]
-import { execFileSync } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import https from "node:https";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
+import { issueCertificate } from "../src/certs/index.js";
 import { createDeviceLogger } from "../src/device/logger.js";
 import { SocketBudget, type SocketBudgetStats } from "../src/web/socket-budget.js";
 
@@ -21,32 +21,11 @@ const ROUNDS = args.quick ? 1 : 3;
 const MAX = 4;
 const BODY = "x".repeat(2048);
 
+// The device's own certificate code, as the handshake bench uses it.
 const dir = mkdtempSync(join(tmpdir(), "owts-bench-tls-"));
-execFileSync(
-  "openssl",
-  [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=localhost",
-    "-addext",
-    "subjectAltName=DNS:localhost,IP:127.0.0.1",
-    "-keyout",
-    join(dir, "key.pem"),
-    "-out",
-    join(dir, "cert.pem"),
-  ],
-  { stdio: "ignore" },
-);
-const key = readFileSync(join(dir, "key.pem"));
-const cert = readFileSync(join(dir, "cert.pem"));
+const issued = await issueCertificate({ dataDir: dir, hostname: "localhost", extraSans: ["DNS:localhost", "IP:127.0.0.1"] });
+const key = issued.keyPem;
+const cert = issued.certPem;
 rmSync(dir, { recursive: true, force: true });
 
 type Mode = "budget" | "esp-lru" | "unbounded";

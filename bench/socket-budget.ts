@@ -23,7 +23,11 @@ const BODY = "x".repeat(2048);
 
 // The device's own certificate code, as the handshake bench uses it.
 const dir = mkdtempSync(join(tmpdir(), "owts-bench-tls-"));
-const issued = await issueCertificate({ dataDir: dir, hostname: "localhost", extraSans: ["DNS:localhost", "IP:127.0.0.1"] });
+const issued = await issueCertificate({
+  dataDir: dir,
+  hostname: "localhost",
+  extraSans: ["DNS:localhost", "IP:127.0.0.1"],
+});
 const key = issued.keyPem;
 const cert = issued.certPem;
 rmSync(dir, { recursive: true, force: true });

@@ -43,16 +43,19 @@ async function browserLoad(device: BenchDevice): Promise<BrowserLoad | null> {
     const page = await context.newPage();
     const pending: Promise<void>[] = [];
     const requests: BrowserLoad["requests"] = [];
-    page.on("requestfinished", (req) => {
+    // Every response, finished or not: Chromium reports a fetch() that got a 304 as aborted
+    // (net::ERR_ABORTED, there is no body), yet it was a complete exchange with the device.
+    page.on("response", (res) => {
+      const req = res.request();
       pending.push(
         (async () => {
-          const [sizes, res] = await Promise.all([req.sizes(), req.response()]);
+          const sizes = await req.sizes().catch(() => null);
           requests.push({
             url: new URL(req.url()).pathname + new URL(req.url()).search,
-            status: res?.status() ?? 0,
-            bodyBytes: sizes.responseBodySize,
-            headerBytes: sizes.responseHeadersSize,
-            encoding: (await res?.headerValue("content-encoding")) ?? "identity",
+            status: res.status(),
+            bodyBytes: sizes?.responseBodySize ?? 0,
+            headerBytes: sizes?.responseHeadersSize ?? 0,
+            encoding: (await res.headerValue("content-encoding").catch(() => null)) ?? "identity",
           });
         })(),
       );
@@ -119,13 +122,24 @@ for (const mode of ["winch", "aircraft"] as const) {
       console.log(`(no browser at ${CHROMIUM}: request count from the HTML only: ${ui.length} UI files)`);
       continue;
     }
-    const rows: Cell[][] = load.requests.map((r) => [
-      r.url,
-      r.status,
-      r.encoding,
-      r.bodyBytes,
-      r.headerBytes,
-    ]);
+    const statusAgent = keepAliveAgent(1);
+    const status = JSON.parse((await send(target, { path: "/api/status" }, statusAgent)).body.toString()) as {
+      sessions: { peak_open: number; max: number };
+    };
+    statusAgent.destroy();
+    console.log(
+      `most TLS sessions open at once during the run (browser + this bench's one): ${status.sessions.peak_open} of ${status.sessions.max}`,
+    );
+    // Full answers one row each; the conditional polls that followed (304, no body) one row per path.
+    const rows: Cell[][] = load.requests
+      .filter((r) => r.status !== 304)
+      .map((r) => [r.url, r.status, r.encoding, r.bodyBytes, r.headerBytes]);
+    const polls = new Map<string, { n: number; head: number }>();
+    for (const r of load.requests.filter((x) => x.status === 304)) {
+      const p = polls.get(r.url) ?? { n: 0, head: 0 };
+      polls.set(r.url, { n: p.n + 1, head: p.head + r.headerBytes });
+    }
+    for (const [url, p] of polls) rows.push([`${url} (polls)`, `304 x${p.n}`, "-", 0, p.head]);
     const body = load.requests.reduce((a, r) => a + r.bodyBytes, 0);
     const head = load.requests.reduce((a, r) => a + r.headerBytes, 0);
     const apiCalls = load.requests.filter((r) => r.url.startsWith("/api/")).length;

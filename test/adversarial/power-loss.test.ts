@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { Device, report, SHORT } from "./lib/device.js";
 
 const WRITES = SHORT ? 60 : 200;
-/** A kill lands at a random moment within this long after a burst of writes starts. */
-const KILL_WITHIN_MS = 120;
+/** Writes in a burst before the power goes: 1..MAX_BURST, at random. */
+const MAX_BURST = 16;
 
 interface Profile {
   registration: string;
@@ -54,22 +54,32 @@ describe("power loss during settings writes", () => {
     let kills = 0;
     let killedMidWrite = 0;
     let landedNew = 0;
+    let writeMs = 5;
     const restartMs: number[] = [];
     try {
       while (written < WRITES) {
         let killed = false;
         const exited = new Promise<void>((resolve) => device.proc.child.once("exit", () => resolve()));
-        const timer = setTimeout(
-          () => {
-            killed = true;
-            device.proc.child.kill("SIGKILL");
-          },
-          Math.floor(random() * KILL_WITHIN_MS),
-        );
+        let powerCut = (): void => {};
+        const cut = new Promise<void>((resolve) => {
+          powerCut = resolve;
+        });
+        const kill = () => {
+          if (killed) return;
+          killed = true;
+          device.proc.child.kill("SIGKILL");
+          powerCut();
+        };
+        // The power goes during the burst's last write, at a random point of it (or just after it,
+        // before the next): a random number of writes land first.
+        const burst = 1 + Math.floor(random() * MAX_BURST);
         let inflight: Profile | null = null;
-        // Write back to back until the power goes.
-        while (!killed && written < WRITES) {
+        for (let k = 0; k < burst && !killed && written < WRITES; k++) {
           inflight = profile(written++);
+          let timer: NodeJS.Timeout | undefined;
+          if (k === burst - 1 || written === WRITES)
+            timer = setTimeout(kill, Math.floor(random() * 2 * writeMs));
+          const t0 = performance.now();
           try {
             const r = await device.request(
               {
@@ -83,17 +93,18 @@ describe("power loss during settings writes", () => {
             expect(r.status, r.body.toString()).toBe(200);
             acked = inflight;
             inflight = null;
+            // How long a write takes here, so the kill can land inside one.
+            writeMs = 0.8 * writeMs + 0.2 * (performance.now() - t0);
           } catch {
             // The connection died with the process: this write may or may not have landed.
             killedMidWrite++;
             break;
+          } finally {
+            // The write finished first: the power goes when the random delay runs out.
+            if (timer) await cut;
           }
         }
-        if (!killed) {
-          clearTimeout(timer);
-          killed = true;
-          device.proc.child.kill("SIGKILL");
-        }
+        kill();
         await exited;
         device.agent.destroy();
         kills++;
@@ -126,6 +137,6 @@ describe("power loss during settings writes", () => {
       restart_ms_median: Math.round(restartMs[Math.floor(restartMs.length / 2)] ?? 0),
       restart_ms_max: Math.round(restartMs[restartMs.length - 1] ?? 0),
     });
-    expect(kills).toBeGreaterThanOrEqual(SHORT ? 3 : 10);
+    expect(kills).toBeGreaterThanOrEqual(WRITES / MAX_BURST);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { keepAliveAgent, loopback, send, type Target } from "../../bench/lib/load-client.js";
 import { gcOnSignalEnv, rssOf, startBenchDemo } from "../../bench/lib/processes.js";
-import { Histogram } from "../../bench/lib/stats.js";
+import { Histogram, median } from "../../bench/lib/stats.js";
 import { report, SHORT, sleep } from "./lib/device.js";
 
 const SOAK_S = SHORT ? 60 : 600;
@@ -10,6 +10,7 @@ const SOAK_S = SHORT ? 60 : 600;
  * once its memory reducer runs), so the baseline is the steady state.
  */
 const WARMUP_S = SHORT ? 20 : 30;
+const SAMPLE_MS = SHORT ? 10_000 : 30_000;
 /** The target: RSS grows less than 5% over the soak. */
 const TARGET_GROWTH = 0.05;
 /**
@@ -86,18 +87,20 @@ describe("soak", () => {
       const failures: string[] = [];
       // Warm-up under the same load, so the baseline is a process that already runs its steady state.
       await Promise.all(clients.map((c) => poll(c, performance.now() + WARMUP_S * 1000, latency, failures)));
-      const before = await gcRss(demo.pid);
-      const samples: number[] = [];
+      // RSS after a forced GC, every SAMPLE_MS: growth compares the median of the last three readings
+      // with the first three, so a single reading caught mid-allocation cannot decide it either way.
+      const samples: number[] = [await gcRss(demo.pid)];
       const until = performance.now() + SOAK_S * 1000;
       const sampler = (async () => {
         while (performance.now() < until) {
-          await sleep(Math.min(10_000, Math.max(0, until - performance.now())));
-          samples.push(rssOf(demo.pid));
+          await sleep(Math.min(SAMPLE_MS, Math.max(0, until - performance.now())));
+          samples.push(await gcRss(demo.pid));
         }
       })();
       const counts = await Promise.all(clients.map((c) => poll(c, until, latency, failures)));
       await sampler;
-      const after = await gcRss(demo.pid);
+      const before = median(samples.slice(0, 3));
+      const after = median(samples.slice(-3));
       const status = await send(winch, { path: "/api/status" }, false);
       const s = JSON.parse(status.body.toString()) as {
         memory: { heap_used: number; heap_free_min: number };
@@ -116,7 +119,7 @@ describe("soak", () => {
         rss_before_mib: +(before / 2 ** 20).toFixed(1),
         rss_after_mib: +(after / 2 ** 20).toFixed(1),
         rss_growth_pct: +(growth * 100).toFixed(2),
-        rss_max_sampled_mib: +(Math.max(...samples) / 2 ** 20).toFixed(1),
+        rss_series_mib: samples.map((b) => +(b / 2 ** 20).toFixed(1)),
         heap_used_mib: +(s.memory.heap_used / 2 ** 20).toFixed(1),
         sessions: s.sessions,
         winch_radio: s.radio,

@@ -21,6 +21,13 @@ export interface SocketBudgetOptions {
   idleGraceMs?: number;
   /** A session asked to close (purge, shutdown) that has not closed by then is destroyed (default 2 s). */
   closeGraceMs?: number;
+  /**
+   * A session that has not finished its handshake, or has not delivered a complete request head, this
+   * long after it was admitted (or after its last response) is stalled: while others wait it is closed
+   * first, before any idle or busy session is asked to give its slot up (default 1.5 s). This is what
+   * keeps slowloris and half-open handshakes from pushing real clients out of the budget.
+   */
+  stallGraceMs?: number;
 }
 
 export interface SocketBudgetStats {
@@ -58,6 +65,10 @@ interface Session {
   readonly inFlight: Set<ServerResponse>;
   /** performance.now() of the last handshake completion, request start or response end. */
   lastActivity: number;
+  /** performance.now() of admission: a handshake that has not finished is timed from here. */
+  readonly admittedAt: number;
+  /** Requests seen; a handshaken session that never sends one is not yet useful. */
+  requests: number;
   /** raw.bytesRead when the session last became idle: more bytes since mean a request is arriving. */
   bytesAtIdle: number;
   closing: boolean;
@@ -114,6 +125,7 @@ export class SocketBudget {
   readonly #maxQueue: number;
   readonly #idleGraceMs: number;
   readonly #closeGraceMs: number;
+  readonly #stallGraceMs: number;
 
   #server: HttpsServer | undefined;
   #netServer: net.Server | undefined;
@@ -138,6 +150,7 @@ export class SocketBudget {
     this.#maxQueue = positiveInt("maxQueue", opts.maxQueue ?? 64, 0);
     this.#idleGraceMs = positiveInt("idleGraceMs", opts.idleGraceMs ?? 1_000, 0);
     this.#closeGraceMs = positiveInt("closeGraceMs", opts.closeGraceMs ?? 2_000, 1);
+    this.#stallGraceMs = positiveInt("stallGraceMs", opts.stallGraceMs ?? 1_500, 1);
   }
 
   /**
@@ -203,7 +216,7 @@ export class SocketBudget {
   /** True when a response on this socket should end the connection (someone is waiting for a slot). */
   shouldClose(socket: net.Socket): boolean {
     const s = this.#byTls.get(socket as TLSSocket);
-    return this.#shuttingDown || this.#queue.length > 0 || (s ? s.closing || s.retiring : false);
+    return this.#shuttingDown || this.#rotationNeeded() || (s ? s.closing || s.retiring : false);
   }
 
   /**
@@ -279,6 +292,8 @@ export class SocketBudget {
       tls: undefined,
       inFlight: new Set(),
       lastActivity: performance.now(),
+      admittedAt: performance.now(),
+      requests: 0,
       bytesAtIdle: socket.bytesRead,
       closing: false,
       retiring: false,
@@ -313,8 +328,9 @@ export class SocketBudget {
     const s = this.#byTls.get(req.socket as TLSSocket);
     if (!s) return;
     s.inFlight.add(res);
+    s.requests++;
     s.lastActivity = performance.now();
-    if (this.#shuttingDown || s.closing || s.retiring || this.#queue.length > 0)
+    if (this.#shuttingDown || s.closing || s.retiring || this.#rotationNeeded())
       res.setHeader("Connection", "close");
     const done = (): void => {
       if (!s.inFlight.delete(res)) return;
@@ -336,13 +352,40 @@ export class SocketBudget {
       clearTimeout(w.timer);
       this.#admit(w.socket);
     }
-    if (this.#queue.length > 0) {
+    if (this.#rotationNeeded()) {
       // Busy clients see "Connection: close" on their response and hand the slot back themselves.
       for (const s of this.#sessions.values())
         for (const res of s.inFlight) if (!res.headersSent) res.setHeader("Connection", "close");
     }
     if (this.#roomNeeded() > 0 || this.#anyRetiring()) this.#schedulePurge();
     else this.#clearPurgeTimer();
+  }
+
+  /**
+   * Not yet useful: still handshaking, handshaken but no request yet, or bytes of a request head
+   * arrived but no complete request. Real clients pass through this in milliseconds; slow attackers
+   * stay in it.
+   */
+  #unproductive(s: Session): boolean {
+    return (
+      !s.closing && s.inFlight.size === 0 && (!s.tls || s.requests === 0 || s.raw.bytesRead !== s.bytesAtIdle)
+    );
+  }
+
+  /** When an unproductive session counts as stalled. */
+  #stalledAt(s: Session): number {
+    return (s.tls ? s.lastActivity : s.admittedAt) + this.#stallGraceMs;
+  }
+
+  /**
+   * Whether productive sessions must give their slots up (Connection: close) for waiting connections.
+   * Not while some slot is held by an unproductive session: that one either becomes productive (and
+   * takes its turn) or is closed as stalled, so a client that is really using its session keeps it.
+   */
+  #rotationNeeded(): boolean {
+    if (this.#queue.length === 0) return false;
+    for (const s of this.#sessions.values()) if (this.#unproductive(s)) return false;
+    return true;
   }
 
   #anyRetiring(): boolean {
@@ -375,10 +418,35 @@ export class SocketBudget {
     this.#clearPurgeTimer();
     let needed = this.#roomNeeded();
     const now = performance.now();
-    const idle = [...this.#sessions.values()]
-      .filter((s) => !s.closing && s.tls && s.inFlight.size === 0 && s.raw.bytesRead === s.bytesAtIdle)
-      .sort((a, b) => a.lastActivity - b.lastActivity);
     let nextEligible = Number.POSITIVE_INFINITY;
+    // Stalled sessions go first, oldest first: they hold a slot without using it.
+    if (needed > 0) {
+      const unproductive = [...this.#sessions.values()]
+        .filter((s) => this.#unproductive(s))
+        .sort((a, b) => this.#stalledAt(a) - this.#stalledAt(b));
+      for (const s of unproductive) {
+        if (needed <= 0) break;
+        const stalledAt = this.#stalledAt(s);
+        if (stalledAt > now) {
+          nextEligible = Math.min(nextEligible, stalledAt);
+          continue;
+        }
+        this.#purged++;
+        this.#log.debug(
+          {
+            remote: s.remote,
+            handshaken: Boolean(s.tls),
+            stalled_ms: Math.round(now - stalledAt + this.#stallGraceMs),
+          },
+          "TLS budget: closing a stalled session for a waiting connection",
+        );
+        this.#endSession(s);
+        needed--;
+      }
+    }
+    const idle = [...this.#sessions.values()]
+      .filter((s) => !s.closing && !this.#unproductive(s) && s.inFlight.size === 0)
+      .sort((a, b) => a.lastActivity - b.lastActivity);
     for (const s of idle) {
       if (needed <= 0 && !s.retiring) continue;
       const eligibleAt = s.lastActivity + this.#idleGraceMs;

@@ -302,6 +302,37 @@ describe("SocketBudget", () => {
     a.destroy();
   });
 
+  it("while others wait, stalled sessions go first and a client using its session keeps it", async () => {
+    const h = await start({ maxSessions: 3, stallGraceMs: 200, idleGraceMs: 5_000, queueTimeoutMs: 20_000 });
+    const a = agent();
+    const first = await get(h.port, a);
+    expect(first.connection).toBe("keep-alive");
+    // A half-open handshake (TCP only) and a slowloris (TLS done, request head never finished).
+    const halfOpen = net.connect(h.port, "127.0.0.1");
+    halfOpen.on("error", () => {});
+    const loris = tls.connect({ port: h.port, host: "127.0.0.1", servername: "localhost", ca: fx.cert });
+    loris.on("error", () => {});
+    await once(loris, "secureConnect");
+    loris.write("GET / HTTP/1.1\r\nHost: localhost\r\n");
+    await waitFor("both attackers to hold a slot", () => h.budget.stats().open === 3);
+    const b = agent();
+    const t0 = Date.now();
+    expect(await get(h.port, b)).toMatchObject({ status: 200 });
+    expect(Date.now() - t0).toBeLessThan(3_000);
+    // One slot was needed, so exactly one stalled session (the older one) made room.
+    await waitFor("a stalled session to be closed", () => halfOpen.destroyed || loris.destroyed);
+    expect(halfOpen.destroyed).toBe(true);
+    // The client that was using its session was never asked to give it up.
+    const again = await get(h.port, a);
+    expect(again.connection).toBe("keep-alive");
+    expect(again.socket).toBe(first.socket);
+    expect(h.budget.stats()).toMatchObject({ purged: 1, rejected: 0 });
+    expect(h.observedPeak()).toBeLessThanOrEqual(3);
+    a.destroy();
+    b.destroy();
+    loris.destroy();
+  });
+
   it("rejects bad options and a bad setMax without changing anything; a higher max admits waiters", async () => {
     const { logger } = createDeviceLogger({ destination: null });
     expect(() => new SocketBudget({ logger, maxSessions: 0 })).toThrow(RangeError);

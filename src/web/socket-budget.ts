@@ -59,6 +59,8 @@ export interface RejectInfo {
 export type RejectListener = (info: RejectInfo) => void;
 
 interface Session {
+  /** The peer's address: one host, however many connections it opens. */
+  readonly address: string;
   readonly raw: net.Socket;
   readonly remote: string;
   tls: TLSSocket | undefined;
@@ -79,6 +81,7 @@ interface Session {
 }
 
 interface Waiting {
+  readonly address: string;
   readonly socket: net.Socket;
   readonly remote: string;
   readonly since: number;
@@ -104,6 +107,15 @@ function endsConnection(res: ServerResponse): boolean {
     (typeof header === "string" && header.toLowerCase() === "close") ||
     (res as { shouldKeepAlive?: boolean }).shouldKeepAlive === false
   );
+}
+
+const RECENTLY_SERVED_MS = 60_000;
+const MAX_REMEMBERED_HOSTS = 256;
+
+/** The peer's address, IPv4-mapped IPv6 folded to IPv4. */
+function addressOf(socket: net.Socket): string {
+  const a = socket.remoteAddress ?? "?";
+  return a.startsWith("::ffff:") && a.includes(".") ? a.slice(7) : a;
 }
 
 function connectionKey(socket: net.Socket): string {
@@ -132,6 +144,8 @@ export class SocketBudget {
   readonly #sessions = new Map<string, Session>();
   readonly #byTls = new WeakMap<TLSSocket, Session>();
   readonly #queue: Waiting[] = [];
+  /** When each host last got a response: hosts that use the device go before strangers in a tie. */
+  readonly #lastServed = new Map<string, number>();
   #purgeTimer: NodeJS.Timeout | undefined;
   #purgeImmediate: NodeJS.Immediate | undefined;
   #shuttingDown = false;
@@ -263,8 +277,15 @@ export class SocketBudget {
       return;
     }
     if (this.#queue.length >= this.#maxQueue) {
-      this.#reject(socket, remote, "queue_full", performance.now());
-      return;
+      // A full queue must not lock out a newcomer from a quiet host: the host with the most waiting
+      // connections gives up its oldest one instead, unless the newcomer's host is that host.
+      const victim = this.#crowdedWaiter(addressOf(socket));
+      if (!victim) {
+        this.#reject(socket, remote, "queue_full", performance.now());
+        return;
+      }
+      this.#queue.splice(this.#queue.indexOf(victim), 1);
+      this.#reject(victim.socket, victim.remote, "queue_full", victim.since, victim.timer);
     }
     const since = performance.now();
     const timer = setTimeout(() => {
@@ -273,7 +294,7 @@ export class SocketBudget {
       this.#queue.splice(i, 1);
       this.#reject(socket, remote, "queue_timeout", since);
     }, this.#queueTimeoutMs);
-    this.#queue.push({ socket, remote, since, timer });
+    this.#queue.push({ address: addressOf(socket), socket, remote, since, timer });
     this.#queuedTotal++;
     this.#log.debug({ remote, queued: this.#queue.length }, "TLS budget full: connection waits for a slot");
     this.#pump();
@@ -287,6 +308,7 @@ export class SocketBudget {
     const key = connectionKey(socket);
     const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
     const session: Session = {
+      address: addressOf(socket),
       raw: socket,
       remote: remoteOf(socket),
       tls: undefined,
@@ -335,6 +357,7 @@ export class SocketBudget {
     const done = (): void => {
       if (!s.inFlight.delete(res)) return;
       s.lastActivity = performance.now();
+      this.#served(s.address, s.lastActivity);
       s.bytesAtIdle = s.raw.bytesRead;
       if (s.inFlight.size === 0 && (this.#shuttingDown || s.closing)) this.#endSession(s);
       else if (endsConnection(res)) this.#expectClose(s);
@@ -348,7 +371,8 @@ export class SocketBudget {
   #pump(): void {
     if (this.#shuttingDown) return;
     while (this.#queue.length > 0 && this.#sessions.size < this.#max) {
-      const w = this.#queue.shift()!;
+      const w = this.#nextWaiter();
+      this.#queue.splice(this.#queue.indexOf(w), 1);
       clearTimeout(w.timer);
       this.#admit(w.socket);
     }
@@ -375,6 +399,57 @@ export class SocketBudget {
   /** When an unproductive session counts as stalled. */
   #stalledAt(s: Session): number {
     return (s.tls ? s.lastActivity : s.admittedAt) + this.#stallGraceMs;
+  }
+
+  /** Sessions a host holds (closing ones are on their way out). */
+  #sessionsOf(address: string): number {
+    let n = 0;
+    for (const s of this.#sessions.values()) if (s.address === address && !s.closing) n++;
+    return n;
+  }
+
+  #served(address: string, at: number): void {
+    this.#lastServed.delete(address);
+    this.#lastServed.set(address, at);
+    if (this.#lastServed.size > MAX_REMEMBERED_HOSTS)
+      this.#lastServed.delete(this.#lastServed.keys().next().value!);
+  }
+
+  /**
+   * The waiter from the host holding the fewest sessions; among equals, one from a host that got an
+   * answer within the last minute (attackers that never finish a request never do), then the
+   * longest-waiting.
+   */
+  #nextWaiter(): Waiting {
+    const now = performance.now();
+    const rank = (w: Waiting) => {
+      const served = this.#lastServed.get(w.address);
+      return (
+        this.#sessionsOf(w.address) * 2 + (served !== undefined && now - served < RECENTLY_SERVED_MS ? 0 : 1)
+      );
+    };
+    let best = this.#queue[0]!;
+    let bestRank = rank(best);
+    for (const w of this.#queue) {
+      const r = rank(w);
+      if (r < bestRank) {
+        best = w;
+        bestRank = r;
+      }
+    }
+    return best;
+  }
+
+  /** The oldest waiter of the host with the most waiters, unless that is the newcomer's host. */
+  #crowdedWaiter(newcomer: string): Waiting | undefined {
+    const counts = new Map<string, number>();
+    for (const w of this.#queue) counts.set(w.address, (counts.get(w.address) ?? 0) + 1);
+    let crowded: string | undefined;
+    let most = 0;
+    for (const [a, n] of counts) if (n > most) [crowded, most] = [a, n];
+    if (crowded === undefined || crowded === newcomer || most <= (counts.get(newcomer) ?? 0) + 1)
+      return undefined;
+    return this.#queue.find((w) => w.address === crowded);
   }
 
   /**

@@ -43,3 +43,31 @@ export function Field({
     </div>
   );
 }
+
+/** A new-password input for a Field row: never prefilled, tied to the row's message. */
+export function PasswordInput({
+  id,
+  desc,
+  value,
+  onValue,
+  disabled,
+}: {
+  id: string;
+  desc: string | undefined;
+  value: string;
+  onValue: (value: string) => void;
+  disabled?: boolean;
+}) {
+  return (
+    <input
+      id={id}
+      type="password"
+      autocomplete="new-password"
+      aria-describedby={desc}
+      aria-invalid={!!desc}
+      disabled={disabled}
+      value={value}
+      onInput={(e) => onValue(e.currentTarget.value)}
+    />
+  );
+}

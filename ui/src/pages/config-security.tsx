@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { type ApiFailure, asFailure, load, session, write } from "../api/client.js";
 import type { SecurityState } from "../api/types.js";
 import { FailureNotice } from "../components/failure-notice.js";
-import { Field } from "../components/field.js";
+import { Field, PasswordInput } from "../components/field.js";
 import { Link, useLocation } from "../router.js";
 
 type Outcome = { ok: true; text: string } | { ok: false; text?: string; failure?: ApiFailure } | null;
@@ -207,27 +207,21 @@ export function ConfigSecurity() {
           hint="8–64 characters, no spaces."
         >
           {(id, desc) => (
-            <input
+            <PasswordInput
               id={id}
-              type="password"
-              autocomplete="new-password"
-              aria-describedby={desc}
-              aria-invalid={!!desc}
+              desc={desc}
               value={fresh.password}
-              onInput={(e) => setFresh({ ...fresh, password: e.currentTarget.value })}
+              onValue={(text) => setFresh({ ...fresh, password: text })}
             />
           )}
         </Field>
         <Field name="/repeat" label="Repeat" error={fieldErr["/repeat"]}>
           {(id, desc) => (
-            <input
+            <PasswordInput
               id={id}
-              type="password"
-              autocomplete="new-password"
-              aria-describedby={desc}
-              aria-invalid={!!desc}
+              desc={desc}
               value={fresh.repeat}
-              onInput={(e) => setFresh({ ...fresh, repeat: e.currentTarget.value })}
+              onValue={(text) => setFresh({ ...fresh, repeat: text })}
             />
           )}
         </Field>

@@ -1,7 +1,7 @@
 import { write } from "../api/client.js";
 import type { WifiSettings, WifiUpdate } from "../api/types.js";
 import { FailureNotice } from "../components/failure-notice.js";
-import { Field } from "../components/field.js";
+import { Field, PasswordInput } from "../components/field.js";
 import { FormFooter } from "../components/form-footer.js";
 import { useForm } from "../hooks/use-form.js";
 
@@ -97,14 +97,11 @@ export function ConfigWifi() {
           }
         >
           {(id, desc) => (
-            <input
+            <PasswordInput
               id={id}
-              type="password"
-              autocomplete="new-password"
-              aria-describedby={desc}
-              aria-invalid={!!desc}
+              desc={desc}
               value={v.ap_password}
-              onInput={(e) => form.set({ ap_password: e.currentTarget.value })}
+              onValue={(text) => form.set({ ap_password: text })}
             />
           )}
         </Field>
@@ -137,15 +134,12 @@ export function ConfigWifi() {
           hint={w.station.password_set ? "A passphrase is stored; leave empty to keep it." : undefined}
         >
           {(id, desc) => (
-            <input
+            <PasswordInput
               id={id}
-              type="password"
-              autocomplete="new-password"
-              aria-describedby={desc}
-              aria-invalid={!!desc}
+              desc={desc}
               disabled={v.sta_open}
               value={v.sta_password}
-              onInput={(e) => form.set({ sta_password: e.currentTarget.value })}
+              onValue={(text) => form.set({ sta_password: text })}
             />
           )}
         </Field>

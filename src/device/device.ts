@@ -84,15 +84,20 @@ export class Device implements DeviceContext {
   #ports = { https: 0, http: 0 };
   #stopped = false;
 
-  private constructor(opts: DeviceOptions, store: SettingsStore, espId: string, mode: Mode) {
+  private constructor(
+    opts: DeviceOptions,
+    store: SettingsStore,
+    settings: Namespace<DeviceSettings>,
+    espId: string,
+  ) {
     this.#opts = opts;
     this.logger = opts.logger;
     this.ring = opts.ring;
     this.#log = opts.logger.child({ tag: "device" });
     this.store = store;
     this.#espId = espId;
-    this.#mode = mode;
-    this.#settings = store.namespace("device", DeviceSettings, DEFAULT_DEVICE_SETTINGS);
+    this.#settings = settings;
+    this.#mode = settings.get().mode;
     this.#memory = new MemoryMonitor({ logger: opts.logger });
     this.budget = new SocketBudget({ logger: opts.logger, maxSessions: opts.maxSockets });
   }
@@ -103,14 +108,13 @@ export class Device implements DeviceContext {
     const store = await SettingsStore.open(opts.dataDir, opts.logger);
     const settings = store.namespace("device", DeviceSettings, DEFAULT_DEVICE_SETTINGS);
     if (opts.mode && opts.mode !== settings.get().mode) await settings.set({ mode: opts.mode });
-    const mode = settings.get().mode;
     let espId = opts.espId;
     if (!espId) {
       const found = detectEspId();
       espId = found.espId;
       log.info(`device id ${espId} (${found.from})`);
     }
-    const device = new Device(opts, store, espId, mode);
+    const device = new Device(opts, store, settings, espId);
     try {
       await device.#startShell();
       await device.#startRuntime();

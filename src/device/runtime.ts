@@ -4,6 +4,7 @@ import { DEFAULT_AIRCRAFT_PROFILE } from "../aircraft/profile.js";
 import {
   type TelemetryInput,
   Transmitter,
+  type TransmitterSettings,
   telemetryInputFromAircraftState,
 } from "../aircraft/transmitter.js";
 import { AircraftProfile } from "../api/schemas/aircraft.js";
@@ -40,10 +41,8 @@ export interface RuntimeEnvironment {
   radioLink(mode: Mode): RadioLink | Promise<RadioLink>;
   /** The aircraft's airspeed source (default: the simulator). */
   sensor?: IasSourceSettings;
-  /** Transmit / receive tuning (defaults are the documented ones). */
-  transmitter?: ConstructorParameters<typeof Transmitter>[0] extends infer O
-    ? Partial<Pick<O & object, "rate_hz" & keyof O>> & { full_interval_ms?: number }
-    : never;
+  /** Transmit rate and full-frame interval (defaults are the documented ones). */
+  transmitter?: TransmitterSettings;
 }
 
 interface RuntimeBase {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { parseReadyBlocks, type ReadyUnit } from "./ready-block.js";
 
 /** The package root (holds package.json), from bench/lib or dist/bench/lib alike. */
 export function packageRoot(): string {
@@ -128,9 +129,6 @@ export interface BenchDevice extends Spawned {
   close(): Promise<void>;
 }
 
-const READY_BLOCK =
-  /HTTPS\s+https:\/\/127\.0\.0\.1:(\d+)\/[\s\S]*?HTTPS\s+https:\/\/([^\s/:]+):\d+\/[\s\S]*?HTTP\s+http:\/\/127\.0\.0\.1:(\d+)\//;
-
 /**
  * Runs the built `owts start` on 127.0.0.1 with ephemeral ports and no mDNS (loopback only), in a
  * fresh data dir unless one is given. `args` come after the defaults, so they can override them.
@@ -142,7 +140,7 @@ export async function startBenchDevice(
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
   const own = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "owts-bench-dev-"));
-  const { proc, match } = await spawnNode(
+  const { proc } = await spawnNode(
     [
       CLI,
       "start",
@@ -157,14 +155,16 @@ export async function startBenchDevice(
       dataDir,
       ...args,
     ],
-    READY_BLOCK,
+    /certificate expires/,
     opts,
   );
+  const [unit] = parseReadyBlocks(proc.output());
+  if (!unit) throw new Error(`no ready block in the device's output:\n${proc.output()}`);
   return {
     ...proc,
-    httpsPort: Number(match[1]),
-    hostname: match[2]!,
-    httpPort: Number(match[3]),
+    httpsPort: unit.httpsPort,
+    hostname: unit.hostname,
+    httpPort: unit.httpPort,
     dataDir,
     rss: () => rssOf(proc.pid),
     close: async () => {
@@ -208,12 +208,10 @@ export async function startBenchDemo(
     /stops both units/,
     opts,
   );
-  const unit = (mode: string) => {
-    const m = new RegExp(
-      `OWTS ${mode} \\S+ ready\\s+HTTPS\\s+https://127\\.0\\.0\\.1:(\\d+)/[\\s\\S]*?HTTP\\s+http://127\\.0\\.0\\.1:(\\d+)/`,
-    ).exec(proc.output());
-    if (!m) throw new Error(`no ready block for the ${mode} in the demo's output:\n${proc.output()}`);
-    return { httpsPort: Number(m[1]), httpPort: Number(m[2]) };
+  const unit = (mode: ReadyUnit["mode"]) => {
+    const u = parseReadyBlocks(proc.output()).find((r) => r.mode === mode);
+    if (!u) throw new Error(`no ready block for the ${mode} in the demo's output:\n${proc.output()}`);
+    return { httpsPort: u.httpsPort, httpPort: u.httpPort };
   };
   return {
     ...proc,

@@ -2,6 +2,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { parseReadyBlocks } from "../../bench/lib/ready-block.js";
 
 export const REPO = resolve(import.meta.dirname, "../..");
 /** The built CLI: `npm test` and `npm run test:e2e` build before they run. */
@@ -39,15 +40,13 @@ export function readyUnits(
       timeoutMs,
     );
     const check = () => {
-      const re =
-        /OWTS (winch|aircraft) [0-9A-F]{6} ready\n\s+HTTPS\s+https:\/\/127\.0\.0\.1:(\d+)\/[\s\S]*?HTTP\s+http:\/\/127\.0\.0\.1:(\d+)\/[\s\S]*?certificate SHA-256 ([0-9A-F:]+)/g;
-      const units = [...out().matchAll(re)].map((m) => ({
-        mode: m[1] as Unit["mode"],
-        base: `https://127.0.0.1:${m[2]}`,
-        httpsPort: Number(m[2]),
-        httpPort: Number(m[3]),
-        certPath: certPath(m[1] as Unit["mode"]),
-        fingerprint: m[4] as string,
+      const units = parseReadyBlocks(out()).map((u) => ({
+        mode: u.mode,
+        base: `https://127.0.0.1:${u.httpsPort}`,
+        httpsPort: u.httpsPort,
+        httpPort: u.httpPort,
+        certPath: certPath(u.mode),
+        fingerprint: u.fingerprint,
       }));
       if (units.length >= n) {
         clearTimeout(timer);

@@ -11,8 +11,8 @@ import {
   Transmitter,
   telemetryInputFromAircraftState,
 } from "../src/aircraft/transmitter.js";
+import { type Clock, ManualClock, systemClock } from "../src/core/clock.js";
 import { createDeviceLogger } from "../src/device/logger.js";
-import { type Clock, ManualClock, systemClock } from "../src/radio/clock.js";
 import { RadioService } from "../src/radio/radio-service.js";
 import { DEFAULT_RADIO_SETTINGS } from "../src/radio/radio-settings.js";
 import { SimMedium } from "../src/radio/sim-link.js";

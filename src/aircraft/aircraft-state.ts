@@ -1,5 +1,7 @@
 import { EventEmitter } from "node:events";
-import type { Logger } from "../device/logger.js";
+import type { Logger } from "../core/logger.js";
+import { ProblemList } from "../core/problems.js";
+import { mpsTo, type SpeedUnit } from "../core/units.js";
 import type { IasSource, SensorHealth } from "../sensors/ias-source.js";
 import {
   type FlightPhase,
@@ -10,8 +12,6 @@ import {
   resolvePhaseSettings,
 } from "./flight-phase.js";
 import type { AircraftProfile } from "./profile.js";
-import { ProblemList } from "./settings-error.js";
-import { mpsTo, type SpeedUnit } from "./units.js";
 
 /** One accepted airspeed reading with the phase it produced; what the transmitter consumes. */
 export interface AircraftSample {

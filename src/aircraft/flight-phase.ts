@@ -1,8 +1,8 @@
-import type { Logger } from "../device/logger.js";
+import type { Logger } from "../core/logger.js";
+import { ProblemList } from "../core/problems.js";
+import { mpsTo, type SpeedUnit, toMps } from "../core/units.js";
 import type { IasSample } from "../sensors/ias-source.js";
 import type { AircraftProfile } from "./profile.js";
-import { ProblemList } from "./settings-error.js";
-import { mpsTo, type SpeedUnit, toMps } from "./units.js";
 
 export const FLIGHT_PHASES = ["landed", "airborne", "landing_hold"] as const;
 export type FlightPhase = (typeof FLIGHT_PHASES)[number];

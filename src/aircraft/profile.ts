@@ -1,4 +1,4 @@
-import type { SpeedUnit } from "./units.js";
+import type { SpeedUnit } from "../core/units.js";
 
 /** The aircraft profile (`/api/aircraft`); speeds are integers in `unit`. */
 export interface AircraftProfile {

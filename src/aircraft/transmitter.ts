@@ -1,5 +1,6 @@
-import type { Logger } from "../device/logger.js";
-import { type Clock, systemClock } from "../radio/clock.js";
+import { type Clock, systemClock } from "../core/clock.js";
+import type { Logger } from "../core/logger.js";
+import { ProblemList } from "../core/problems.js";
 import type { SendOutcome } from "../radio/radio-service.js";
 import { type DownlinkMessage, encodeFrame, SEQUENCE_MODULUS } from "../telemetry/frame.js";
 import { identityHash } from "../telemetry/identity.js";
@@ -7,7 +8,6 @@ import { toTenths } from "../telemetry/speed.js";
 import type { AircraftSample, AircraftState } from "./aircraft-state.js";
 import type { FlightPhase } from "./flight-phase.js";
 import type { AircraftProfile } from "./profile.js";
-import { ProblemList } from "./settings-error.js";
 
 /** The latest flight state the transmitter reports: IAS in the profile's unit and the phase. */
 export interface FlightReading {

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { Logger } from "../device/logger.js";
+import { ApiError, sendError } from "../core/api-error.js";
+import type { Logger } from "../core/logger.js";
 import { type BackoffOptions, FailureBackoff } from "./auth-backoff.js";
-import { ApiError, sendError } from "./errors.js";
 import type { AnyFastifyInstance } from "./fastify-instance.js";
 import {
   hashPassword,

@@ -1,8 +1,8 @@
 import type { FastifyRequest } from "fastify";
+import { ApiError } from "../core/api-error.js";
+import type { Mode } from "../core/mode.js";
 import type { DeviceContext } from "../device/context.js";
-import type { Mode } from "../device/identity.js";
 import type { AircraftRuntime, ModeRuntime, WinchRuntime } from "../device/runtime.js";
-import { ApiError } from "./errors.js";
 import { errorResponse } from "./responses.js";
 
 /*

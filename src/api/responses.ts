@@ -1,4 +1,4 @@
-import { ErrorEnvelope } from "./errors.js";
+import { ErrorEnvelope } from "../core/api-error.js";
 import { ref } from "./schema-ref.js";
 
 /** An error response for a route schema: the envelope, with a description the OpenAPI document shows. */

@@ -1,5 +1,5 @@
+import { ApiError } from "../core/api-error.js";
 import { StoreValidationError } from "../store/settings-store.js";
-import { ApiError } from "./errors.js";
 import type { FieldProblem } from "./schemas/common.js";
 
 /** 400 `validation_failed` with one detail per problem; nothing was stored. */

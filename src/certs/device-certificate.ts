@@ -1,7 +1,7 @@
 import { mkdir, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import pino from "pino";
-import type { Logger } from "../device/logger.js";
+import type { Logger } from "../core/logger.js";
 import { CertificateError } from "./errors.js";
 import { type CertPaths, certPaths, readOptional, removeIfPresent, renameInto, writePair } from "./files.js";
 import {

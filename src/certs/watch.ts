@@ -1,6 +1,6 @@
 import { type FSWatcher, watch } from "node:fs";
 import { stat } from "node:fs/promises";
-import type { Logger } from "../device/logger.js";
+import type { Logger } from "../core/logger.js";
 import { loadDeviceCertificate } from "./device-certificate.js";
 import { CERT_FILE, certPaths, KEY_FILE } from "./files.js";
 import type { DeviceCertificate } from "./inspect.js";

@@ -1,8 +1,9 @@
 import { registerDeviceApi } from "../api/device-api.js";
+import type { Logger } from "../core/logger.js";
 import { Device } from "../device/device.js";
 import type { Mode } from "../device/identity.js";
 import { espStyleStream } from "../device/log-text.js";
-import { createDeviceLogger, type Logger } from "../device/logger.js";
+import { createDeviceLogger } from "../device/logger.js";
 import type { RuntimeEnvironment } from "../device/runtime.js";
 import type { RadioLink } from "../radio/link.js";
 import { SimMedium } from "../radio/sim-link.js";

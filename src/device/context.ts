@@ -1,11 +1,11 @@
 import type { DeviceCertificate } from "../certs/index.js";
+import type { Logger } from "../core/logger.js";
 import type { SettingsStore } from "../store/settings-store.js";
 import type { SocketBudget } from "../web/socket-budget.js";
 import type { TlsFailureClass } from "../web/tls-diagnostics.js";
 import type { BuildInfo } from "./build-info.js";
 import type { Mode } from "./identity.js";
 import type { LogRing } from "./log-ring.js";
-import type { Logger } from "./logger.js";
 import type { ModeRuntime } from "./runtime.js";
 
 /** Who the device is right now; the hostname follows the mode. */

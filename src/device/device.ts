@@ -7,6 +7,7 @@ import {
   type KeyType,
   watchDeviceCertificate,
 } from "../certs/index.js";
+import type { Logger } from "../core/logger.js";
 import { type MdnsAdvertiser, startMdns } from "../mdns/advertiser.js";
 import { type Namespace, SettingsStore } from "../store/settings-store.js";
 import { HostAllowlist } from "../web/host-allowlist.js";
@@ -19,7 +20,6 @@ import { readBuildInfo } from "./build-info.js";
 import type { DeviceContext, DeviceIdentity, MemoryFigures } from "./context.js";
 import { detectEspId, deviceHostname, MODES, type Mode } from "./identity.js";
 import type { LogRing } from "./log-ring.js";
-import type { Logger } from "./logger.js";
 import { MemoryMonitor } from "./memory.js";
 import { type ModeRuntime, type RuntimeEnvironment, startModeRuntime } from "./runtime.js";
 

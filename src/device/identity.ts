@@ -1,15 +1,11 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
+import type { Mode } from "../core/mode.js";
 
-export const MODES = ["aircraft", "winch"] as const;
-export type Mode = (typeof MODES)[number];
+export { isMode, MODES, type Mode } from "../core/mode.js";
 
 const ESP_ID = /^[0-9A-F]{6}$/;
-
-export function isMode(value: unknown): value is Mode {
-  return typeof value === "string" && (MODES as readonly string[]).includes(value);
-}
 
 /** Normalises a user-given id ("3a4f1c") to the device form ("3A4F1C"); null when it is not 6 hex digits. */
 export function parseEspId(value: string): string | null {

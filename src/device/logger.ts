@@ -1,8 +1,7 @@
 import { Writable } from "node:stream";
-import pino, { type Logger } from "pino";
+import pino from "pino";
+import type { Logger } from "../core/logger.js";
 import { type LogLevel, LogRing } from "./log-ring.js";
-
-export type { Logger } from "pino";
 
 const LEVEL_NAMES: Record<number, LogLevel> = {
   10: "trace",

@@ -1,23 +1,8 @@
 import { getHeapStatistics } from "node:v8";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../core/logger.js";
+import type { MemoryReading, MemorySampler, MemorySnapshot } from "../core/memory.js";
 
-/** One reading of the process's memory, bytes. */
-export interface MemoryReading {
-  /** Bytes the JS heap can still grow by before V8 gives up (V8's `total_available_size`). */
-  heap_free: number;
-  heap_used: number;
-  /** The JS heap's hard limit (`heap_size_limit`, set by --max-old-space-size). */
-  heap_limit: number;
-  /** Resident set size: everything, including OpenSSL's TLS buffers, which live outside the JS heap. */
-  rss: number;
-}
-
-export interface MemorySnapshot extends MemoryReading {
-  /** Lowest `heap_free` seen by any sample since start: the device's "minimum free heap". */
-  heap_free_min: number;
-  /** Highest RSS seen by any sample since start. */
-  rss_max: number;
-}
+export type { MemoryReading, MemorySnapshot } from "../core/memory.js";
 
 export interface MemoryMonitorOptions {
   logger: Logger;
@@ -57,7 +42,7 @@ function interval(name: string, value: number): number {
  * the low-water mark, and logs one plain line periodically and whenever something asks (e.g. next
  * to a resource error). Its timers never keep the process alive.
  */
-export class MemoryMonitor {
+export class MemoryMonitor implements MemorySampler {
   readonly #log: Logger;
   readonly #read: () => MemoryReading;
   readonly #logIntervalMs: number;

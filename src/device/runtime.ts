@@ -8,6 +8,7 @@ import {
   telemetryInputFromAircraftState,
 } from "../aircraft/transmitter.js";
 import { AircraftProfile } from "../api/schemas/aircraft.js";
+import type { Logger } from "../core/logger.js";
 import type { RadioLink } from "../radio/link.js";
 import { RadioService } from "../radio/radio-service.js";
 import { DEFAULT_RADIO_SETTINGS, RadioSettingsSchema } from "../radio/radio-settings.js";
@@ -16,7 +17,6 @@ import type { Namespace, SettingsStore } from "../store/settings-store.js";
 import { LaunchHistory, LaunchSchema } from "../winch/history.js";
 import { WinchReceiver } from "../winch/receiver.js";
 import type { Mode } from "./identity.js";
-import type { Logger } from "./logger.js";
 
 /** Stored launch list; an object so the file can grow other fields later. */
 const HistoryFile = Type.Object({ launches: Type.Array(LaunchSchema) }, { additionalProperties: false });

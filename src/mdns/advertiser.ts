@@ -1,7 +1,7 @@
 import { createSocket, type RemoteInfo } from "node:dgram";
 import type { Answer, Packet, Question, RecordType } from "dns-packet";
 import makeMdns from "multicast-dns";
-import type { Logger } from "../device/logger.js";
+import type { Logger } from "../core/logger.js";
 import { type MdnsInterface, onLink, resolveMdnsInterface } from "./interface.js";
 import { buildRecords, hostFqdn, type MdnsRecord, recordKey, validateHostname } from "./records.js";
 import {

@@ -1,5 +1,5 @@
-import type { Logger } from "../device/logger.js";
-import { type Clock, systemClock } from "./clock.js";
+import { type Clock, systemClock } from "../core/clock.js";
+import type { Logger } from "../core/logger.js";
 import { DutyCycleMeter } from "./duty-cycle.js";
 import type { RadioLink, ReceiveHandler } from "./link.js";
 import { airtimeMs, MODEM_PRESETS } from "./modem.js";

@@ -1,8 +1,8 @@
-import { type Clock, systemClock } from "./clock.js";
+import { type Clock, systemClock } from "../core/clock.js";
+import { Prng } from "../core/prng.js";
 import type { RadioLink, ReceiveHandler, RxChannel, TxMeta, TxResult } from "./link.js";
 import { MODEM_PRESETS, noiseBandwidthHz } from "./modem.js";
 import { logDistancePathLossDb, noiseFloorDbm } from "./path-loss.js";
-import { Prng } from "./prng.js";
 
 export interface SimMediumOptions {
   /** Seed for loss, jitter and fading draws: the same seed and traffic give the same run. */

@@ -1,7 +1,7 @@
 import dgram from "node:dgram";
 import { isIPv6 } from "node:net";
-import type { Logger } from "../device/logger.js";
-import { type Clock, systemClock } from "./clock.js";
+import { type Clock, systemClock } from "../core/clock.js";
+import type { Logger } from "../core/logger.js";
 import type { RadioLink, ReceiveHandler, RxChannel, TxMeta, TxResult } from "./link.js";
 
 export interface UdpEndpoint {

@@ -1,10 +1,9 @@
-import type { AircraftProfile } from "../aircraft/profile.js";
-import { SettingsError } from "../aircraft/settings-error.js";
-import type { Logger } from "../device/logger.js";
+import type { Logger } from "../core/logger.js";
+import { SettingsError } from "../core/problems.js";
 import type { IasSource } from "./ias-source.js";
 import { type I2cBus, Ms4525IasSource, type Ms4525OutputType } from "./ms4525do.js";
 import { ReplayIasSource, type ReplayUnit } from "./replay-source.js";
-import { SimIasSource } from "./sim-source.js";
+import { SimIasSource, type SimSpeeds } from "./sim-source.js";
 
 export const SOURCE_KINDS = ["sim", "ms4525do", "replay"] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
@@ -42,7 +41,7 @@ export type IasSourceSettings =
 /** What the runtime hands every source besides its settings. */
 export interface IasSourceContext {
   /** The sim derives its speeds from it. */
-  profile: AircraftProfile;
+  profile: SimSpeeds;
   logger?: Logger;
   now?: () => number;
   /** Replaces the real I2C bus (tests). */

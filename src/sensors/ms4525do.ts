@@ -1,6 +1,6 @@
 import { access, constants } from "node:fs/promises";
-import { ProblemList } from "../aircraft/settings-error.js";
-import type { Logger } from "../device/logger.js";
+import type { Logger } from "../core/logger.js";
+import { ProblemList } from "../core/problems.js";
 import type { IasSample, IasSource, SensorHealth } from "./ias-source.js";
 
 /**

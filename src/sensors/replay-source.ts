@@ -1,7 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
-import { ProblemList } from "../aircraft/settings-error.js";
-import { SPEED_UNITS, toMps } from "../aircraft/units.js";
-import type { Logger } from "../device/logger.js";
+import type { Logger } from "../core/logger.js";
+import { ProblemList } from "../core/problems.js";
+import { SPEED_UNITS, toMps } from "../core/units.js";
 import type { IasSample, IasSource, SensorHealth } from "./ias-source.js";
 
 /**

@@ -1,9 +1,9 @@
-import { type AircraftProfile, DEFAULT_AIRCRAFT_PROFILE } from "../aircraft/profile.js";
-import { ProblemList } from "../aircraft/settings-error.js";
-import { toMps } from "../aircraft/units.js";
-import type { Logger } from "../device/logger.js";
+import type { Logger } from "../core/logger.js";
+import { mulberry32 } from "../core/prng.js";
+import { ProblemList } from "../core/problems.js";
+import { type SpeedUnit, toMps } from "../core/units.js";
 import type { IasSample, IasSource, SensorHealth } from "./ias-source.js";
-import { hash3, mulberry32, valueNoise } from "./prng.js";
+import { hash3, valueNoise } from "./noise.js";
 
 /** Stages of one simulated flight, in order; `ground` is the pause before each launch. */
 export const SIM_SEGMENTS = [
@@ -19,9 +19,27 @@ export const SIM_SEGMENTS = [
 ] as const;
 export type SimSegment = (typeof SIM_SEGMENTS)[number];
 
+/**
+ * The speeds a simulated flight is built around: the configured aircraft's band and landing speed
+ * (any aircraft profile fits), so launches suit whatever glider is set up.
+ */
+export interface SimSpeeds {
+  unit: SpeedUnit;
+  v_en: number;
+  v_min: number;
+  v_opt: number;
+  v_max: number;
+}
+
+/** An ASK 21 in km/h, the demo's glider. */
+export const DEFAULT_SIM_SPEEDS: SimSpeeds = { unit: "kmh", v_en: 50, v_min: 90, v_opt: 105, v_max: 130 };
+
 export interface SimSourceOptions {
-  /** Speeds are derived from its band so launches fit whatever aircraft is configured. */
-  profile?: AircraftProfile;
+  /**
+   * Speeds are derived from its band so launches fit whatever aircraft is configured.
+   * @default DEFAULT_SIM_SPEEDS
+   */
+  profile?: SimSpeeds;
   /** Unsigned 32-bit seed (default 1); the same seed gives the same flights. */
   seed?: number;
   /** Simulated seconds per real second, (0, 1000] (default 1; 10 runs a flight ten times faster). */
@@ -107,7 +125,7 @@ export class SimIasSource implements IasSource {
   readonly seed: number;
   readonly timeScale: number;
   readonly loop: boolean;
-  #profile: AircraftProfile;
+  #profile: SimSpeeds;
   readonly #firstMs: number;
   readonly #pauseMs: number;
   readonly #now: () => number;
@@ -127,7 +145,7 @@ export class SimIasSource implements IasSource {
     p.number("/firstLaunchAfterS", first, { min: 0, max: 3600 });
     const pause = opts.groundPauseS ?? 30;
     p.number("/groundPauseS", pause, { min: 0, max: 3600 });
-    const profile = opts.profile ?? DEFAULT_AIRCRAFT_PROFILE;
+    const profile = opts.profile ?? DEFAULT_SIM_SPEEDS;
     checkProfile(p, profile);
     p.throwIfAny("sim source settings");
     this.seed = seed;
@@ -178,7 +196,7 @@ export class SimIasSource implements IasSource {
    * Use a new profile from the next launch on (the one in progress keeps its speeds, so the
    * airspeed never jumps). stateAt() for earlier times is then re-derived with the new profile.
    */
-  setProfile(profile: AircraftProfile): void {
+  setProfile(profile: SimSpeeds): void {
     const p = new ProblemList();
     checkProfile(p, profile);
     p.throwIfAny("sim source profile");
@@ -288,7 +306,7 @@ export class SimIasSource implements IasSource {
   }
 }
 
-function checkProfile(p: ProblemList, pr: AircraftProfile): void {
+function checkProfile(p: ProblemList, pr: SimSpeeds): void {
   if (!(pr.v_en > 0 && pr.v_en < pr.v_min && pr.v_min <= pr.v_opt && pr.v_opt <= pr.v_max)) {
     p.add("/profile", "needs 0 < v_en < v_min <= v_opt <= v_max");
   }

@@ -1,8 +1,4 @@
-/** One offending field, shaped like the API's error `details` entries. */
-export interface FieldError {
-  field: string;
-  message: string;
-}
+import type { FieldProblem } from "../core/problems.js";
 
 /** A value was refused before anything was written; the namespace and its file are unchanged. */
 export class StoreValidationError extends Error {
@@ -10,7 +6,7 @@ export class StoreValidationError extends Error {
 
   constructor(
     readonly namespace: string,
-    readonly details: FieldError[],
+    readonly details: FieldProblem[],
   ) {
     const first = details[0];
     const summary = first ? `${first.field} ${first.message}` : "invalid value";

@@ -1,12 +1,13 @@
 import type { Validator } from "typebox/compile";
-import type { Logger } from "../device/logger.js";
+import type { Logger } from "../core/logger.js";
+import type { FieldProblem } from "../core/problems.js";
 import { writeFileAtomic } from "./atomic-write.js";
-import { errnoCode, type FieldError, plainReason, StoreValidationError, StoreWriteError } from "./errors.js";
+import { errnoCode, plainReason, StoreValidationError, StoreWriteError } from "./errors.js";
 import { encodeSettingsFile } from "./settings-file.js";
 
 /** TypeBox errors → one entry per offending field, with missing and unknown keys named. */
-export function fieldErrors(validator: Validator, value: unknown): FieldError[] {
-  const out: FieldError[] = [];
+export function fieldErrors(validator: Validator, value: unknown): FieldProblem[] {
+  const out: FieldProblem[] = [];
   const seen = new Set<string>();
   const add = (field: string, message: string) => {
     const key = `${field}\u0000${message}`;

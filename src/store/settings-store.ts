@@ -3,13 +3,13 @@ import { mkdir, readdir, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Static, TSchema } from "typebox";
 import { Compile, type Validator } from "typebox/compile";
-import type { Logger } from "../device/logger.js";
+import type { Logger } from "../core/logger.js";
 import { fsyncDirSync, isTempName, writeFileAtomic } from "./atomic-write.js";
 import { errnoCode, plainReason, StoreOpenError } from "./errors.js";
 import { fieldErrors, Namespace } from "./namespace.js";
 import { decodeSettingsFile } from "./settings-file.js";
 
-export { type FieldError, StoreOpenError, StoreValidationError, StoreWriteError } from "./errors.js";
+export { StoreOpenError, StoreValidationError, StoreWriteError } from "./errors.js";
 export { Namespace } from "./namespace.js";
 
 /** Namespace names become file names, so they are kept to a safe, portable alphabet. */

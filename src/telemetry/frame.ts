@@ -1,5 +1,5 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { SPEED_UNITS, type SpeedUnit } from "../aircraft/units.js";
+import { SPEED_UNITS, type SpeedUnit } from "../core/units.js";
 import { AircraftRadioDownlinkSchema, SpeedUnit as PbSpeedUnit } from "./gen/owts_aircraft_telemetry_pb.js";
 import { identityHash } from "./identity.js";
 import { MAX_TENTHS } from "./speed.js";

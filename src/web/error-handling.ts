@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
 import type { FastifyError, FastifyInstance, FastifySchemaValidationError } from "fastify";
-import { ApiError, type ErrorEnvelope, sendError } from "../api/errors.js";
-import type { Logger } from "../device/logger.js";
+import { ApiError, type ErrorEnvelope, sendError } from "../core/api-error.js";
+import type { Logger } from "../core/logger.js";
 import { BODY_LIMIT } from "./body-rules.js";
 import { endAndClose, rawResponse } from "./raw-reply.js";
 

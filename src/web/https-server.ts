@@ -12,8 +12,8 @@ import fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from "fastify";
-import { ApiError } from "../api/errors.js";
-import type { Logger } from "../device/logger.js";
+import { ApiError } from "../core/api-error.js";
+import type { Logger } from "../core/logger.js";
 import { acceptJsonBodiesOnly, BODY_LIMIT, bodyStrictValidatorFactory } from "./body-rules.js";
 import { clientErrorHandler, installErrorHandling } from "./error-handling.js";
 import { type DeviceSummary, renderFallbackPage } from "./fallback-page.js";

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import type { Logger } from "../device/logger.js";
+import type { Logger } from "../core/logger.js";
 import type { HostAllowlist } from "./host-allowlist.js";
 import { endAndClose, rawResponse } from "./raw-reply.js";
 

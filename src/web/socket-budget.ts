@@ -3,7 +3,7 @@ import type { Server as HttpsServer } from "node:https";
 import net from "node:net";
 import { performance } from "node:perf_hooks";
 import type { TLSSocket } from "node:tls";
-import type { Logger } from "../device/logger.js";
+import type { Logger } from "../core/logger.js";
 
 export interface SocketBudgetOptions {
   logger: Logger;

@@ -10,7 +10,7 @@ import {
   constants as zlibConstants,
 } from "node:zlib";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { Logger } from "../device/logger.js";
+import type { Logger } from "../core/logger.js";
 
 export type Encoding = "br" | "gzip" | "identity";
 /** Server preference when the client likes several equally: smallest first. */

@@ -1,7 +1,7 @@
 import type net from "node:net";
 import type tls from "node:tls";
-import type { Logger } from "../device/logger.js";
-import type { MemoryMonitor } from "../device/memory.js";
+import type { Logger } from "../core/logger.js";
+import type { MemorySampler } from "../core/memory.js";
 import type { RejectInfo, SocketBudget } from "./socket-budget.js";
 
 /**
@@ -134,7 +134,7 @@ export function classifyTlsError(err: unknown): TlsFailure {
 export interface TlsDiagnosticsOptions {
   logger: Logger;
   /** Memory figures are logged next to every resource failure. */
-  memory?: MemoryMonitor;
+  memory?: MemorySampler;
   /** Connections the budget turns away for want of a slot count as resource failures. */
   budget?: SocketBudget;
   /** Individual lines per window before the rest are summed up in one line (default 10). */

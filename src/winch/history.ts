@@ -1,7 +1,7 @@
 import { type Static, Type } from "typebox";
 import { Value } from "typebox/value";
-import { SPEED_UNITS } from "../aircraft/units.js";
-import type { Logger } from "../device/logger.js";
+import type { Logger } from "../core/logger.js";
+import { SPEED_UNITS } from "../core/units.js";
 import type { Band, Identity, LinkState, ShownTelemetry, WinchReceiver } from "./receiver.js";
 
 /** One recorded launch, as `GET /api/history` lists it (the API's Launch schema). */

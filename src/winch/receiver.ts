@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { ProblemList } from "../aircraft/settings-error.js";
-import type { SpeedUnit } from "../aircraft/units.js";
-import type { Logger } from "../device/logger.js";
-import { type Clock, systemClock } from "../radio/clock.js";
+import { type Clock, systemClock } from "../core/clock.js";
+import type { Logger } from "../core/logger.js";
+import { ProblemList } from "../core/problems.js";
+import type { SpeedUnit } from "../core/units.js";
 import type { RxMeta } from "../radio/link.js";
 import {
   decodeFrame,

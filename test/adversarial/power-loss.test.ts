@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "../../src/core/prng.js";
 import { Device, report, SHORT } from "./lib/device.js";
 
 const WRITES = SHORT ? 60 : 200;
@@ -28,18 +29,6 @@ function profile(i: number): Profile {
     v_opt: 100 + (i % 10),
     v_max: 130 + (i % 40),
     v_en: 50,
-  };
-}
-
-/** Deterministic pseudo-random moments, so a failing run can be replayed (seed printed on failure). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

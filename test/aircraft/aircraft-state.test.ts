@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { type AircraftSample, AircraftState } from "../../src/aircraft/aircraft-state.js";
 import type { PhaseTransition } from "../../src/aircraft/flight-phase.js";
 import { DEFAULT_AIRCRAFT_PROFILE } from "../../src/aircraft/profile.js";
-import { SettingsError } from "../../src/aircraft/settings-error.js";
+import { SettingsError } from "../../src/core/problems.js";
 import { createDeviceLogger } from "../../src/device/logger.js";
 import type { IasSample, IasSource, SensorHealth } from "../../src/sensors/ias-source.js";
 import { Ms4525IasSource } from "../../src/sensors/ms4525do.js";

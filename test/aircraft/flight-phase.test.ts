@@ -6,10 +6,11 @@ import {
   resolvePhaseSettings,
 } from "../../src/aircraft/flight-phase.js";
 import { type AircraftProfile, DEFAULT_AIRCRAFT_PROFILE } from "../../src/aircraft/profile.js";
-import { SettingsError } from "../../src/aircraft/settings-error.js";
+import { mulberry32 } from "../../src/core/prng.js";
+import { SettingsError } from "../../src/core/problems.js";
 import { createDeviceLogger } from "../../src/device/logger.js";
 import type { IasSample } from "../../src/sensors/ias-source.js";
-import { mulberry32, valueNoise } from "../../src/sensors/prng.js";
+import { valueNoise } from "../../src/sensors/noise.js";
 import { ReplayIasSource } from "../../src/sensors/replay-source.js";
 import { SimIasSource } from "../../src/sensors/sim-source.js";
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AircraftState } from "../../src/aircraft/aircraft-state.js";
 import { DEFAULT_AIRCRAFT_PROFILE } from "../../src/aircraft/profile.js";
-import { SettingsError } from "../../src/aircraft/settings-error.js";
 import {
   type FlightReading,
   type FrameSender,
@@ -9,8 +8,9 @@ import {
   type TransmitterSettings,
   telemetryInputFromAircraftState,
 } from "../../src/aircraft/transmitter.js";
+import { ManualClock } from "../../src/core/clock.js";
+import { SettingsError } from "../../src/core/problems.js";
 import { createDeviceLogger } from "../../src/device/logger.js";
-import { ManualClock } from "../../src/radio/clock.js";
 import type { SendOutcome } from "../../src/radio/radio-service.js";
 import type { IasSample, IasSource } from "../../src/sensors/ias-source.js";
 import { type DownlinkMessage, decodeFrame } from "../../src/telemetry/frame.js";

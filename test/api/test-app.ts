@@ -6,10 +6,10 @@ import {
   registerApiAuth,
   type StoredHash,
 } from "../../src/api/auth.js";
-import { ApiError, sendError } from "../../src/api/errors.js";
 import type { AnyFastifyInstance } from "../../src/api/fastify-instance.js";
 import { registerOpenApi } from "../../src/api/openapi.js";
 import { registerSecurityRoutes } from "../../src/api/routes/security.js";
+import { ApiError, sendError } from "../../src/core/api-error.js";
 import { createDeviceLogger } from "../../src/device/logger.js";
 
 /** An in-memory PasswordStore that records what was saved, as JSON text (what a file would hold). */

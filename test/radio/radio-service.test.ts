@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/core/clock.js";
 import { createDeviceLogger } from "../../src/device/logger.js";
-import { ManualClock } from "../../src/radio/clock.js";
 import { RadioService } from "../../src/radio/radio-service.js";
 import { DEFAULT_RADIO_SETTINGS, type RadioSettings } from "../../src/radio/radio-settings.js";
 import { SimMedium } from "../../src/radio/sim-link.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ManualClock } from "../../src/radio/clock.js";
+import { ManualClock } from "../../src/core/clock.js";
 import type { RxMeta, TxMeta } from "../../src/radio/link.js";
 import { freeSpacePathLossDb, noiseFloorDbm } from "../../src/radio/path-loss.js";
 import { SimMedium } from "../../src/radio/sim-link.js";

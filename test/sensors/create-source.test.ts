@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_AIRCRAFT_PROFILE } from "../../src/aircraft/profile.js";
-import { SettingsError } from "../../src/aircraft/settings-error.js";
+import { SettingsError } from "../../src/core/problems.js";
 import { createIasSource, type IasSourceSettings } from "../../src/sensors/create-source.js";
 import { Ms4525IasSource } from "../../src/sensors/ms4525do.js";
 import { ReplayIasSource } from "../../src/sensors/replay-source.js";

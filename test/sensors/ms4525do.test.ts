@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SettingsError } from "../../src/aircraft/settings-error.js";
+import { SettingsError } from "../../src/core/problems.js";
 import { createDeviceLogger } from "../../src/device/logger.js";
 import {
   countsToPsi,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { SettingsError } from "../../src/aircraft/settings-error.js";
+import { SettingsError } from "../../src/core/problems.js";
 import {
   loadReplayFile,
   parseReplayCsv,

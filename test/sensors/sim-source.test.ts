@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type AircraftProfile, DEFAULT_AIRCRAFT_PROFILE } from "../../src/aircraft/profile.js";
-import { SettingsError } from "../../src/aircraft/settings-error.js";
-import { mpsTo } from "../../src/aircraft/units.js";
+import { SettingsError } from "../../src/core/problems.js";
+import { mpsTo } from "../../src/core/units.js";
 import {
   SIM_SEGMENTS,
   type SimIasSource as Sim,

@@ -14,6 +14,7 @@ import { join, resolve } from "node:path";
 import { Type } from "typebox";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mulberry32 } from "../../src/core/prng.js";
 import { createDeviceLogger } from "../../src/device/logger.js";
 import { SettingsStore } from "../../src/store/settings-store.js";
 
@@ -29,18 +30,6 @@ const Counter = Type.Object(
 function counterValue(n: number) {
   const pad = "x".repeat((n * 7919) % 65536);
   return { n, pad, check: createHash("sha256").update(`${n}:${pad}`).digest("hex") };
-}
-
-/** mulberry32: the kill moments are random but reproducible from the seed in a failure message. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Writer {
@@ -166,24 +155,30 @@ describe("settings store under SIGKILL", () => {
     const ROUNDS = 40;
     let interruptedWrites = 0;
     let inFlightLanded = 0;
-    await killLoop(dataDir, "atomic", ROUNDS, prng(seed), async ({ index, delay, start, lastAcked }) => {
-      const context = `seed ${seed}, round ${index}, kill after ${delay} ms, acknowledged ${start}..${lastAcked}`;
-      if (nvsNames(dataDir).some((n) => n.includes(".tmp-"))) interruptedWrites++;
+    await killLoop(
+      dataDir,
+      "atomic",
+      ROUNDS,
+      mulberry32(seed),
+      async ({ index, delay, start, lastAcked }) => {
+        const context = `seed ${seed}, round ${index}, kill after ${delay} ms, acknowledged ${start}..${lastAcked}`;
+        if (nvsNames(dataDir).some((n) => n.includes(".tmp-"))) interruptedWrites++;
 
-      const { logger, ring } = createDeviceLogger({ destination: null, level: "debug" });
-      const store = await SettingsStore.open(dataDir, logger);
-      const value = store.namespace("counter", Counter, counterValue(0)).get();
-      expect(value, context).toEqual(counterValue(value.n));
-      expect([lastAcked, lastAcked + 1], context).toContain(value.n);
-      if (value.n === lastAcked + 1) inFlightLanded++;
-      const complaints = ring.after(0).lines.filter((l) => l.level === "warn" || l.level === "error");
-      expect(complaints, context).toEqual([]);
-      expect(
-        nvsNames(dataDir).filter((n) => n.includes(".tmp-") || n.includes(".corrupt-")),
-        context,
-      ).toEqual([]);
-      return true;
-    });
+        const { logger, ring } = createDeviceLogger({ destination: null, level: "debug" });
+        const store = await SettingsStore.open(dataDir, logger);
+        const value = store.namespace("counter", Counter, counterValue(0)).get();
+        expect(value, context).toEqual(counterValue(value.n));
+        expect([lastAcked, lastAcked + 1], context).toContain(value.n);
+        if (value.n === lastAcked + 1) inFlightLanded++;
+        const complaints = ring.after(0).lines.filter((l) => l.level === "warn" || l.level === "error");
+        expect(complaints, context).toEqual([]);
+        expect(
+          nvsNames(dataDir).filter((n) => n.includes(".tmp-") || n.includes(".corrupt-")),
+          context,
+        ).toEqual([]);
+        return true;
+      },
+    );
     const { logger } = createDeviceLogger({ destination: null });
     const reopened = await SettingsStore.open(dataDir, logger);
     const writes = reopened.namespace("counter", Counter, counterValue(0)).get().n;
@@ -201,7 +196,7 @@ describe("settings store under SIGKILL", () => {
     const dir = join(work, "naive");
     let damaged = 0;
     let rounds = 0;
-    await killLoop(dir, "naive", 60, prng(12345), async () => {
+    await killLoop(dir, "naive", 60, mulberry32(12345), async () => {
       rounds++;
       const { logger, ring } = createDeviceLogger({ destination: null });
       const store = await SettingsStore.open(dir, logger);

@@ -1,6 +1,6 @@
 import { Type } from "typebox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiError } from "../../src/api/errors.js";
+import { ApiError } from "../../src/core/api-error.js";
 import type { ApiPlugin } from "../../src/web/https-server.js";
 import { fetchTls, type RunningApp, runTool, startApp } from "./harness.js";
 

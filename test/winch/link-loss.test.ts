@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { type AircraftProfile, DEFAULT_AIRCRAFT_PROFILE } from "../../src/aircraft/profile.js";
 import { Transmitter } from "../../src/aircraft/transmitter.js";
+import { ManualClock } from "../../src/core/clock.js";
 import { createDeviceLogger } from "../../src/device/logger.js";
-import { ManualClock } from "../../src/radio/clock.js";
 import { RadioService } from "../../src/radio/radio-service.js";
 import { DEFAULT_RADIO_SETTINGS } from "../../src/radio/radio-settings.js";
 import { type Position, SimMedium } from "../../src/radio/sim-link.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { SettingsError } from "../../src/aircraft/settings-error.js";
+import { ManualClock } from "../../src/core/clock.js";
+import { SettingsError } from "../../src/core/problems.js";
 import { createDeviceLogger } from "../../src/device/logger.js";
-import { ManualClock } from "../../src/radio/clock.js";
 import { type DownlinkMessage, encodeFrame, type FullTelemetry } from "../../src/telemetry/frame.js";
 import { identityHash } from "../../src/telemetry/identity.js";
 import { type ShownTelemetry, WinchReceiver, zoneOf } from "../../src/winch/receiver.js";

@@ -1,7 +1,7 @@
 import type {} from "@fastify/swagger"; // route-schema fields summary/tags/description
 import { Type } from "typebox";
+import { ApiError } from "../../core/api-error.js";
 import type { ApiAuth } from "../auth.js";
-import { ApiError } from "../errors.js";
 import type { AnyFastifyInstance } from "../fastify-instance.js";
 import { ref } from "../schema-ref.js";
 import { SecurityState, SecurityUpdate } from "../schemas/security.js";

@@ -1,5 +1,5 @@
 import { type Static, Type } from "typebox";
-import type { SpeedUnit } from "../../aircraft/units.js";
+import type { SpeedUnit } from "../../core/units.js";
 import {
   AircraftTypeSchema,
   type FieldProblem,

@@ -1,5 +1,5 @@
 import { Type } from "typebox";
-import { SPEED_UNITS } from "../../aircraft/units.js";
+import { SPEED_UNITS } from "../../core/units.js";
 
 /*
  * Building blocks shared by the resource schemas. Nothing here carries an `$id`: only top-level
@@ -9,12 +9,7 @@ import { SPEED_UNITS } from "../../aircraft/units.js";
  * This folder must stay free of Node-only imports: the UI imports the same schemas and types.
  */
 
-/** A problem with one field, as it appears in the error envelope's `details`. */
-export interface FieldProblem {
-  /** JSON-pointer-like path of the field, e.g. `/v_min` or `/softap/ssid`. */
-  field: string;
-  message: string;
-}
+export type { FieldProblem } from "../../core/problems.js";
 
 export const SpeedUnitSchema = Type.Enum(SPEED_UNITS, {
   description: "Unit of every speed in the resource: km/h, knots or mph.",

@@ -1,5 +1,5 @@
 import type { TSchema } from "typebox";
-import { ErrorEnvelope } from "../errors.js";
+import { ErrorEnvelope } from "../../core/api-error.js";
 import { About } from "./about.js";
 import { AircraftProfile, AircraftProfilePatch } from "./aircraft.js";
 import { AircraftLive } from "./aircraft-live.js";

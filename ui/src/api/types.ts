@@ -3,8 +3,6 @@
  * nothing of TypeBox reaches the bundle.
  */
 
-export type { SpeedUnit } from "../../../src/aircraft/units.js";
-export type { ErrorEnvelope } from "../../../src/api/errors.js";
 export type {
   About,
   AircraftLive,
@@ -27,6 +25,8 @@ export type {
   WinchState,
   WinchTelemetry,
 } from "../../../src/api/schemas/index.js";
+export type { ErrorEnvelope } from "../../../src/core/api-error.js";
+export type { SpeedUnit } from "../../../src/core/units.js";
 
 export type LogLine = import("../../../src/api/schemas/index.js").LogPage["lines"][number];
 export type SrdProfile = import("../../../src/api/schemas/index.js").RadioView["srd_profiles"][number];

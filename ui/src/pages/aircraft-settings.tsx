@@ -1,4 +1,4 @@
-import { mpsTo, SPEED_UNITS, toMps } from "../../../src/aircraft/units.js";
+import { mpsTo, SPEED_UNITS, toMps } from "../../../src/core/units.js";
 import { write } from "../api/client.js";
 import type { AircraftProfile, SpeedUnit } from "../api/types.js";
 import { FailureNotice } from "../components/failure-notice.js";

@@ -1,5 +1,10 @@
-/** One problem with one setting; `field` is a JSON-pointer-like path (e.g. `/landing_hold_s`). */
-export interface SettingsProblem {
+/**
+ * Problems with settings and request bodies, in the one shape every layer shares: the store's schema
+ * checks, the domain rules (aircraft band, radio profile, Wi-Fi) and the API's `details` entries.
+ */
+
+/** One problem with one field; `field` is a JSON-pointer-like path (e.g. `/v_min`, `/softap/ssid`). */
+export interface FieldProblem {
   field: string;
   message: string;
 }
@@ -13,7 +18,7 @@ export class SettingsError extends Error {
 
   constructor(
     readonly what: string,
-    readonly problems: SettingsProblem[],
+    readonly problems: FieldProblem[],
   ) {
     super(`invalid ${what}: ${problems.map((p) => `${p.field.replace(/^\//, "")} ${p.message}`).join("; ")}`);
   }
@@ -21,7 +26,7 @@ export class SettingsError extends Error {
 
 /** Collects problems; `throwIfAny` raises one SettingsError listing them all. */
 export class ProblemList {
-  readonly problems: SettingsProblem[] = [];
+  readonly problems: FieldProblem[] = [];
 
   add(field: string, message: string): void {
     this.problems.push({ field, message });

@@ -1,5 +1,6 @@
 import type { FastifyReply } from "fastify";
 import { type Static, Type } from "typebox";
+import type { FieldProblem } from "./problems.js";
 
 /** Every error token the API may answer with (SPEC §3). */
 export const ERROR_TOKENS = [
@@ -41,7 +42,7 @@ export class ApiError extends Error {
     readonly statusCode: number,
     readonly token: ErrorToken,
     message: string,
-    readonly details?: { field: string; message: string }[],
+    readonly details?: FieldProblem[],
     readonly headers: Record<string, string> = {},
   ) {
     super(message);

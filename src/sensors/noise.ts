@@ -26,18 +26,6 @@ export function hashUnit(seed: number, stream: number, index: number): number {
   return (hash3(seed, stream, index) / 0x1_0000_0000) * 2 - 1;
 }
 
-/** mulberry32: a tiny, well-mixed sequential PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Smooth value noise in [-1, 1]: random values at knots every `knotMs`, blended with a smoothstep so
  * the signal is continuous. A pure function of time, so gusts do not depend on the read rate.

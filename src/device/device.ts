@@ -1,11 +1,15 @@
+/**
+ * Device: one unit assembled — identity, logging set-up, memory monitor, the runtime of its mode and the
+ * in-place restart. The composition root below the CLI: it may import every layer but `src/cli`, and
+ * injects the API (`registerApi`) rather than the API importing it.
+ */
 import type { AddressInfo } from "node:net";
 import { type Static, Type } from "typebox";
 import {
-  type CertificateWatcher,
   type DeviceCertificate,
-  ensureDeviceCertificate,
   type KeyType,
-  watchDeviceCertificate,
+  type LiveCertificate,
+  openLiveCertificate,
 } from "../certs/index.js";
 import type { Logger } from "../core/logger.js";
 import { type MdnsAdvertiser, startMdns } from "../mdns/advertiser.js";
@@ -14,7 +18,7 @@ import { HostAllowlist } from "../web/host-allowlist.js";
 import { createHttpsApp, type HttpsApp, type WebApp } from "../web/https-server.js";
 import { listenOn } from "../web/port-errors.js";
 import { createRedirectServer } from "../web/redirect-server.js";
-import { SocketBudget } from "../web/socket-budget.js";
+import type { SocketBudget } from "../web/socket-budget.js";
 import { attachTlsDiagnostics, type TlsDiagnostics } from "../web/tls-diagnostics.js";
 import { readBuildInfo } from "./build-info.js";
 import type { DeviceContext, DeviceIdentity, MemoryFigures } from "./context.js";
@@ -66,19 +70,17 @@ export class Device implements DeviceContext {
   readonly logger: Logger;
   readonly ring: LogRing;
   readonly store: SettingsStore;
-  readonly budget: SocketBudget;
   readonly #opts: DeviceOptions;
   readonly #log: Logger;
   readonly #espId: string;
   readonly #settings: Namespace<DeviceSettings>;
   readonly #memory: MemoryMonitor;
   #mode: Mode;
-  #cert!: DeviceCertificate;
+  #cert!: LiveCertificate;
   #web!: HttpsApp;
   #tls!: TlsDiagnostics;
   #redirect!: ReturnType<typeof createRedirectServer>;
   #mdns: MdnsAdvertiser | null = null;
-  #watcher: CertificateWatcher | null = null;
   #runtime: ModeRuntime | null = null;
   #restarting: Promise<void> | null = null;
   #ports = { https: 0, http: 0 };
@@ -99,7 +101,6 @@ export class Device implements DeviceContext {
     this.#settings = settings;
     this.#mode = settings.get().mode;
     this.#memory = new MemoryMonitor({ logger: opts.logger });
-    this.budget = new SocketBudget({ logger: opts.logger, maxSessions: opts.maxSockets });
   }
 
   /** Starts every part; on failure stops what already started and rethrows (the CLI prints one line). */
@@ -130,7 +131,12 @@ export class Device implements DeviceContext {
   }
 
   certificate(): DeviceCertificate {
-    return this.#cert;
+    return this.#cert.current();
+  }
+
+  /** The web app's socket budget: created, attached and closed by the HTTPS app that owns it. */
+  get budget(): SocketBudget {
+    return this.#web.budget;
   }
 
   memory(): MemoryFigures {
@@ -157,15 +163,17 @@ export class Device implements DeviceContext {
 
   async #startShell(): Promise<void> {
     const o = this.#opts;
-    this.#cert = await ensureDeviceCertificate({
+    this.#cert = await openLiveCertificate({
       dataDir: o.dataDir,
       hostname: this.identity().hostname,
       extraSans: o.sans ?? [],
-      keyType: o.keyType ?? "ecdsa",
+      ...(o.keyType ? { keyType: o.keyType } : {}),
       logger: o.logger,
     });
+    const cert = this.#cert.current();
     this.#web = await createHttpsApp({
-      certificate: { certPem: this.#cert.certPem, keyPem: this.#cert.keyPem },
+      certificate: { certPem: cert.certPem, keyPem: cert.keyPem },
+      sessions: { maxSessions: o.maxSockets },
       logger: o.logger,
       ...(o.uiDir !== undefined ? { uiDir: o.uiDir } : {}),
       device: {
@@ -184,11 +192,12 @@ export class Device implements DeviceContext {
       memory: this.#memory,
       budget: this.budget,
     });
+    // Subscribed once: a re-issue for a new hostname and `owts certs` behind our back both arrive here.
+    this.#cert.onChange((next) => this.#web.setCertificate(next.certPem, next.keyPem));
     const https: AddressInfo = await this.#web.listen({
       port: o.httpsPort,
       host: o.listen,
-      budget: this.budget,
-      flag: "--https-port",
+      flag: o.portFlags?.https ?? "--https-port",
     });
     this.#ports.https = https.port;
 
@@ -217,15 +226,6 @@ export class Device implements DeviceContext {
         logger: o.logger,
       });
     }
-    this.#watcher = watchDeviceCertificate(
-      o.dataDir,
-      (cert) => {
-        this.#web.setCertificate(cert.certPem, cert.keyPem);
-        this.#cert = cert;
-      },
-      o.logger,
-      { current: this.#cert },
-    );
     this.#memory.start();
   }
 
@@ -258,16 +258,7 @@ export class Device implements DeviceContext {
       if (mode !== this.#mode) {
         this.#mode = mode;
         const { hostname } = this.identity();
-        const cert = await ensureDeviceCertificate({
-          dataDir: this.#opts.dataDir,
-          hostname,
-          extraSans: this.#opts.sans ?? [],
-          logger: this.#opts.logger,
-        });
-        if (cert.fingerprintSha256 !== this.#cert.fingerprintSha256) {
-          this.#web.setCertificate(cert.certPem, cert.keyPem);
-          this.#cert = cert;
-        }
+        await this.#cert.setHostname(hostname);
         await this.#mdns?.rename(hostname, this.#txt());
         this.#log.info(`mode is now ${mode}; hostname ${hostname}.local`);
       }
@@ -286,7 +277,7 @@ export class Device implements DeviceContext {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#memory.stop();
-    this.#watcher?.close();
+    this.#cert?.close();
     await this.#runtime?.stop().catch((err: Error) => this.#log.error(`runtime stop failed: ${err.message}`));
     await this.#mdns?.stop();
     if (this.#redirect?.listening) {

@@ -1,3 +1,7 @@
+/**
+ * mDNS: our responder on `multicast-dns` advertising the unit's one hostname for `_https._tcp` and
+ * `_http._tcp`. May import only `src/core`.
+ */
 import { createSocket, type RemoteInfo } from "node:dgram";
 import type { Answer, Packet, Question, RecordType } from "dns-packet";
 import makeMdns from "multicast-dns";

@@ -1,3 +1,8 @@
+/**
+ * Settings store (the ESP's NVS): typed namespaces, each one checksummed file written atomically and
+ * durably, a damaged file set aside and replaced by defaults. The bottom of persistence: it may import
+ * only `src/core`; what a namespace holds is declared by the capability that owns it.
+ */
 import { readdirSync, readFileSync, renameSync, unlinkSync } from "node:fs";
 import { mkdir, readdir, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";

@@ -13,7 +13,7 @@ import {
 } from "../certs/index.js";
 import type { Logger } from "../core/logger.js";
 import { type MdnsAdvertiser, startMdns } from "../mdns/advertiser.js";
-import { type Namespace, SettingsStore } from "../store/settings-store.js";
+import { type DataDirLock, lockDataDir, type Namespace, SettingsStore } from "../store/settings-store.js";
 import { HostAllowlist } from "../web/host-allowlist.js";
 import { createHttpsApp, type HttpsApp, type WebApp } from "../web/https-server.js";
 import { listenOn } from "../web/port-errors.js";
@@ -75,6 +75,7 @@ export class Device implements DeviceContext {
   readonly #espId: string;
   readonly #settings: Namespace<DeviceSettings>;
   readonly #memory: MemoryMonitor;
+  readonly #lock: DataDirLock;
   #mode: Mode;
   #cert!: LiveCertificate;
   #web!: HttpsApp;
@@ -91,7 +92,9 @@ export class Device implements DeviceContext {
     store: SettingsStore,
     settings: Namespace<DeviceSettings>,
     espId: string,
+    lock: DataDirLock,
   ) {
+    this.#lock = lock;
     this.#opts = opts;
     this.logger = opts.logger;
     this.ring = opts.ring;
@@ -106,16 +109,24 @@ export class Device implements DeviceContext {
   /** Starts every part; on failure stops what already started and rethrows (the CLI prints one line). */
   static async start(opts: DeviceOptions): Promise<Device> {
     const log = opts.logger.child({ tag: "device" });
-    const store = await SettingsStore.open(opts.dataDir, opts.logger);
-    const settings = store.namespace("device", DeviceSettings, DEFAULT_DEVICE_SETTINGS);
-    if (opts.mode && opts.mode !== settings.get().mode) await settings.set({ mode: opts.mode });
-    let espId = opts.espId;
-    if (!espId) {
-      const found = detectEspId();
-      espId = found.espId;
-      log.info(`device id ${espId} (${found.from})`);
+    // Before the store is opened: a second device must not even tidy up the first one's temp files.
+    const lock = await lockDataDir(opts.dataDir);
+    let device: Device;
+    try {
+      const store = await SettingsStore.open(opts.dataDir, opts.logger);
+      const settings = store.namespace("device", DeviceSettings, DEFAULT_DEVICE_SETTINGS);
+      if (opts.mode && opts.mode !== settings.get().mode) await settings.set({ mode: opts.mode });
+      let espId = opts.espId;
+      if (!espId) {
+        const found = detectEspId();
+        espId = found.espId;
+        log.info(`device id ${espId} (${found.from})`);
+      }
+      device = new Device(opts, store, settings, espId, lock);
+    } catch (err) {
+      await lock.release();
+      throw err;
     }
-    const device = new Device(opts, store, settings, espId);
     try {
       await device.#startShell();
       await device.#startRuntime();
@@ -287,6 +298,7 @@ export class Device implements DeviceContext {
       });
     }
     await this.#web?.close();
+    await this.#lock.release();
     this.#log.info("stopped");
   }
 }

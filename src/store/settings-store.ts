@@ -14,6 +14,7 @@ import { errnoCode, plainReason, StoreOpenError } from "./errors.js";
 import { fieldErrors, Namespace } from "./namespace.js";
 import { decodeSettingsFile } from "./settings-file.js";
 
+export { type DataDirLock, DataDirLockedError, LOCK_FILE, lockDataDir } from "./data-dir-lock.js";
 export { StoreOpenError, StoreValidationError, StoreWriteError } from "./errors.js";
 export { Namespace } from "./namespace.js";
 

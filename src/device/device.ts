@@ -31,6 +31,20 @@ export const DeviceSettings = Type.Object({ mode: Type.Enum(MODES) }, { addition
 export type DeviceSettings = Static<typeof DeviceSettings>;
 export const DEFAULT_DEVICE_SETTINGS: DeviceSettings = { mode: "winch" };
 
+/** First wait before a failed runtime start is tried again; it doubles up to RUNTIME_RETRY_MAX_MS. */
+export const RUNTIME_RETRY_FIRST_MS = 1_000;
+export const RUNTIME_RETRY_MAX_MS = 60_000;
+
+/** A runtime that failed to start and is being retried, as `/api/status` reports it. */
+export interface RuntimeProblem {
+  /** The failure in plain words (e.g. the radio's UDP port is taken). */
+  reason: string;
+  /** When the runtime first failed to start (RFC 3339). */
+  since: string;
+  attempts: number;
+  retry_in_ms: number;
+}
+
 export interface DeviceOptions {
   /** When given, stored as the device's mode (like configuring a unit); otherwise the stored mode. */
   mode?: Mode | undefined;
@@ -84,6 +98,10 @@ export class Device implements DeviceContext {
   #mdns: MdnsAdvertiser | null = null;
   #runtime: ModeRuntime | null = null;
   #restarting: Promise<void> | null = null;
+  /** The reason of a restart asked for while one ran; it runs once more when that one ends. */
+  #restartAgain: string | null = null;
+  #runtimeProblem: RuntimeProblem | null = null;
+  #retryTimer: NodeJS.Timeout | null = null;
   #ports = { https: 0, http: 0 };
   #stopped = false;
 
@@ -258,35 +276,118 @@ export class Device implements DeviceContext {
    * Restart in place from stored settings: the runtime stops, the mode is re-read (a new mode renames
    * the host, the certificate follows and mDNS re-announces), open sessions are asked to close after
    * their current response, and the runtime starts again. Ports stay bound throughout.
+   *
+   * Restarts are serialized and coalesced: one asked for while another runs is run once more after it,
+   * so the settings written last are always the ones that end up running (two opposite mode changes at
+   * once can otherwise leave the stored and the running mode apart). A runtime that fails to start is
+   * retried in the background (see #retryRuntime); the restart itself still completes.
    */
   restart(reason: string): Promise<void> {
-    if (this.#restarting) return this.#restarting;
+    if (this.#restarting) {
+      this.#restartAgain = reason;
+      return this.#restarting;
+    }
     const run = (async () => {
-      this.#log.info(`restarting in place: ${reason}`);
-      await this.#runtime?.stop();
-      this.#runtime = null;
-      const mode = this.#settings.get().mode;
-      if (mode !== this.#mode) {
-        this.#mode = mode;
-        const { hostname } = this.identity();
-        await this.#cert.setHostname(hostname);
-        await this.#mdns?.rename(hostname, this.#txt());
-        this.#log.info(`mode is now ${mode}; hostname ${hostname}.local`);
+      try {
+        let why: string | null = reason;
+        while (why !== null && !this.#stopped) {
+          this.#restartAgain = null;
+          await this.#restartOnce(why);
+          why = this.#restartAgain;
+        }
+      } finally {
+        // Inside the async function, right after the loop's last check: no restart() call can slip
+        // between "no follow-up asked for" and "no restart running".
+        this.#restarting = null;
       }
-      this.budget.closeIdleSessions();
-      await this.#startRuntime();
-      this.#log.info("restart complete");
-    })().finally(() => {
-      this.#restarting = null;
-    });
+    })();
     this.#restarting = run;
     return run;
+  }
+
+  /** True while a restart runs or one is queued behind it: the running mode is about to be re-read. */
+  restartPending(): boolean {
+    return this.#restarting !== null;
+  }
+
+  /** Why the runtime is not running, while it is being retried; null when it runs (or is not wanted). */
+  runtimeProblem(): RuntimeProblem | null {
+    return this.#runtimeProblem;
+  }
+
+  async #restartOnce(reason: string): Promise<void> {
+    this.#log.info(`restarting in place: ${reason}`);
+    this.#cancelRetry();
+    await this.#runtime?.stop();
+    this.#runtime = null;
+    const mode = this.#settings.get().mode;
+    if (mode !== this.#mode) {
+      this.#mode = mode;
+      const { hostname } = this.identity();
+      try {
+        await this.#cert.setHostname(hostname);
+      } catch (err) {
+        // A full disk must not cost the unit its runtime: serve the old certificate (clients see a name
+        // mismatch) and try again with the next runtime retry or restart.
+        this.#log.error(
+          `could not re-issue the certificate for ${hostname}: ${(err as Error).message}; the previous certificate stays in service`,
+        );
+      }
+      await this.#mdns?.rename(hostname, this.#txt());
+      this.#log.info(`mode is now ${mode}; hostname ${hostname}.local`);
+    }
+    this.budget.closeIdleSessions();
+    await this.#startRuntimeOrRetry();
+    this.#log.info(
+      this.#runtime || !this.#opts.runtime
+        ? "restart complete"
+        : "restart complete; the runtime is being retried",
+    );
+  }
+
+  async #startRuntimeOrRetry(): Promise<void> {
+    try {
+      await this.#startRuntime();
+      if (this.#runtimeProblem)
+        this.#log.info(
+          `the ${this.#mode} runtime runs again after ${this.#runtimeProblem.attempts} failed attempt(s)`,
+        );
+      this.#runtimeProblem = null;
+    } catch (err) {
+      const attempts = (this.#runtimeProblem?.attempts ?? 0) + 1;
+      const delayMs = Math.min(RUNTIME_RETRY_MAX_MS, RUNTIME_RETRY_FIRST_MS * 2 ** (attempts - 1));
+      this.#runtimeProblem = {
+        reason: (err as Error).message,
+        since: this.#runtimeProblem?.since ?? new Date().toISOString(),
+        attempts,
+        retry_in_ms: delayMs,
+      };
+      this.#log.error(
+        `the ${this.#mode} runtime did not start (${(err as Error).message}); trying again in ${Math.round(delayMs / 1000)} s`,
+      );
+      this.#retryTimer = setTimeout(() => void this.#retryRuntime(), delayMs);
+      this.#retryTimer.unref();
+    }
+  }
+
+  async #retryRuntime(): Promise<void> {
+    this.#retryTimer = null;
+    if (this.#stopped || this.#runtime || this.#restarting) return;
+    // Also retries a certificate re-issue that failed (it is a no-op when the certificate already fits).
+    await this.#cert.setHostname(this.identity().hostname).catch(() => undefined);
+    await this.#startRuntimeOrRetry();
+  }
+
+  #cancelRetry(): void {
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
   }
 
   /** Graceful stop: goodbyes on mDNS, in-flight requests finish, every socket closes. Idempotent. */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#cancelRetry();
     this.#memory.stop();
     this.#cert?.close();
     await this.#runtime?.stop().catch((err: Error) => this.#log.error(`runtime stop failed: ${err.message}`));

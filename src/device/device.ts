@@ -27,6 +27,17 @@ export const DeviceSettings = Type.Object({ mode: Type.Enum(MODES) }, { addition
 export type DeviceSettings = Static<typeof DeviceSettings>;
 export const DEFAULT_DEVICE_SETTINGS: DeviceSettings = { mode: "winch" };
 
+/** The standard HTTPS port, so that a phone needs no port in the URL. */
+export const DEFAULT_HTTPS_PORT = 443;
+/** The standard HTTP port, where a browser typing the bare hostname arrives and is redirected. */
+export const DEFAULT_HTTP_PORT = 80;
+/** Every IPv4 address: a unit serves its SoftAP and any network it joined. */
+export const DEFAULT_LISTEN = "0.0.0.0";
+/** Settings, certificate and key, relative to the working directory. */
+export const DEFAULT_DATA_DIR = ".owts-data";
+/** Key type for a newly generated device key. */
+export const DEFAULT_KEY_TYPE: KeyType = "ecdsa";
+
 export interface DeviceOptions {
   /** When given, stored as the device's mode (like configuring a unit); otherwise the stored mode. */
   mode?: Mode | undefined;
@@ -39,6 +50,7 @@ export interface DeviceOptions {
   mdns: boolean;
   mdnsInterface?: string | undefined;
   sans?: string[];
+  /** @default DEFAULT_KEY_TYPE */
   keyType?: KeyType;
   logger: Logger;
   ring: LogRing;
@@ -161,7 +173,7 @@ export class Device implements DeviceContext {
       dataDir: o.dataDir,
       hostname: this.identity().hostname,
       extraSans: o.sans ?? [],
-      keyType: o.keyType ?? "ecdsa",
+      keyType: o.keyType ?? DEFAULT_KEY_TYPE,
       logger: o.logger,
     });
     this.#web = await createHttpsApp({
@@ -188,7 +200,7 @@ export class Device implements DeviceContext {
       port: o.httpsPort,
       host: o.listen,
       budget: this.budget,
-      flag: "--https-port",
+      flag: o.portFlags?.https,
     });
     this.#ports.https = https.port;
 

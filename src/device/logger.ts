@@ -12,8 +12,16 @@ const LEVEL_NAMES: Record<number, LogLevel> = {
   60: "fatal",
 };
 
+/** The levels a device log can be set to (pino's names). */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+/** The level a device logs at unless told otherwise. */
+export const DEFAULT_LOG_LEVEL = "info";
+
 export interface DeviceLoggerOptions {
-  /** Minimum level written anywhere (default "info"). */
+  /**
+   * Minimum level written anywhere.
+   * @default DEFAULT_LOG_LEVEL
+   */
   level?: string;
   /** Where the JSON lines go besides the ring (default stdout; null for nowhere). */
   destination?: NodeJS.WritableStream | null;
@@ -65,7 +73,7 @@ export function createDeviceLogger(opts: DeviceLoggerOptions = {}): { logger: Lo
   if (destination) streams.push({ stream: destination, level: "trace" });
   const logger = pino(
     {
-      level: opts.level ?? "info",
+      level: opts.level ?? DEFAULT_LOG_LEVEL,
       base: undefined,
       redact: { paths: ["password", "*.password", "authorization", "*.authorization"], censor: "[redacted]" },
     },

@@ -24,9 +24,10 @@ import {
   DEFAULT_HTTPS_PORT,
   DEFAULT_KEY_TYPE,
   DEFAULT_LISTEN,
-} from "../device/device.js";
+  DEFAULT_LOG_LEVEL,
+  LOG_LEVELS,
+} from "../device/defaults.js";
 import { MODES, parseEspId } from "../device/identity.js";
-import { DEFAULT_LOG_LEVEL, LOG_LEVELS } from "../device/logger.js";
 import { DEFAULT_UDP_BIND } from "../radio/udp-link.js";
 import { DEFAULT_SOURCE_KIND, SOURCE_KINDS } from "../sensors/create-source.js";
 import { DEFAULT_TIME_SCALE } from "../sensors/ias-source.js";

@@ -18,6 +18,7 @@ import { SocketBudget } from "../web/socket-budget.js";
 import { attachTlsDiagnostics, type TlsDiagnostics } from "../web/tls-diagnostics.js";
 import { readBuildInfo } from "./build-info.js";
 import type { DeviceContext, DeviceIdentity, MemoryFigures } from "./context.js";
+import { DEFAULT_KEY_TYPE } from "./defaults.js";
 import { detectEspId, deviceHostname, MODES, type Mode } from "./identity.js";
 import type { LogRing } from "./log-ring.js";
 import { MemoryMonitor } from "./memory.js";
@@ -26,17 +27,6 @@ import { type ModeRuntime, type RuntimeEnvironment, startModeRuntime } from "./r
 export const DeviceSettings = Type.Object({ mode: Type.Enum(MODES) }, { additionalProperties: false });
 export type DeviceSettings = Static<typeof DeviceSettings>;
 export const DEFAULT_DEVICE_SETTINGS: DeviceSettings = { mode: "winch" };
-
-/** The standard HTTPS port, so that a phone needs no port in the URL. */
-export const DEFAULT_HTTPS_PORT = 443;
-/** The standard HTTP port, where a browser typing the bare hostname arrives and is redirected. */
-export const DEFAULT_HTTP_PORT = 80;
-/** Every IPv4 address: a unit serves its SoftAP and any network it joined. */
-export const DEFAULT_LISTEN = "0.0.0.0";
-/** Settings, certificate and key, relative to the working directory. */
-export const DEFAULT_DATA_DIR = ".owts-data";
-/** Key type for a newly generated device key. */
-export const DEFAULT_KEY_TYPE: KeyType = "ecdsa";
 
 export interface DeviceOptions {
   /** When given, stored as the device's mode (like configuring a unit); otherwise the stored mode. */

@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import pino from "pino";
 import type { Logger } from "../core/logger.js";
+import { DEFAULT_LOG_LEVEL } from "./defaults.js";
 import { type LogLevel, LogRing } from "./log-ring.js";
 
 const LEVEL_NAMES: Record<number, LogLevel> = {
@@ -11,11 +12,6 @@ const LEVEL_NAMES: Record<number, LogLevel> = {
   50: "error",
   60: "fatal",
 };
-
-/** The levels a device log can be set to (pino's names). */
-export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
-/** The level a device logs at unless told otherwise. */
-export const DEFAULT_LOG_LEVEL = "info";
 
 export interface DeviceLoggerOptions {
   /**

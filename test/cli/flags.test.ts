@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { FLAGS } from "../../src/cli/flags.js";
 import { parseStartOptions } from "../../src/cli/options.js";
 import { envName, readFlags, renderHelp, UsageError } from "../../src/cli/read-flags.js";
-import { DEFAULT_HTTPS_PORT, DEFAULT_LISTEN } from "../../src/device/device.js";
+import { DEFAULT_HTTPS_PORT, DEFAULT_LISTEN } from "../../src/device/defaults.js";
 import { DEFAULT_UDP_BIND } from "../../src/radio/udp-link.js";
 import { DEFAULT_MAX_SOCKETS } from "../../src/web/socket-budget.js";
 

@@ -22,6 +22,7 @@ import type { SocketBudget } from "../web/socket-budget.js";
 import { attachTlsDiagnostics, type TlsDiagnostics } from "../web/tls-diagnostics.js";
 import { readBuildInfo } from "./build-info.js";
 import type { DeviceContext, DeviceIdentity, MemoryFigures } from "./context.js";
+import { DEFAULT_KEY_TYPE } from "./defaults.js";
 import { detectEspId, deviceHostname, MODES, type Mode } from "./identity.js";
 import type { LogRing } from "./log-ring.js";
 import { MemoryMonitor } from "./memory.js";
@@ -57,6 +58,7 @@ export interface DeviceOptions {
   mdns: boolean;
   mdnsInterface?: string | undefined;
   sans?: string[];
+  /** @default DEFAULT_KEY_TYPE */
   keyType?: KeyType;
   logger: Logger;
   ring: LogRing;
@@ -196,7 +198,7 @@ export class Device implements DeviceContext {
       dataDir: o.dataDir,
       hostname: this.identity().hostname,
       extraSans: o.sans ?? [],
-      ...(o.keyType ? { keyType: o.keyType } : {}),
+      keyType: o.keyType ?? DEFAULT_KEY_TYPE,
       logger: o.logger,
     });
     const cert = this.#cert.current();
@@ -226,7 +228,7 @@ export class Device implements DeviceContext {
     const https: AddressInfo = await this.#web.listen({
       port: o.httpsPort,
       host: o.listen,
-      flag: o.portFlags?.https ?? "--https-port",
+      flag: o.portFlags?.https,
     });
     this.#ports.https = https.port;
 

@@ -1,5 +1,4 @@
 import type { AddressInfo } from "node:net";
-import { type Static, Type } from "typebox";
 import {
   type CertificateWatcher,
   type DeviceCertificate,
@@ -9,6 +8,8 @@ import {
 } from "../certs/index.js";
 import type { Logger } from "../core/logger.js";
 import { type MdnsAdvertiser, startMdns } from "../mdns/advertiser.js";
+import { DEVICE_NAMESPACE, type DeviceSettings } from "../store/device-settings.js";
+import { openNamespace } from "../store/open-namespace.js";
 import { type Namespace, SettingsStore } from "../store/settings-store.js";
 import { HostAllowlist } from "../web/host-allowlist.js";
 import { createHttpsApp, type HttpsApp, type WebApp } from "../web/https-server.js";
@@ -18,14 +19,10 @@ import { SocketBudget } from "../web/socket-budget.js";
 import { attachTlsDiagnostics, type TlsDiagnostics } from "../web/tls-diagnostics.js";
 import { readBuildInfo } from "./build-info.js";
 import type { DeviceContext, DeviceIdentity, MemoryFigures } from "./context.js";
-import { detectEspId, deviceHostname, MODES, type Mode } from "./identity.js";
+import { detectEspId, deviceHostname, type Mode } from "./identity.js";
 import type { LogRing } from "./log-ring.js";
 import { MemoryMonitor } from "./memory.js";
 import { type ModeRuntime, type RuntimeEnvironment, startModeRuntime } from "./runtime.js";
-
-export const DeviceSettings = Type.Object({ mode: Type.Enum(MODES) }, { additionalProperties: false });
-export type DeviceSettings = Static<typeof DeviceSettings>;
-export const DEFAULT_DEVICE_SETTINGS: DeviceSettings = { mode: "winch" };
 
 export interface DeviceOptions {
   /** When given, stored as the device's mode (like configuring a unit); otherwise the stored mode. */
@@ -106,7 +103,7 @@ export class Device implements DeviceContext {
   static async start(opts: DeviceOptions): Promise<Device> {
     const log = opts.logger.child({ tag: "device" });
     const store = await SettingsStore.open(opts.dataDir, opts.logger);
-    const settings = store.namespace("device", DeviceSettings, DEFAULT_DEVICE_SETTINGS);
+    const settings = openNamespace(store, DEVICE_NAMESPACE);
     if (opts.mode && opts.mode !== settings.get().mode) await settings.set({ mode: opts.mode });
     let espId = opts.espId;
     if (!espId) {

@@ -88,6 +88,7 @@ function deviceRoutes(device: DeviceContext): ApiPlugin {
       memory: () => device.memory(),
       tlsFailures: () => device.tlsFailures(),
       radio: () => currentRadioStatus(device),
+      runtime: () => ({ running: device.runtime() !== null, problem: device.runtimeProblem() }),
     });
     await api.register(modeRoutes, {
       settings: openNamespace(store, DEVICE_NAMESPACE),

@@ -94,4 +94,6 @@ export interface DeviceContext extends RuntimeSource, Restarter {
   certificate(): Pick<DeviceCertificate, "certPem" | "fingerprintSha256" | "notAfter">;
   memory(): MemoryFigures;
   tlsFailures(): TlsFailureCounts;
+  /** Why the runtime is not running while it is retried in the background; null when it runs. */
+  runtimeProblem(): { reason: string; since: string; attempts: number; retry_in_ms: number } | null;
 }

@@ -11,11 +11,12 @@ export interface StatusRoutesOptions {
   tlsFailures: () => TlsFailureCounts;
   /** The radio counters of whatever runtime runs now. */
   radio: () => Status["radio"];
+  runtime: () => Status["runtime"];
 }
 
 export const statusRoutes: FastifyPluginAsyncTypebox<StatusRoutesOptions> = async (
   app,
-  { budget, memory, tlsFailures, radio },
+  { budget, memory, tlsFailures, radio, runtime },
 ) => {
   app.get(
     "/status",
@@ -41,6 +42,7 @@ export const statusRoutes: FastifyPluginAsyncTypebox<StatusRoutesOptions> = asyn
         },
         tls_failures: tlsFailures(),
         radio: radio(),
+        runtime: runtime(),
       };
     },
   );

@@ -21,6 +21,7 @@ import type { Logger } from "../core/logger.js";
 import { acceptJsonBodiesOnly, BODY_LIMIT, bodyStrictValidatorFactory } from "./body-rules.js";
 import { clientErrorHandler, installErrorHandling } from "./error-handling.js";
 import { type DeviceSummary, renderFallbackPage } from "./fallback-page.js";
+import { installJsonBodyParser } from "./json-body.js";
 import { listenOn } from "./port-errors.js";
 import { SocketBudget, type SocketBudgetOptions } from "./socket-budget.js";
 import { StaticSite, type StaticSiteLimits, serveStatic } from "./static-files.js";
@@ -126,8 +127,25 @@ const SECURITY_HEADERS = {
   "Referrer-Policy": "no-referrer",
 };
 
-function isApiPath(url: string): boolean {
-  return url === "/api" || url.startsWith("/api/") || url.startsWith("/api?");
+function countHeader(raw: readonly string[], name: string): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) n++;
+  return n;
+}
+
+/**
+ * Whether a request meant the API, however its path is spelled: `//api/about`, `/api%2fabout` or
+ * `/%61pi/x` must get the API's JSON 404, never the app's HTML with a 200 that a client would parse.
+ */
+export function isApiPath(url: string): boolean {
+  let path = url.split("?", 1)[0]!;
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // Malformed escapes: judge the raw text.
+  }
+  path = path.replace(/[/\\]+/g, "/").toLowerCase();
+  return path === "/api" || path.startsWith("/api/");
 }
 
 /**
@@ -176,9 +194,13 @@ export async function createHttpsApp(opts: HttpsAppOptions): Promise<HttpsApp> {
   const httpsServer = server!;
 
   acceptJsonBodiesOnly(app);
+  installJsonBodyParser(app);
   installErrorHandling(app, opts.logger);
-  app.addHook("onRequest", async (_req, reply) => {
+  app.addHook("onRequest", async (req, reply) => {
     reply.headers(SECURITY_HEADERS);
+    // RFC 9112 §3.2: a request with more than one Host header is answered 400. Node keeps the first.
+    if (countHeader(req.raw.rawHeaders, "host") > 1)
+      throw new ApiError(400, "bad_request", "the request has more than one Host header");
   });
   app.get("/*", async (req, reply) => {
     // The wildcard also catches /api paths no plugin claimed: those are a JSON 404, never the app.

@@ -80,6 +80,22 @@ const MUTANTS = [
     replace: "(served !== undefined && now - served < RECENTLY_SERVED_MS ? 1 : 1)",
     test: ["vitest", "run", "test/web/socket-budget.test.ts"],
   },
+  {
+    id: "store-no-data-fsync",
+    what: "settings write: no fsync of the temp file before the rename",
+    file: "src/store/atomic-write.ts",
+    find: "      await handle.sync();\n",
+    replace: "",
+    test: ["vitest", "run", "test/store/fs-protocol.test.ts"],
+  },
+  {
+    id: "store-no-dir-fsync",
+    what: "settings write: no fsync of the directory after the rename",
+    file: "src/store/atomic-write.ts",
+    find: "    await fsyncDir(dir);\n",
+    replace: "",
+    test: ["vitest", "run", "test/store/fs-protocol.test.ts"],
+  },
 ];
 
 function parseArgs(argv) {
@@ -173,6 +189,10 @@ for (const m of chosen) {
       verdict = "caught";
       const failed = r.out.match(/Tests\s+.*?(\d+) failed/);
       detail = failed ? `${failed[1]} test(s) failed` : `exit ${r.status}`;
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: strips vitest's colours.
+      const plain = r.out.replace(/\x1b\[[0-9;]*m/g, "");
+      const names = [...plain.matchAll(/^\s*× (.+?)(?: \d+ms)?$/gm)].map((m) => m[1]);
+      for (const name of names.slice(0, 3)) console.log(`    failed: ${name}`);
     }
   } finally {
     if (!args.keep) rmSync(dir, { recursive: true, force: true });

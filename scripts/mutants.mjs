@@ -96,6 +96,24 @@ const MUTANTS = [
     replace: "",
     test: ["vitest", "run", "test/store/fs-protocol.test.ts"],
   },
+  {
+    id: "ui-swap-slow-fast",
+    what: "winch monitor: TOO SLOW and TOO FAST swapped (UI rebuilt)",
+    file: "ui/src/pages/winch-monitor.tsx",
+    find: '  below: { icon: "▼", text: "TOO SLOW" },\n  inside: { icon: "●", text: "IN BAND" },\n  above: { icon: "▲", text: "TOO FAST" },',
+    replace:
+      '  below: { icon: "▼", text: "TOO FAST" },\n  inside: { icon: "●", text: "IN BAND" },\n  above: { icon: "▲", text: "TOO SLOW" },',
+    after: ["npm", "run", "build"],
+    test: [
+      "vitest",
+      "run",
+      "--config",
+      "vitest.e2e.config.ts",
+      "test/e2e/driver-view.test.ts",
+      "-t",
+      "zone label",
+    ],
+  },
 ];
 
 function parseArgs(argv) {
@@ -128,7 +146,12 @@ function bin(name) {
 }
 
 function run(dir, [cmd, ...args], timeoutMs) {
-  const r = spawnSync(bin(cmd), args, { cwd: dir, encoding: "utf8", timeout: timeoutMs, env: process.env });
+  const r = spawnSync(cmd === "npm" ? "npm" : bin(cmd), args, {
+    cwd: dir,
+    encoding: "utf8",
+    timeout: timeoutMs,
+    env: process.env,
+  });
   return { status: r.status, signal: r.signal, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
 }
 
@@ -176,8 +199,9 @@ for (const m of chosen) {
   try {
     applyMutant(dir, m);
     if (m.after) {
-      const a = run(dir, m.after, 120_000);
-      if (a.status !== 0) throw new Error(`${m.id}: ${m.after.join(" ")} failed:\n${a.out}`);
+      const a = run(dir, m.after, 900_000);
+      if (a.status !== 0)
+        throw new Error(`${m.id}: ${m.after.join(" ")} failed (${a.signal ?? a.status}):\n${a.out}`);
     }
     const r = run(dir, m.test, m.timeoutMs ?? 600_000);
     if (r.signal) {

@@ -150,7 +150,8 @@ function run(dir, [cmd, ...args], timeoutMs) {
     cwd: dir,
     encoding: "utf8",
     timeout: timeoutMs,
-    env: process.env,
+    // Like an npm script: the package binaries (buf's protoc-gen-es plugin among them) on PATH.
+    env: { ...process.env, PATH: `${join(ROOT, "node_modules", ".bin")}:${process.env.PATH ?? ""}` },
   });
   return { status: r.status, signal: r.signal, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
 }
@@ -197,11 +198,19 @@ for (const m of chosen) {
   let verdict;
   let detail = "";
   try {
-    applyMutant(dir, m);
-    if (m.after) {
-      const a = run(dir, m.after, 900_000);
-      if (a.status !== 0)
-        throw new Error(`${m.id}: ${m.after.join(" ")} failed (${a.signal ?? a.status}):\n${a.out}`);
+    try {
+      applyMutant(dir, m);
+      if (m.after) {
+        const a = run(dir, m.after, 900_000);
+        if (a.status !== 0)
+          throw new Error(`${m.id}: ${m.after.join(" ")} failed (${a.signal ?? a.status}):\n${a.out}`);
+      }
+    } catch (err) {
+      // A mutant that cannot be applied (text moved, regeneration failed) is a broken script, not a
+      // survivor and not a catch.
+      results.push({ id: m.id, verdict: "ERROR", detail: String(err).split("\n")[0], seconds: "0" });
+      console.log(`ERROR            ${m.id}: ${String(err).slice(0, 2000)}`);
+      continue;
     }
     const r = run(dir, m.test, m.timeoutMs ?? 600_000);
     if (r.signal) {

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, X509Certificate } from "node:crypto";
 import { validate as validateOpenApi } from "@readme/openapi-parser";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
@@ -100,6 +100,22 @@ function onlyIn(path: string): Mode | null {
   return null;
 }
 
+/**
+ * A body in a media type other than JSON must be what that type promises. Every such type the
+ * document declares needs a check here: an unknown one fails rather than passes unexamined.
+ */
+function expectNonJsonBody(label: string, mediaType: string, text: string): void {
+  if (mediaType === "application/x-pem-file") {
+    // Exactly one PEM certificate, which parses as X.509.
+    expect(text, label).toMatch(
+      /^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n?$/,
+    );
+    expect(() => new X509Certificate(text), label).not.toThrow();
+    return;
+  }
+  expect.unreachable(`${label}: no body check for media type ${mediaType}; add one to expectNonJsonBody`);
+}
+
 /** Asserts the reply is one the document declares for the operation, body included. */
 function expectDeclared(method: string, path: string, reply: ApiReply): void {
   const label = `${method.toUpperCase()} ${path} → ${reply.status} ${reply.text.slice(0, 300)}`;
@@ -118,7 +134,7 @@ function expectDeclared(method: string, path: string, reply: ApiReply): void {
     `${label}: content type ${type} not declared (${Object.keys(content).join(", ")})`,
   ).toBeDefined();
   if (mediaType !== "application/json") {
-    expect(typeof reply.text).toBe("string");
+    expectNonJsonBody(label, mediaType ?? "", reply.text);
     return;
   }
   expect(type).toBe("application/json; charset=utf-8");

@@ -87,8 +87,11 @@ export function spawnCli(args: string[], env?: NodeJS.ProcessEnv) {
 }
 
 /** `owts demo` on loopback with ephemeral ports: a winch and an aircraft linked by the simulated radio. */
-export async function startDemo(opts: { timeScale?: number; seed?: number } = {}): Promise<Demo> {
-  const dataDir = mkdtempSync(join(tmpdir(), "owts-e2e-demo-"));
+/** `dataDir` reuses a demo's data (a reboot); by default each demo gets a fresh one. */
+export async function startDemo(
+  opts: { timeScale?: number; seed?: number; dataDir?: string } = {},
+): Promise<Demo> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "owts-e2e-demo-"));
   const p = spawnCli([
     "demo",
     "--listen",

@@ -33,7 +33,7 @@ export type ReceiveHandler = (frame: Uint8Array, meta: RxMeta) => void;
 
 /** A half-duplex packet radio as the rest of OWTS sees it. */
 export interface RadioLink {
-  readonly kind: "sim" | "udp";
+  readonly kind: "sim" | "udp" | "sx1262";
   /** Puts one frame on air. Resolves when the link has taken it; never rejects. */
   send(frame: Uint8Array, meta: TxMeta): Promise<TxResult>;
   /** Subscribes to received frames; returns the unsubscribe function. */

@@ -165,7 +165,11 @@ export class Sx1262Model {
 
   constructor(opts: ModelOptions = {}) {
     this.clock = opts.clock ?? systemClock;
-    this.opts = { tcxoVolts: opts.tcxoVolts ?? 0, rfSwitch: opts.rfSwitch ?? "dio2", paGainDb: opts.paGainDb ?? 0 };
+    this.opts = {
+      tcxoVolts: opts.tcxoVolts ?? 0,
+      rfSwitch: opts.rfSwitch ?? "dio2",
+      paGainDb: opts.paGainDb ?? 0,
+    };
     this.#powerOn();
     if (opts.medium) {
       this.radio = opts.medium.attach(opts.position ?? [0, 0, 0], { frequency_hz: 0, modem: "gfsk" });
@@ -227,9 +231,16 @@ export class Sx1262Model {
           if (pin === "busy" && level === 0 && !this.faults.stuckBusy) {
             const recheck = () => {
               if (read() === 0) finish(true);
-              else cancelBusyTimer = this.clock.setTimeout(recheck, Math.max(0.01, this.#busyUntil - this.clock.now()));
+              else
+                cancelBusyTimer = this.clock.setTimeout(
+                  recheck,
+                  Math.max(0.01, this.#busyUntil - this.clock.now()),
+                );
             };
-            cancelBusyTimer = this.clock.setTimeout(recheck, Math.max(0.01, this.#busyUntil - this.clock.now()));
+            cancelBusyTimer = this.clock.setTimeout(
+              recheck,
+              Math.max(0.01, this.#busyUntil - this.clock.now()),
+            );
           }
         }),
     };
@@ -409,7 +420,8 @@ export class Sx1262Model {
         if (!this.paConfig) return "SetTxParams before SetPaConfig";
         const power = (p[0]! << 24) >> 24;
         const [lo, hi] = HP_POWER_RANGE_DBM;
-        if (power < lo || power > hi) return `SetTxParams power ${power} dBm is outside ${lo}..${hi} for the high-power PA`;
+        if (power < lo || power > hi)
+          return `SetTxParams power ${power} dBm is outside ${lo}..${hi} for the high-power PA`;
         if (paOutputDbm(this.paConfig[0]!, this.paConfig[1]!, power) === null) {
           return "SetTxParams with a PA configuration that is not one of the datasheet's optimal settings";
         }
@@ -420,12 +432,15 @@ export class Sx1262Model {
       case OP.SET_MODULATION_PARAMS:
         if (this.packetType === 0) {
           if (p.length !== 8) return `GFSK modulation params are 8 bytes, got ${p.length}`;
-          if (!GFSK_RX_BW.some(([, c]) => c === p[4])) return `GFSK bandwidth code 0x${p[4]!.toString(16)} does not exist`;
-          if (![0x00, 0x08, 0x09, 0x0a, 0x0b].includes(p[3]!)) return `pulse shape 0x${p[3]!.toString(16)} does not exist`;
+          if (!GFSK_RX_BW.some(([, c]) => c === p[4]))
+            return `GFSK bandwidth code 0x${p[4]!.toString(16)} does not exist`;
+          if (![0x00, 0x08, 0x09, 0x0a, 0x0b].includes(p[3]!))
+            return `pulse shape 0x${p[3]!.toString(16)} does not exist`;
         } else {
           if (p.length !== 4) return `LoRa modulation params are 4 bytes, got ${p.length}`;
           if (p[0]! < 5 || p[0]! > 12) return `spreading factor ${p[0]} is outside 5..12`;
-          if (!LORA_BW.some(([, c]) => c === p[1])) return `LoRa bandwidth code 0x${p[1]!.toString(16)} does not exist`;
+          if (!LORA_BW.some(([, c]) => c === p[1]))
+            return `LoRa bandwidth code 0x${p[1]!.toString(16)} does not exist`;
           if (p[2]! < 1 || p[2]! > 4) return `coding rate ${p[2]} is outside 1..4`;
         }
         this.mod = p;
@@ -437,7 +452,8 @@ export class Sx1262Model {
           const detectorBits = p[2] === 0 ? 0 : (p[2]! - 3) * 8;
           if (detectorBits > preamble) return "GFSK preamble detector longer than the preamble";
           if (p[3]! > 64) return `sync word of ${p[3]} bits (max 64)`;
-          if (![0x00, 0x01, 0x02, 0x04, 0x06].includes(p[7]!)) return `CRC type 0x${p[7]!.toString(16)} does not exist`;
+          if (![0x00, 0x01, 0x02, 0x04, 0x06].includes(p[7]!))
+            return `CRC type 0x${p[7]!.toString(16)} does not exist`;
         } else {
           if (p.length !== 6) return `LoRa packet params are 6 bytes, got ${p.length}`;
         }
@@ -650,7 +666,10 @@ export class Sx1262Model {
     this.buffer.set(payload, this.rxBase);
     this.rxLen = payload.length;
     this.rxStart = this.rxBase;
-    this.pktStatus = this.packetType === 1 ? [rssiToByte(rssi), snrToByte(snr), rssiToByte(rssi - Math.max(0, -snr))] : [0, rssiToByte(rssi), rssiToByte(rssi)];
+    this.pktStatus =
+      this.packetType === 1
+        ? [rssiToByte(rssi), snrToByte(snr), rssiToByte(rssi - Math.max(0, -snr))]
+        : [0, rssiToByte(rssi), rssiToByte(rssi)];
     this.#setIrq(IRQ.RX_DONE);
   }
 

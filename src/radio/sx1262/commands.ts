@@ -252,7 +252,12 @@ export interface PaSetting {
 /** PA settings for a chip output of `dbm` (integer, within HP_POWER_RANGE_DBM). */
 export function paSettingFor(dbm: number): PaSetting {
   const row = HP_PA_TABLE.find((r) => r.max_dbm >= dbm) ?? HP_PA_TABLE[HP_PA_TABLE.length - 1]!;
-  return { pa_duty_cycle: row.pa_duty_cycle, hp_max: row.hp_max, power: 22 - (row.max_dbm - dbm), output_dbm: dbm };
+  return {
+    pa_duty_cycle: row.pa_duty_cycle,
+    hp_max: row.hp_max,
+    power: 22 - (row.max_dbm - dbm),
+    output_dbm: dbm,
+  };
 }
 
 /** The inverse the chip model uses: nominal output for a PA config and SetTxParams power. */
@@ -335,10 +340,18 @@ export const cmd = {
     dio3 & 0xff,
   ],
   clearIrqStatus: (mask: number) => [OP.CLEAR_IRQ_STATUS, mask >> 8, mask & 0xff],
-  writeRegister: (addr: number, data: readonly number[]) => [OP.WRITE_REGISTER, addr >> 8, addr & 0xff, ...data],
+  writeRegister: (addr: number, data: readonly number[]) => [
+    OP.WRITE_REGISTER,
+    addr >> 8,
+    addr & 0xff,
+    ...data,
+  ],
   writeBuffer: (offset: number, data: Uint8Array | readonly number[]) => [OP.WRITE_BUFFER, offset, ...data],
   /** Timeout in 15.625 µs steps (0 = none). */
-  setTx: (timeout_ms: number) => [OP.SET_TX, ...u24(Math.min(0xfffffe, Math.ceil(timeout_ms / TIMER_STEP_MS)))],
+  setTx: (timeout_ms: number) => [
+    OP.SET_TX,
+    ...u24(Math.min(0xfffffe, Math.ceil(timeout_ms / TIMER_STEP_MS))),
+  ],
   setRxContinuous: () => [OP.SET_RX, ...u24(RX_CONTINUOUS)],
   setCad: () => [OP.SET_CAD],
   setCadParams: (p: readonly number[]) => [OP.SET_CAD_PARAMS, ...p],

@@ -187,7 +187,13 @@ export class Sx1262Driver {
   }
 
   async readRegister(addr: number, len: number): Promise<Uint8Array> {
-    const rx = await this.exec([OP.READ_REGISTER, addr >> 8, addr & 0xff, 0, ...new Array<number>(len).fill(0)]);
+    const rx = await this.exec([
+      OP.READ_REGISTER,
+      addr >> 8,
+      addr & 0xff,
+      0,
+      ...new Array<number>(len).fill(0),
+    ]);
     return rx.subarray(4);
   }
 
@@ -232,7 +238,10 @@ export class Sx1262Driver {
         `no SX1262 answers on SPI (status byte says mode ${s.mode}, expected standby); check MOSI/MISO/SCK/NSS wiring and the SPI device`,
       );
     }
-    await this.write(cmd.setRegulatorMode(this.#opts.regulator === "dcdc" ? REGULATOR.DCDC : REGULATOR.LDO), "SetRegulatorMode");
+    await this.write(
+      cmd.setRegulatorMode(this.#opts.regulator === "dcdc" ? REGULATOR.DCDC : REGULATOR.LDO),
+      "SetRegulatorMode",
+    );
     if (this.#opts.tcxo_volts !== 0) {
       await this.write(
         cmd.setDio3AsTcxoCtrl(tcxoVoltageCode(this.#opts.tcxo_volts)!, this.#opts.tcxo_delay_ms),
@@ -244,7 +253,10 @@ export class Sx1262Driver {
     }
     await this.write(cmd.calibrate(CALIBRATE_ALL), "Calibrate");
     await this.#checkDeviceErrors("after calibration");
-    await this.write(cmd.calibrateImage(IMAGE_CAL_863_870[0], IMAGE_CAL_863_870[1]), "CalibrateImage 863–870 MHz");
+    await this.write(
+      cmd.calibrateImage(IMAGE_CAL_863_870[0], IMAGE_CAL_863_870[1]),
+      "CalibrateImage 863–870 MHz",
+    );
     await this.#checkDeviceErrors("after image calibration");
     if (this.#opts.dio2_rf_switch) await this.write(cmd.setDio2AsRfSwitchCtrl(true), "SetDIO2AsRfSwitchCtrl");
     await this.write(cmd.setBufferBaseAddress(0, 0), "SetBufferBaseAddress");
@@ -258,10 +270,16 @@ export class Sx1262Driver {
   async configure(ch: ChipChannel): Promise<void> {
     const [lo, hi] = IMAGE_CAL_BAND_HZ;
     if (ch.frequency_hz < lo || ch.frequency_hz > hi) {
-      throw new Sx1262Error("bad_setting", `${ch.frequency_hz} Hz is outside the 863–870 MHz band the SX1262 was calibrated for`);
+      throw new Sx1262Error(
+        "bad_setting",
+        `${ch.frequency_hz} Hz is outside the 863–870 MHz band the SX1262 was calibrated for`,
+      );
     }
     if (!Number.isInteger(ch.chip_power_dbm) || ch.chip_power_dbm < -9 || ch.chip_power_dbm > 22) {
-      throw new Sx1262Error("bad_setting", `chip output ${ch.chip_power_dbm} dBm is outside the SX1262's -9..22 dBm`);
+      throw new Sx1262Error(
+        "bad_setting",
+        `chip output ${ch.chip_power_dbm} dBm is outside the SX1262's -9..22 dBm`,
+      );
     }
     await this.write(cmd.setStandby(STANDBY.XOSC), "SetStandby XOSC");
     const isLora = ch.modem === "lora";
@@ -275,12 +293,20 @@ export class Sx1262Driver {
     await this.write(modulationBytes(ch.modem), "SetModulationParams");
     await this.write(packetBytes(ch.modem, MAX_PAYLOAD), "SetPacketParams");
     if (isLora) {
-      await this.write(cmd.writeRegister(REG.LORA_SYNC_WORD, LORA_PRIVATE_SYNC_WORD), "WriteRegister LoRa sync word");
+      await this.write(
+        cmd.writeRegister(REG.LORA_SYNC_WORD, LORA_PRIVATE_SYNC_WORD),
+        "WriteRegister LoRa sync word",
+      );
       await this.write(cmd.setCadParams(CAD_SF7), "SetCadParams");
     } else {
       await this.write(cmd.writeRegister(REG.SYNC_WORD, OWTS_SYNC_WORD), "WriteRegister sync word");
       await this.write(
-        cmd.writeRegister(REG.CRC_INITIAL, [GFSK_CRC_INIT >> 8, GFSK_CRC_INIT & 0xff, GFSK_CRC_POLY >> 8, GFSK_CRC_POLY & 0xff]),
+        cmd.writeRegister(REG.CRC_INITIAL, [
+          GFSK_CRC_INIT >> 8,
+          GFSK_CRC_INIT & 0xff,
+          GFSK_CRC_POLY >> 8,
+          GFSK_CRC_POLY & 0xff,
+        ]),
         "WriteRegister CRC",
       );
     }
@@ -314,7 +340,10 @@ export class Sx1262Driver {
     const symbolMs = m.kind === "lora" ? (2 ** m.spreading_factor / m.bandwidth_hz) * 1000 : 1;
     const budget = CAD_SYMBOLS[CAD_SF7[0] ?? 0]! * symbolMs + TX_MARGIN_MS;
     if (!(await this.#hal.pins.dio1.waitFor(1, budget))) {
-      throw new Sx1262Error("tx_timeout", `the SX1262 did not finish channel activity detection within ${budget.toFixed(0)} ms`);
+      throw new Sx1262Error(
+        "tx_timeout",
+        `the SX1262 did not finish channel activity detection within ${budget.toFixed(0)} ms`,
+      );
     }
     const irq = await this.irqStatus();
     await this.exec(cmd.clearIrqStatus(IRQ.ALL));
@@ -344,8 +373,14 @@ export class Sx1262Driver {
       const irq = rose ? await this.irqStatus() : 0;
       await this.exec(cmd.clearIrqStatus(IRQ.ALL));
       if ((irq & IRQ.TX_DONE) === 0) {
-        const why = irq & IRQ.TIMEOUT ? "its TX timeout fired" : `no TX-done interrupt on DIO1 within ${Math.round(onAir + 2 * TX_MARGIN_MS)} ms`;
-        throw new Sx1262Error("tx_timeout", `the SX1262 did not finish sending a ${onAir.toFixed(1)} ms packet: ${why}`);
+        const why =
+          irq & IRQ.TIMEOUT
+            ? "its TX timeout fired"
+            : `no TX-done interrupt on DIO1 within ${Math.round(onAir + 2 * TX_MARGIN_MS)} ms`;
+        throw new Sx1262Error(
+          "tx_timeout",
+          `the SX1262 did not finish sending a ${onAir.toFixed(1)} ms packet: ${why}`,
+        );
       }
     } finally {
       this.#hal.pins.txen?.write(0);
@@ -380,7 +415,11 @@ export function modulationBytes(modem: ModemBackend): number[] {
   const m = MODEM_PRESETS[modem];
   if (m.kind === "gfsk") {
     const bw = GFSK_RX_BW.find(([hz]) => hz === m.rx_bandwidth_hz);
-    if (!bw) throw new Sx1262Error("bad_setting", `the SX1262 has no ${m.rx_bandwidth_hz} Hz GFSK receiver bandwidth`);
+    if (!bw)
+      throw new Sx1262Error(
+        "bad_setting",
+        `the SX1262 has no ${m.rx_bandwidth_hz} Hz GFSK receiver bandwidth`,
+      );
     return cmd.gfskModulation(m.bitrate_bps, PULSE_SHAPE_BT_0_5, bw[1], m.fdev_hz);
   }
   const bw = LORA_BW.find(([hz]) => hz === m.bandwidth_hz);

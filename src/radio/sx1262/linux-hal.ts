@@ -102,7 +102,12 @@ async function mustExist(path: string, hint: string): Promise<void> {
     await access(path, constants.R_OK | constants.W_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const what = code === "ENOENT" ? "does not exist" : code === "EACCES" ? "is not accessible to this user" : `cannot be opened (${code})`;
+    const what =
+      code === "ENOENT"
+        ? "does not exist"
+        : code === "EACCES"
+          ? "is not accessible to this user"
+          : `cannot be opened (${code})`;
     throw new Error(`${path} ${what}; ${hint}`);
   }
 }
@@ -116,9 +121,15 @@ export async function openLinuxHal(opts: LinuxHalOptions): Promise<Sx1262Hal> {
     opts.spiDevice,
     "enable SPI (Raspberry Pi: dtparam=spi=on in /boot/firmware/config.txt, then reboot) and check the bus and chip-select numbers; the user needs the spi group",
   );
-  await mustExist(chipPath(opts.gpioChip), "check --gpio-chip (gpiodetect lists the chips); the user needs the gpio group");
+  await mustExist(
+    chipPath(opts.gpioChip),
+    "check --gpio-chip (gpiodetect lists the chips); the user needs the gpio group",
+  );
   const spiMod = await loadOptional<SpiDeviceModule>("spi-device", "SPI access");
-  const gpiod = await loadOptional<GpiodModule>("node-libgpiod", "GPIO character device; needs libgpiod-dev to build");
+  const gpiod = await loadOptional<GpiodModule>(
+    "node-libgpiod",
+    "GPIO character device; needs libgpiod-dev to build",
+  );
 
   const chip = new gpiod.Chip(chipId(opts.gpioChip));
   const lines: { release(): void }[] = [];

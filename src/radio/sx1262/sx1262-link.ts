@@ -5,7 +5,13 @@ import type { RadioLink, ReceiveHandler, RxChannel, TxMeta, TxResult } from "../
 import { MODEM_PRESETS, type ModemBackend, occupiedBandwidthHz } from "../modem.js";
 import { FLARM_AVOIDANCE_HZ } from "../srd-profiles.js";
 import { frequencyFromWord, HP_POWER_RANGE_DBM, rfFrequencyWord } from "./commands.js";
-import { type ChipChannel, chipOptionProblems, type Sx1262ChipOptions, Sx1262Driver, Sx1262Error } from "./driver.js";
+import {
+  type ChipChannel,
+  chipOptionProblems,
+  type Sx1262ChipOptions,
+  Sx1262Driver,
+  Sx1262Error,
+} from "./driver.js";
 import type { OpenSx1262Hal, Sx1262Hal } from "./hal.js";
 
 export interface LbtOptions {
@@ -160,12 +166,16 @@ export class Sx1262Link implements RadioLink {
   }
 
   async send(frame: Uint8Array, meta: TxMeta): Promise<TxResult> {
-    if (this.#state !== "ok") return { ok: false, error: `sx1262 radio not ready: ${this.#reason ?? this.#state}` };
+    if (this.#state !== "ok")
+      return { ok: false, error: `sx1262 radio not ready: ${this.#reason ?? this.#state}` };
     let payload: Uint8Array;
     if (meta.modem === "gfsk") {
       // The GFSK packet engine sends its own length byte; it must be the frame's.
       if (frame.length < 2 || frame[0] !== frame.length - 1) {
-        return { ok: false, error: "frame's first byte is not its length; the GFSK packet engine needs that" };
+        return {
+          ok: false,
+          error: "frame's first byte is not its length; the GFSK packet engine needs that",
+        };
       }
       payload = frame.subarray(1);
     } else {
@@ -182,7 +192,10 @@ export class Sx1262Link implements RadioLink {
         if (!(await this.#listen(d, meta.modem))) {
           this.#stats.lbt_dropped++;
           await d.startRx();
-          return { ok: false, error: `channel busy for ${this.#lbt.max_defer_ms} ms (listen before talk); frame dropped` };
+          return {
+            ok: false,
+            error: `channel busy for ${this.#lbt.max_defer_ms} ms (listen before talk); frame dropped`,
+          };
         }
         await this.#serviceRx(d);
         await d.transmit(payload);
@@ -239,13 +252,19 @@ export class Sx1262Link implements RadioLink {
     const half = occupiedBandwidthHz(MODEM_PRESETS[ch.modem]) / 2;
     const [flo, fhi] = FLARM_AVOIDANCE_HZ;
     if (actual - half < fhi && actual + half > flo) {
-      throw new Sx1262Error("bad_setting", `${(actual / 1e6).toFixed(3)} MHz with ${ch.modem} overlaps the FLARM avoidance band; not transmitting there`);
+      throw new Sx1262Error(
+        "bad_setting",
+        `${(actual / 1e6).toFixed(3)} MHz with ${ch.modem} overlaps the FLARM avoidance band; not transmitting there`,
+      );
     }
     // Round down: the e.r.p. must not exceed what the settings (and so the SRD profile) allow.
     const chip = Math.floor(this.#erp - this.#gain + 1e-9);
     const [lo, hi] = HP_POWER_RANGE_DBM;
     if (chip < lo) {
-      throw new Sx1262Error("bad_setting", `${this.#erp} dBm e.r.p. needs ${chip} dBm from the chip, below its ${lo} dBm minimum with this module's ${this.#gain} dB amplifier`);
+      throw new Sx1262Error(
+        "bad_setting",
+        `${this.#erp} dBm e.r.p. needs ${chip} dBm from the chip, below its ${lo} dBm minimum with this module's ${this.#gain} dB amplifier`,
+      );
     }
     return { frequency_hz: ch.frequency_hz, modem: ch.modem, chip_power_dbm: Math.min(chip, hi) };
   }
@@ -253,14 +272,25 @@ export class Sx1262Link implements RadioLink {
   async #ensureConfigured(ch: { frequency_hz: number; modem: ModemBackend }): Promise<void> {
     const want = this.#chipChannel(ch);
     const c = this.#configured;
-    if (c && c.frequency_hz === want.frequency_hz && c.modem === want.modem && c.chip_power_dbm === want.chip_power_dbm) return;
+    if (
+      c &&
+      c.frequency_hz === want.frequency_hz &&
+      c.modem === want.modem &&
+      c.chip_power_dbm === want.chip_power_dbm
+    )
+      return;
     this.#configured = undefined;
     await this.#driver!.configure(want);
     // Back to receiving at once: between frames the unit listens, and GFSK LBT reads RSSI in RX.
     await this.#driver!.startRx();
     this.#configured = want;
     this.#log.info(
-      { frequency_hz: want.frequency_hz, modem: want.modem, chip_power_dbm: want.chip_power_dbm, pa_gain_db: this.#gain },
+      {
+        frequency_hz: want.frequency_hz,
+        modem: want.modem,
+        chip_power_dbm: want.chip_power_dbm,
+        pa_gain_db: this.#gain,
+      },
       "sx1262 configured",
     );
   }

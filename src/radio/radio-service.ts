@@ -81,7 +81,9 @@ export class RadioService {
   }
 
   view(): RadioView {
-    return radioView(this.current, this.duty.usedPpm(this.clock.now()));
+    const view = radioView(this.current, this.duty.usedPpm(this.clock.now()));
+    const lbt = this.link.lbtCounters?.();
+    return lbt ? { ...view, lbt } : view;
   }
 
   /**

@@ -1,8 +1,11 @@
+import { Value } from "typebox/value";
 import { afterEach, describe, expect, it } from "vitest";
+import { Status } from "../../src/api/schemas/status.js";
 import { createDeviceLogger } from "../../src/device/logger.js";
 import { airtimeMs, GFSK_PRESET, LORA_PRESET } from "../../src/radio/modem.js";
 import { RadioService } from "../../src/radio/radio-service.js";
 import type { RadioSettings } from "../../src/radio/radio-settings.js";
+import { radioStatus } from "../../src/radio/radio-status.js";
 import { SimMedium } from "../../src/radio/sim-link.js";
 import { frequencyFromWord, OP, rfFrequencyWord } from "../../src/radio/sx1262/commands.js";
 import { openLinuxHal } from "../../src/radio/sx1262/linux-hal.js";
@@ -321,5 +324,36 @@ describe("SX1262 faults", () => {
         }),
     ).toThrow(/cannot supply a TCXO with 2 V/);
     expect(opened).toBe(false);
+  });
+
+  it("/api/status carries the plain reason and the LBT counters; /api/radio the LBT counters", async () => {
+    const m = new Sx1262Model();
+    m.faults.stuckBusy = true;
+    const { link: l } = link(m, { retry_initial_ms: 10_000 });
+    await l.start();
+    const { logger: log } = logger();
+    const svc = new RadioService({ link: l, logger: log });
+    const st = radioStatus(svc);
+    expect(st.link).toEqual({
+      kind: "sx1262",
+      state: "fault",
+      reason: expect.stringMatching(/kept BUSY high/),
+    });
+    expect(st).toMatchObject({ lbt_deferred: 0, lbt_dropped: 0 });
+    expect(svc.view().lbt).toEqual({ deferred: 0, dropped: 0 });
+    const status = {
+      memory: { heap_free: 1, heap_free_min: 1, heap_used: 1, rss: 1 },
+      sessions: { open: 0, max: 4, peak_open: 0, purged: 0, queued: 0, rejected: 0 },
+      tls_failures: {
+        client_aborted: 0,
+        handshake_timeout: 0,
+        certificate_refused: 0,
+        protocol_mismatch: 0,
+        out_of_resources: 0,
+        other: 0,
+      },
+      radio: st,
+    };
+    expect([...Value.Errors(Status, status)].map((e) => `${e.instancePath} ${e.message}`)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from "../../core/clock.js";
 import type { Logger } from "../../core/logger.js";
 import { Prng } from "../../core/prng.js";
-import type { RadioLink, ReceiveHandler, RxChannel, TxMeta, TxResult } from "../link.js";
+import type { LbtCounters, RadioLink, ReceiveHandler, RxChannel, TxMeta, TxResult } from "../link.js";
 import { MODEM_PRESETS, type ModemBackend, occupiedBandwidthHz } from "../modem.js";
 import { FLARM_AVOIDANCE_HZ } from "../srd-profiles.js";
 import { frequencyFromWord, HP_POWER_RANGE_DBM, rfFrequencyWord } from "./commands.js";
@@ -163,6 +163,10 @@ export class Sx1262Link implements RadioLink {
 
   stats(): Sx1262Stats {
     return { ...this.#stats };
+  }
+
+  lbtCounters(): LbtCounters {
+    return { deferred: this.#stats.lbt_deferred, dropped: this.#stats.lbt_dropped };
   }
 
   async send(frame: Uint8Array, meta: TxMeta): Promise<TxResult> {

@@ -357,3 +357,25 @@ describe("SX1262 faults", () => {
     expect([...Value.Errors(Status, status)].map((e) => `${e.instancePath} ${e.message}`)).toEqual([]);
   });
 });
+
+describe("a broken radio under the radio service", () => {
+  it("fails every frame at once with the reason, logging it once per 10 s rather than per frame", async () => {
+    const m = new Sx1262Model();
+    m.faults.stuckBusy = true;
+    const { link: l } = link(m, { retry_initial_ms: 60_000 });
+    await l.start();
+    const { logger: log, ring } = logger();
+    const svc = new RadioService({ link: l, logger: log });
+    for (let i = 0; i < 20; i++) {
+      const out = await svc.send(frame(15));
+      expect(out).toMatchObject({
+        sent: false,
+        reason: "link_error",
+        error: expect.stringMatching(/not ready: .*BUSY/),
+      });
+    }
+    const lines = ring.after(0).lines.filter((e) => /radio send failed/.test(JSON.stringify(e)));
+    expect(lines).toHaveLength(1);
+    expect(svc.stats().tx_errors).toBe(20);
+  });
+});

@@ -144,13 +144,24 @@ export async function openLinuxHal(opts: LinuxHalOptions): Promise<Sx1262Hal> {
     const line = new gpiod.Line(chip, offset);
     line.requestInputMode(consumer);
     lines.push(line);
+    // After close (or if the chip vanished) reading throws; a wait then simply fails, since it runs
+    // in a timer where a throw would take the process down.
+    const value = (): 0 | 1 | null => {
+      try {
+        return line.getValue();
+      } catch {
+        return null;
+      }
+    };
     return {
       read: () => line.getValue(),
       waitFor: (level, timeout_ms) =>
         new Promise((resolve) => {
           const deadline = performance.now() + timeout_ms;
           const check = () => {
-            if (line.getValue() === level) return resolve(true);
+            const v = value();
+            if (v === null) return resolve(false);
+            if (v === level) return resolve(true);
             if (performance.now() >= deadline) return resolve(false);
             setTimeout(check, POLL_MS);
           };

@@ -360,7 +360,13 @@ export class Sx1262Link implements RadioLink {
     if (this.#state === "closed") return;
     const gen = ++this.#gen;
     try {
-      this.#hal = await this.#opts.openHal();
+      const hal = await this.#opts.openHal();
+      if (gen !== this.#gen) {
+        // Closed while the hardware was being opened.
+        await hal.close();
+        return;
+      }
+      this.#hal = hal;
       const sleep = (ms: number) => new Promise<void>((r) => this.#clock.setTimeout(r, ms));
       this.#driver = new Sx1262Driver(this.#hal, this.#opts.chip, sleep);
       await this.#serial(async () => {

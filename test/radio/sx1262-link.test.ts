@@ -177,6 +177,18 @@ describe("SX1262 link against the chip model", () => {
     expect(p.ma.violations).toEqual([]);
   });
 
+  it("hears the other chip's LoRa transmission by CAD and waits for it to end", async () => {
+    const p = await pair({ modem_backend: "lora" });
+    const first = p.tx.send(frame(35)); // 77 ms on air
+    await until(() => p.ma.mode === "tx", "A on air");
+    const meta = { frequency_hz: 869_525_000, modem: "lora" as const, tx_power_dbm: 14, airtime_ms: 46 };
+    const second = await p.b.link.send(frame(15), meta);
+    expect(await first).toMatchObject({ sent: true });
+    expect(second).toEqual({ ok: true });
+    expect(p.b.link.stats()).toMatchObject({ lbt_deferred: 1, lbt_dropped: 0, tx_frames: 1 });
+    expect([...p.ma.violations, ...p.mb.violations]).toEqual([]);
+  });
+
   it("keeps the e.r.p. within the setting with an external PA (chip driven 8 dB lower)", async () => {
     const m = new Sx1262Model({ paGainDb: 8 });
     const { link: l } = link(m, { external_pa_gain_db: 8 });

@@ -584,8 +584,10 @@ export class Sx1262Model {
     this.radio?.tune({ frequency_hz: this.frequencyHz(), modem: this.packetType === 1 ? "lora" : "gfsk" });
   }
 
+  /** What the receiver measures now: the noise/interference knob, or a transmission on the medium. */
   #channelLevel(): number {
-    return this.channelRssiDbm;
+    const onAir = this.radio?.levelOnAir() ?? null;
+    return onAir === null ? this.channelRssiDbm : Math.max(this.channelRssiDbm, onAir);
   }
 
   #startTx(p: number[]): string | undefined {
@@ -649,7 +651,10 @@ export class Sx1262Model {
     this.#txTimer = this.clock.setTimeout(() => {
       this.#txTimer = undefined;
       this.mode = "stby_rc";
-      this.#setIrq(IRQ.CAD_DONE | (this.cadBusy ? IRQ.CAD_DETECTED : 0));
+      // CAD finds LoRa preambles down to about the demodulation floor (SF7: −7.5 dB SNR at 125 kHz).
+      const onAir = this.radio?.levelOnAir() ?? null;
+      const heard = onAir !== null && onAir > -174 + 10 * Math.log10(bw) + 6 - 7.5;
+      this.#setIrq(IRQ.CAD_DONE | (this.cadBusy || heard ? IRQ.CAD_DETECTED : 0));
     }, ms);
     return;
   }

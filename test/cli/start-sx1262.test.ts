@@ -114,7 +114,7 @@ describe("owts start --radio sx1262 refuses bad wiring before opening anything",
         "sx1262",
         ...argv,
       ],
-      { encoding: "utf8", timeout: 15_000 },
+      { encoding: "utf8", timeout: 30_000 },
     );
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
@@ -154,7 +154,7 @@ describe("owts start --radio sx1262 on a machine without the radio", () => {
     } finally {
       await dev.stop();
     }
-  });
+  }, 60_000);
 });
 
 describe("owts start --radio sx1262 against the chip model", () => {
@@ -198,7 +198,7 @@ describe("owts start --radio sx1262 against the chip model", () => {
         devices.push(await startDeviceFromOptions(o, { openSx1262Hal: async () => chips[mode].hal() }));
       }
       const [winch, aircraft] = devices;
-      const end = performance.now() + 10_000;
+      const end = performance.now() + 20_000;
       let received = 0;
       while (performance.now() < end) {
         const s = (await getJson(winch!.ports.https, "/api/status")) as {
@@ -220,5 +220,5 @@ describe("owts start --radio sx1262 against the chip model", () => {
     } finally {
       for (const d of devices) await d.stop();
     }
-  });
+  }, 60_000);
 });

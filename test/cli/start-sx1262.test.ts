@@ -120,7 +120,7 @@ describe("owts start --radio sx1262 refuses bad wiring before opening anything",
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr.trim()).toMatch(pattern);
     expect(readdirSync(dataDir)).toEqual([]);
-  });
+  }, 60_000);
 });
 
 describe("owts start --radio sx1262 on a machine without the radio", () => {

@@ -7,6 +7,8 @@ import { createDeviceLogger } from "../device/logger.js";
 import type { RuntimeEnvironment } from "../device/runtime.js";
 import type { RadioLink } from "../radio/link.js";
 import { SimMedium } from "../radio/sim-link.js";
+import { openSx1262Link } from "../radio/sx1262/config.js";
+import type { OpenSx1262Hal } from "../radio/sx1262/hal.js";
 import { UdpRadioLink } from "../radio/udp-link.js";
 import { loadReplayFile, ReplayParseError } from "../sensors/replay-source.js";
 import type { RadioOptions, StartOptions } from "./options.js";
@@ -16,13 +18,28 @@ import { flagName, UsageError } from "./read-flags.js";
 export const AIRCRAFT_POSITION = [0, 900, 250] as const;
 export const WINCH_POSITION = [0, 0, 2] as const;
 
-/** The radio factory for one device: UDP to its peers, or a simulated medium it shares with nobody. */
+/** What a test puts behind the seams the real hardware sits behind. */
+export interface StartHooks {
+  /** The SX1262's SPI/GPIO (a chip model in tests); default the Linux devices from the options. */
+  openSx1262Hal?: OpenSx1262Hal;
+}
+
+/**
+ * The radio factory for one device: UDP to its peers, an SX1262 (started in the background: a fault
+ * is reported in /api/status, never fatal), or a simulated medium it shares with nobody.
+ */
 export function radioFactory(
   radio: RadioOptions,
   logger: Logger,
   medium?: SimMedium,
+  hooks: StartHooks = {},
 ): (mode: Mode) => RadioLink | Promise<RadioLink> {
   if (radio.kind === "udp") return () => UdpRadioLink.open({ bind: radio.bind, peers: radio.peers, logger });
+  if (radio.kind === "sx1262") {
+    const { openSx1262Hal } = hooks;
+    return () =>
+      openSx1262Link(radio.config, { logger, ...(openSx1262Hal ? { openHal: openSx1262Hal } : {}) });
+  }
   const air = medium ?? new SimMedium();
   // The channel is retuned by RadioService from the stored settings as soon as it starts.
   return (mode) =>
@@ -46,14 +63,14 @@ async function checkSensor(opts: StartOptions): Promise<void> {
 }
 
 /** Builds and starts a device from parsed `owts start` options; logs go to stderr in ESP-IDF style. */
-export async function startDeviceFromOptions(opts: StartOptions): Promise<Device> {
+export async function startDeviceFromOptions(opts: StartOptions, hooks: StartHooks = {}): Promise<Device> {
   await checkSensor(opts);
   const { logger, ring } = createDeviceLogger({
     level: opts.logLevel,
     destination: espStyleStream(process.stderr),
   });
   const runtime: Omit<RuntimeEnvironment, "store" | "logger"> = {
-    radioLink: radioFactory(opts.radio, logger),
+    radioLink: radioFactory(opts.radio, logger, undefined, hooks),
     sensor: opts.sensor,
   };
   // Field by field: a new flag reaches the device only where it is handed over on purpose.

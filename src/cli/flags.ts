@@ -28,6 +28,8 @@ import {
   LOG_LEVELS,
 } from "../device/defaults.js";
 import { MODES, parseEspId } from "../device/identity.js";
+import { SX1262_BOARDS } from "../radio/sx1262/boards.js";
+import { DEFAULT_GPIO_CHIP } from "../radio/sx1262/config.js";
 import { DEFAULT_UDP_BIND } from "../radio/udp-link.js";
 import { DEFAULT_SOURCE_KIND, SOURCE_KINDS } from "../sensors/create-source.js";
 import { DEFAULT_TIME_SCALE } from "../sensors/ias-source.js";
@@ -202,8 +204,8 @@ export const FLAGS = {
     commands: both,
   }),
   radio: flag({
-    type: oneOf(["sim", "udp"]),
-    help: "link to the other unit; sim is in-process",
+    type: oneOf(["sim", "udp", "sx1262"]),
+    help: "link to the other unit; sim is in-process, sx1262 a radio on SPI",
     default: "sim",
     commands: { start: {} },
   }),
@@ -217,6 +219,52 @@ export const FLAGS = {
     type: list(endpoint),
     help: "udp: where to send frames (repeatable)",
     default: [],
+    commands: { start: {} },
+  }),
+  // The SX1262's wiring: strings here, checked together (presets, collisions, TCXO) by
+  // resolveSx1262Config in src/radio/sx1262/config.ts, which options.ts calls.
+  "radio-board": flag({
+    type: text("NAME"),
+    help: `sx1262: module/HAT preset (${SX1262_BOARDS.map((b) => b.name).join(", ")})`,
+    commands: { start: {} },
+  }),
+  "spi-device": flag({
+    type: text("PATH"),
+    help: "sx1262: SPI device, e.g. /dev/spidev0.0",
+    commands: { start: {} },
+  }),
+  "gpio-chip": flag({
+    type: text("N"),
+    help: `sx1262: GPIO chip of the pins (default ${DEFAULT_GPIO_CHIP})`,
+    commands: { start: {} },
+  }),
+  "pin-reset": flag({ type: text("N"), help: "sx1262: NRESET line", commands: { start: {} } }),
+  "pin-busy": flag({ type: text("N"), help: "sx1262: BUSY line", commands: { start: {} } }),
+  "pin-dio1": flag({ type: text("N"), help: "sx1262: DIO1 (IRQ) line", commands: { start: {} } }),
+  "pin-rxen": flag({ type: text("N"), help: "sx1262: external RF switch, receive", commands: { start: {} } }),
+  "pin-txen": flag({
+    type: text("N"),
+    help: "sx1262: external RF switch, transmit",
+    commands: { start: {} },
+  }),
+  "pin-cs": flag({
+    type: text("N"),
+    help: "sx1262: NSS as a GPIO (HATs not on CE0/CE1)",
+    commands: { start: {} },
+  }),
+  tcxo: flag({
+    type: text("VOLTS"),
+    help: "sx1262: TCXO supply on DIO3, 0 = crystal",
+    commands: { start: {} },
+  }),
+  "dio2-rf-switch": flag({
+    type: text("on|off"),
+    help: "sx1262: DIO2 drives the RF switch",
+    commands: { start: {} },
+  }),
+  "pa-gain-db": flag({
+    type: text("DB"),
+    help: "sx1262: gain of the module's PA after the chip",
     commands: { start: {} },
   }),
   sensor: flag({

@@ -6,6 +6,7 @@
 import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Mode } from "../device/identity.js";
+import { resolveSx1262Config, type Sx1262Config, type Sx1262Input } from "../radio/sx1262/config.js";
 import type { IasSourceSettings } from "../sensors/create-source.js";
 import type { Endpoint } from "./flag-types.js";
 import type { FlagName } from "./flags.js";
@@ -30,8 +31,27 @@ export interface StartOptions {
   sensor: IasSourceSettings;
 }
 
-/** How the device reaches the other unit: an in-process simulated radio, or UDP datagrams. */
-export type RadioOptions = { kind: "sim" } | { kind: "udp"; bind: Endpoint; peers: Endpoint[] };
+/** How the device reaches the other unit: an in-process simulated radio, UDP datagrams, or an SX1262. */
+export type RadioOptions =
+  | { kind: "sim" }
+  | { kind: "udp"; bind: Endpoint; peers: Endpoint[] }
+  | { kind: "sx1262"; config: Sx1262Config };
+
+/** The SX1262 wiring flags and the field of resolveSx1262Config's input each fills. */
+const SX1262_FLAGS = {
+  "radio-board": "board",
+  "spi-device": "spi_device",
+  "gpio-chip": "gpio_chip",
+  "pin-reset": "pin_reset",
+  "pin-busy": "pin_busy",
+  "pin-dio1": "pin_dio1",
+  "pin-rxen": "pin_rxen",
+  "pin-txen": "pin_txen",
+  "pin-cs": "pin_cs",
+  tcxo: "tcxo",
+  "dio2-rf-switch": "dio2_rf_switch",
+  "pa-gain-db": "pa_gain_db",
+} as const satisfies Partial<Record<FlagName, keyof Sx1262Input>>;
 
 export const START_HELP = renderHelp("start");
 
@@ -80,6 +100,15 @@ export function parseStartOptions(
 }
 
 function radioOptions(v: FlagValues<"start">, given: ReadonlySet<FlagName>): RadioOptions {
+  const wiring = (Object.keys(SX1262_FLAGS) as (keyof typeof SX1262_FLAGS)[]).filter((f) => given.has(f));
+  if (v.radio === "sx1262") {
+    const input: Sx1262Input = {};
+    for (const f of wiring) input[SX1262_FLAGS[f]] = v[f];
+    const r = resolveSx1262Config(input);
+    if (!r.ok) throw new UsageError(r.error);
+    return { kind: "sx1262", config: r.config };
+  }
+  if (wiring[0]) throw new UsageError(`--${wiring[0]} needs --radio sx1262`);
   if (v.radio === "sim") {
     if (given.has("radio-bind") || v["radio-peer"].length)
       throw new UsageError("--radio-bind/--radio-peer need --radio udp");

@@ -42,6 +42,8 @@ export class SimMedium {
   private readonly opts: Required<Omit<SimMediumOptions, "seed" | "clock">>;
   readonly clock: Clock;
   private readonly counters: SimMediumStats = { sent: 0, delivered: 0, lost_random: 0, lost_weak: 0 };
+  /** Transmissions still on air, for carrier sense (listen before talk). */
+  private onAir: { from: SimRadio; meta: TxMeta; until: number }[] = [];
 
   constructor(opts: SimMediumOptions = {}) {
     this.prng = new Prng(opts.seed ?? 1);
@@ -79,11 +81,35 @@ export class SimMedium {
     this.radios.delete(radio);
   }
 
+  /**
+   * Carrier sense: the strongest level (dBm, path loss only, no fading) at `radio` of any other
+   * radio's transmission on air now on the radio's channel; null when the channel is quiet.
+   */
+  levelOnAir(radio: SimRadio): number | null {
+    const now = this.clock.now();
+    this.onAir = this.onAir.filter((t) => t.until > now);
+    let best: number | null = null;
+    for (const t of this.onAir) {
+      if (
+        t.from === radio ||
+        t.meta.frequency_hz !== radio.channel.frequency_hz ||
+        t.meta.modem !== radio.channel.modem
+      )
+        continue;
+      const d = distance(t.from.position, radio.position);
+      const level =
+        t.meta.tx_power_dbm - logDistancePathLossDb(d, t.meta.frequency_hz, this.opts.path_loss_exponent);
+      best = best === null ? level : Math.max(best, level);
+    }
+    return best;
+  }
+
   /** @internal */
   transmit(from: SimRadio, frame: Uint8Array, meta: TxMeta): void {
     this.counters.sent++;
     const bytes = Uint8Array.from(frame);
     const now = this.clock.now();
+    this.onAir.push({ from, meta: { ...meta }, until: now + meta.airtime_ms });
     for (const to of this.radios) {
       if (to === from || to.closed) continue;
       const ch = to.channel;
@@ -147,6 +173,11 @@ export class SimRadio implements RadioLink {
 
   tune(channel: RxChannel): void {
     this.channel = { ...channel };
+  }
+
+  /** Level of someone else's transmission on this radio's channel now, dBm, or null (carrier sense). */
+  levelOnAir(): number | null {
+    return this.medium.levelOnAir(this);
   }
 
   moveTo(position: Position): void {

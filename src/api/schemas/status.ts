@@ -53,6 +53,27 @@ export const Status = Type.Object(
           description: "Transmit time over the last 3600 s, ppm.",
           examples: [2400],
         }),
+        link: Type.Optional(
+          Type.Object(
+            {
+              kind: Type.Union([Type.Literal("sim"), Type.Literal("udp"), Type.Literal("sx1262")]),
+              state: Type.Union([
+                Type.Literal("starting"),
+                Type.Literal("ok"),
+                Type.Literal("fault"),
+                Type.Literal("closed"),
+              ]),
+              reason: Type.Optional(
+                Type.String({
+                  description: "Why the radio is not working, in plain words; retried in the background.",
+                }),
+              ),
+            },
+            { additionalProperties: false, description: "Radio hardware (sx1262 only): state and reason." },
+          ),
+        ),
+        lbt_deferred: Type.Optional(Counter("Frames that waited for a busy channel (listen before talk).")),
+        lbt_dropped: Type.Optional(Counter("Frames dropped: the channel stayed busy for the bounded wait.")),
       },
       { additionalProperties: false, description: "Radio link counters since start." },
     ),

@@ -138,8 +138,20 @@ export function About() {
               <dd>
                 {status.radio.sent} sent, {status.radio.received} received, {status.radio.lost} lost,{" "}
                 {status.radio.bad_frames} bad, {status.radio.duty_blocked} held back by duty cycle
+                {status.radio.lbt_deferred !== undefined
+                  ? `, ${status.radio.lbt_deferred} waited for a busy channel, ${status.radio.lbt_dropped ?? 0} dropped`
+                  : ""}
               </dd>
             </div>
+            {status.radio.link ? (
+              <div>
+                <dt>Radio hardware</dt>
+                <dd data-testid="radio-link">
+                  {status.radio.link.kind}: {status.radio.link.state}
+                  {status.radio.link.reason ? ` — ${status.radio.link.reason}` : ""}
+                </dd>
+              </div>
+            ) : null}
           </dl>
         )}
       </section>

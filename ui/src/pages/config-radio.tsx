@@ -88,6 +88,11 @@ export function ConfigRadio() {
           {r.duty_cycle_lab_override ? " (lab override on: not enforced)" : ""}. Rolling{" "}
           {r.duty_cycle_window_s} s window in 1 s buckets.
         </p>
+        {r.lbt ? (
+          <p data-testid="lbt">
+            Listen before talk: {r.lbt.deferred} frames waited for a busy channel, {r.lbt.dropped} dropped.
+          </p>
+        ) : null}
         <button type="button" class="link-button" onClick={form.reload}>
           Refresh
         </button>

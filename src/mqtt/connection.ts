@@ -43,10 +43,12 @@ export interface MqttConnectionOptions {
   clock?: Clock;
   /** First retry delay; doubles per failure. @default 1000 */
   backoffMinMs?: number;
-  /** Longest delay between attempts. @default 30000 */
+  /** Longest delay between attempts: a broker back from a restart is found within this. @default 8000 */
   backoffMaxMs?: number;
-  /** First retry delay after the broker refused us (credentials, trust): no retry storm. @default 10000 */
+  /** First retry delay after the broker refused us (credentials, trust): no retry storm. @default 15000 */
   refusedBackoffMinMs?: number;
+  /** Longest delay after refusals: someone has to fix the password or the CA first. @default 60000 */
+  refusedBackoffMaxMs?: number;
   /** A broker that accepts TCP but sends no CONNACK in this long is given up on. @default 5000 */
   connectTimeoutMs?: number;
   /** @default 30 */
@@ -90,8 +92,9 @@ export function createMqttConnection(opts: MqttConnectionOptions): MqttConnectio
     config,
     clock = systemClock,
     backoffMinMs = 1000,
-    backoffMaxMs = 30_000,
-    refusedBackoffMinMs = 10_000,
+    backoffMaxMs = 8000,
+    refusedBackoffMinMs = 15_000,
+    refusedBackoffMaxMs = 60_000,
     connectTimeoutMs = 5000,
     keepaliveS = 30,
     queueLimit = DEFAULT_QUEUE_LIMIT,
@@ -167,8 +170,8 @@ export function createMqttConnection(opts: MqttConnectionOptions): MqttConnectio
   function scheduleRetry(refused: boolean): void {
     if (stopped) return;
     failures++;
-    const base = refused ? Math.max(refusedBackoffMinMs, backoffMinMs) : backoffMinMs;
-    const delay = Math.min(backoffMaxMs, base * 2 ** (failures - 1));
+    const [min, max] = refused ? [refusedBackoffMinMs, refusedBackoffMaxMs] : [backoffMinMs, backoffMaxMs];
+    const delay = Math.min(max, min * 2 ** Math.min(failures - 1, 16));
     st.state = "waiting";
     cancelRetry = clock.setTimeout(() => {
       cancelRetry = null;

@@ -22,7 +22,8 @@ export function explainMqttError(err: unknown, broker: string, connectTimeoutMs:
     if (REFUSED_CREDENTIALS.has(code))
       return { text: `${broker} refused the user name or password`, refused: true };
     if (REFUSED_NOT_AUTHORIZED.has(code))
-      return { text: `${broker} refused: this user is not authorised to connect`, refused: true };
+      // Mosquitto answers a wrong password with this one too.
+      return { text: `${broker} refused the user name or password (not authorised)`, refused: true };
     if (UNSUPPORTED_PROTOCOL.has(code))
       return { text: `${broker} does not speak this MQTT version`, refused: false };
     return {

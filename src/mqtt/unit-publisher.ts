@@ -57,6 +57,7 @@ export interface MqttUnitOptions
       | "backoffMinMs"
       | "backoffMaxMs"
       | "refusedBackoffMinMs"
+      | "refusedBackoffMaxMs"
       | "connectTimeoutMs"
       | "keepaliveS"
       | "queueLimit"

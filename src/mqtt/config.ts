@@ -135,7 +135,7 @@ export async function resolveMqttConfig(input: MqttConfigInput): Promise<ConfigR
     problems.push({ field: "/user", message: "is needed with a password" });
 
   let caPem = input.caPem ?? null;
-  const caField = input.caFile ? "/ca_file" : "/ca";
+  const caField = input.caFile ? "/ca_file" : "/ca_pem";
   if (input.caFile) {
     const r = await readText(input.caFile);
     if (!r.ok) problems.push({ field: "/ca_file", message: r.message });

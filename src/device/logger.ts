@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import pino from "pino";
 import type { Logger } from "../core/logger.js";
+import { escapeUnsafe } from "../core/safe-text.js";
 import { type LogLevel, LogRing } from "./log-ring.js";
 
 const LEVEL_NAMES: Record<number, LogLevel> = {
@@ -56,8 +57,9 @@ export function createDeviceLogger(opts: DeviceLoggerOptions = {}): { logger: Lo
     ring.push({
       t_ms: rec.time - startedAt,
       level: LEVEL_NAMES[rec.level] ?? "info",
-      tag: rec.tag ?? "owts",
-      msg: rec.msg ?? "",
+      tag: escapeUnsafe(rec.tag ?? "owts"),
+      // The ring is shown by the UI and read by integrations: no record may smuggle in a fake line.
+      msg: escapeUnsafe(rec.msg ?? ""),
     }),
   );
   const streams: pino.StreamEntry[] = [{ stream: ringStream, level: "trace" }];

@@ -1,4 +1,5 @@
 import type { DeviceContext } from "../device/context.js";
+import { mqttSettings } from "../mqtt/settings.js";
 import { radioStatus } from "../radio/radio-status.js";
 import { ApiAuth, type ApiAuthOptions, registerApiAuth } from "./auth.js";
 import type { AnyFastifyInstance } from "./fastify-instance.js";
@@ -8,6 +9,7 @@ import { registerAboutRoutes } from "./routes/about.js";
 import { registerAircraftRoutes } from "./routes/aircraft.js";
 import { registerLogRoutes } from "./routes/log.js";
 import { registerModeRoutes } from "./routes/mode.js";
+import { mqttStatus, registerMqttRoutes } from "./routes/mqtt.js";
 import { registerRadioRoutes } from "./routes/radio.js";
 import { registerRebootRoutes } from "./routes/reboot.js";
 import { registerSecurityRoutes } from "./routes/security.js";
@@ -54,7 +56,12 @@ export async function registerDeviceApi(
   registerApiAuth(app, auth);
   registerSecurityRoutes(app, auth);
   registerAboutRoutes(app, ctx);
-  registerStatusRoutes(app, ctx, () => currentRadioStatus(ctx));
+  registerStatusRoutes(
+    app,
+    ctx,
+    () => currentRadioStatus(ctx),
+    () => mqttStatus(ctx.mqtt),
+  );
   registerModeRoutes(app, ctx);
   registerRebootRoutes(app, ctx);
   registerAircraftRoutes(app, ctx);
@@ -62,4 +69,5 @@ export async function registerDeviceApi(
   registerRadioRoutes(app, ctx);
   registerWifiRoutes(app, ctx);
   registerLogRoutes(app, ctx);
+  registerMqttRoutes(app, { settings: mqttSettings(ctx.store), service: ctx.mqtt });
 }

@@ -1,5 +1,6 @@
 import type { DeviceCertificate } from "../certs/index.js";
 import type { Logger } from "../core/logger.js";
+import type { MqttService } from "../mqtt/service.js";
 import type { SettingsStore } from "../store/settings-store.js";
 import type { SocketBudget } from "../web/socket-budget.js";
 import type { TlsFailureClass } from "../web/tls-diagnostics.js";
@@ -37,6 +38,8 @@ export interface DeviceContext {
   readonly ring: LogRing;
   readonly store: SettingsStore;
   readonly budget: SocketBudget;
+  /** The broker connection (off until configured); lives as long as the process. */
+  readonly mqtt: MqttService;
   identity(): DeviceIdentity;
   certificate(): DeviceCertificate;
   memory(): MemoryFigures;

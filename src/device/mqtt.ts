@@ -14,37 +14,41 @@ export function runtimeFeed(runtime: ModeRuntime): UnitFeed {
 }
 
 export interface DeviceMqttOptions {
-  store: SettingsStore;
   logger: Logger;
-  /** Settings from the command line (already checked): stored first, like `--mode`. */
-  startup?: Partial<MqttSettings> | undefined;
   info(): UnitInfo;
   device(): Record<string, unknown>;
   tuning?: MqttServiceOptions["tuning"];
 }
 
-/**
- * The device's MQTT service, started from the `mqtt` namespace (after storing what the command line
- * gave). Stored settings that no longer pass the checks (a CA file edited by hand) leave MQTT off with
- * one error line instead of stopping the device.
- */
-export async function startDeviceMqtt(opts: DeviceMqttOptions): Promise<MqttService> {
-  const ns = mqttSettings(opts.store);
-  const startup = opts.startup;
-  if (startup && Object.keys(startup).length > 0) await ns.update((cur) => ({ ...cur, ...startup }));
-  const service = createMqttService({
+/** The device's MQTT service, off until `applyStoredMqtt` gives it a broker. */
+export function createDeviceMqtt(opts: DeviceMqttOptions): MqttService {
+  return createMqttService({
     logger: opts.logger,
     info: opts.info,
     device: opts.device,
     ...(opts.tuning ? { tuning: opts.tuning } : {}),
   });
+}
+
+/**
+ * Stores what the command line gave (like `--mode`), then connects from the `mqtt` namespace. Stored
+ * settings that no longer pass the checks (a file edited by hand) leave MQTT off with one error line
+ * instead of stopping the device.
+ */
+export async function applyStoredMqtt(
+  service: MqttService,
+  store: SettingsStore,
+  logger: Logger,
+  startup?: Partial<MqttSettings>,
+): Promise<void> {
+  const ns = mqttSettings(store);
+  if (startup && Object.keys(startup).length > 0) await ns.update((cur) => ({ ...cur, ...startup }));
   const checked = await configFromSettings(ns.get());
   if (checked.ok) await service.configure(checked.config);
   else
-    opts.logger
+    logger
       .child({ tag: "mqtt" })
       .error(
         `MQTT stays off: stored settings refused (${checked.problems.map((p) => `${p.field} ${p.message}`).join("; ")})`,
       );
-  return service;
 }

@@ -87,7 +87,9 @@ export function spawnCli(args: string[], env?: NodeJS.ProcessEnv) {
 }
 
 /** `owts demo` on loopback with ephemeral ports: a winch and an aircraft linked by the simulated radio. */
-export async function startDemo(opts: { timeScale?: number; seed?: number } = {}): Promise<Demo> {
+export async function startDemo(
+  opts: { timeScale?: number; seed?: number; extra?: string[] } = {},
+): Promise<Demo> {
   const dataDir = mkdtempSync(join(tmpdir(), "owts-e2e-demo-"));
   const p = spawnCli([
     "demo",
@@ -107,6 +109,7 @@ export async function startDemo(opts: { timeScale?: number; seed?: number } = {}
     String(opts.timeScale ?? 1),
     "--seed",
     String(opts.seed ?? 1),
+    ...(opts.extra ?? []),
   ]);
   try {
     const units = await readyUnits(p.child, p.output, 2, (mode) => join(dataDir, mode, "owts.crt"), 30_000);

@@ -1,4 +1,5 @@
 import type {} from "@fastify/swagger";
+import { aircraftLiveDocument } from "../../aircraft/live-document.js";
 import type { DeviceContext } from "../../device/context.js";
 import { aircraftSettings } from "../../device/runtime.js";
 import { answerIfNotModified, liveEtag } from "../conditional.js";
@@ -102,7 +103,7 @@ export function registerAircraftRoutes(app: AnyFastifyInstance, ctx: DeviceConte
     },
     async (request, reply): Promise<AircraftLive | typeof reply> => {
       const runtime = aircraftRuntime(request);
-      const live: AircraftLive = { ...runtime.state.snapshot(), tx: runtime.transmitter.status() };
+      const live: AircraftLive = aircraftLiveDocument(runtime.state, runtime.transmitter);
       if (answerIfNotModified(request, reply, liveEtag(live))) return reply;
       return live;
     },

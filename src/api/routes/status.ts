@@ -9,12 +9,13 @@ export function registerStatusRoutes(
   app: AnyFastifyInstance,
   ctx: DeviceContext,
   radio: () => Status["radio"],
+  mqtt: () => Status["mqtt"],
 ): void {
   app.get(
     "/api/status",
     {
       schema: {
-        summary: "Health figures: memory, sessions, TLS failures, radio",
+        summary: "Health figures: memory, sessions, TLS failures, radio, MQTT",
         tags: ["device"],
         response: { 200: ref(Status) },
       },
@@ -34,6 +35,7 @@ export function registerStatusRoutes(
         },
         tls_failures: ctx.tlsFailures(),
         radio: radio(),
+        mqtt: mqtt(),
       };
     },
   );

@@ -1,5 +1,6 @@
 import { type Static, Type } from "typebox";
 import { Counter } from "./common.js";
+import { MqttStatusSchema } from "./mqtt.js";
 
 const Bytes = (description: string, example: number) =>
   Type.Integer({ minimum: 0, description: `${description} Bytes.`, examples: [example] });
@@ -56,6 +57,7 @@ export const Status = Type.Object(
       },
       { additionalProperties: false, description: "Radio link counters since start." },
     ),
+    mqtt: MqttStatusSchema,
   },
   {
     $id: "Status",
@@ -79,6 +81,18 @@ export const Status = Type.Object(
           other: 0,
         },
         radio: { sent: 1234, received: 0, lost: 0, bad_frames: 0, duty_blocked: 0, duty_used_ppm: 2400 },
+        mqtt: {
+          state: "off",
+          broker: null,
+          protocol: null,
+          last_error: null,
+          last_error_at: null,
+          connected_since: null,
+          attempts: 0,
+          sent: 0,
+          dropped: 0,
+          queued: 0,
+        },
       },
     ],
   },

@@ -5,11 +5,13 @@ import type { Mode } from "../device/identity.js";
 import { espStyleStream } from "../device/log-text.js";
 import { createDeviceLogger } from "../device/logger.js";
 import type { RuntimeEnvironment } from "../device/runtime.js";
+import { mqttSettingsFromFlags } from "../mqtt/flags.js";
 import type { RadioLink } from "../radio/link.js";
 import { SimMedium } from "../radio/sim-link.js";
 import { UdpRadioLink } from "../radio/udp-link.js";
 import { loadReplayFile, ReplayParseError } from "../sensors/replay-source.js";
-import { type RadioOptions, type StartOptions, UsageError } from "./options.js";
+import type { RadioOptions, StartOptions } from "./options.js";
+import { flagName, UsageError } from "./read-flags.js";
 
 /** Aircraft in the air, winch on the field: the distance the sim radio's level model works with. */
 export const AIRCRAFT_POSITION = [0, 900, 250] as const;
@@ -47,6 +49,8 @@ async function checkSensor(opts: StartOptions): Promise<void> {
 /** Builds and starts a device from parsed `owts start` options; logs go to stderr in ESP-IDF style. */
 export async function startDeviceFromOptions(opts: StartOptions): Promise<Device> {
   await checkSensor(opts);
+  const mqtt = await mqttSettingsFromFlags(opts.mqtt);
+  if (!mqtt.ok) throw new UsageError(mqtt.line);
   const { logger, ring } = createDeviceLogger({
     level: opts.logLevel,
     destination: espStyleStream(process.stderr),
@@ -55,5 +59,24 @@ export async function startDeviceFromOptions(opts: StartOptions): Promise<Device
     radioLink: radioFactory(opts.radio, logger),
     sensor: opts.sensor,
   };
-  return Device.start({ ...opts, logger, ring, runtime, registerApi: registerDeviceApi });
+  // Field by field: a new flag reaches the device only where it is handed over on purpose.
+  return Device.start({
+    mode: opts.mode,
+    espId: opts.espId,
+    dataDir: opts.dataDir,
+    httpsPort: opts.httpsPort,
+    httpPort: opts.httpPort,
+    listen: opts.listen,
+    maxSockets: opts.maxSockets,
+    mdns: opts.mdns,
+    mdnsInterface: opts.mdnsInterface,
+    sans: opts.sans,
+    keyType: opts.keyType,
+    logger,
+    ring,
+    runtime,
+    registerApi: registerDeviceApi,
+    portFlags: { https: flagName("https-port"), http: flagName("http-port") },
+    mqtt: mqtt.patch,
+  });
 }

@@ -4,7 +4,6 @@
  * injects the API (`registerApi`) rather than the API importing it.
  */
 import type { AddressInfo } from "node:net";
-import { type Static, Type } from "typebox";
 import {
   type DeviceCertificate,
   type KeyType,
@@ -16,6 +15,8 @@ import { type MdnsAdvertiser, startMdns } from "../mdns/advertiser.js";
 import type { MqttService } from "../mqtt/service.js";
 import type { MqttSettings } from "../mqtt/settings.js";
 import type { UnitInfo } from "../mqtt/unit-publisher.js";
+import { DEVICE_NAMESPACE, type DeviceSettings } from "../store/device-settings.js";
+import { openNamespace } from "../store/open-namespace.js";
 import { type DataDirLock, lockDataDir, type Namespace, SettingsStore } from "../store/settings-store.js";
 import { HostAllowlist } from "../web/host-allowlist.js";
 import { createHttpsApp, type HttpsApp, type WebApp } from "../web/https-server.js";
@@ -25,15 +26,12 @@ import type { SocketBudget } from "../web/socket-budget.js";
 import { attachTlsDiagnostics, type TlsDiagnostics } from "../web/tls-diagnostics.js";
 import { readBuildInfo } from "./build-info.js";
 import type { DeviceContext, DeviceIdentity, MemoryFigures } from "./context.js";
-import { detectEspId, deviceHostname, MODES, type Mode } from "./identity.js";
+import { DEFAULT_KEY_TYPE } from "./defaults.js";
+import { detectEspId, deviceHostname, type Mode } from "./identity.js";
 import type { LogRing } from "./log-ring.js";
 import { MemoryMonitor } from "./memory.js";
 import { applyStoredMqtt, createDeviceMqtt, runtimeFeed } from "./mqtt.js";
 import { type ModeRuntime, type RuntimeEnvironment, startModeRuntime } from "./runtime.js";
-
-export const DeviceSettings = Type.Object({ mode: Type.Enum(MODES) }, { additionalProperties: false });
-export type DeviceSettings = Static<typeof DeviceSettings>;
-export const DEFAULT_DEVICE_SETTINGS: DeviceSettings = { mode: "winch" };
 
 /** First wait before a failed runtime start is tried again; it doubles up to RUNTIME_RETRY_MAX_MS. */
 export const RUNTIME_RETRY_FIRST_MS = 1_000;
@@ -61,6 +59,7 @@ export interface DeviceOptions {
   mdns: boolean;
   mdnsInterface?: string | undefined;
   sans?: string[];
+  /** @default DEFAULT_KEY_TYPE */
   keyType?: KeyType;
   logger: Logger;
   ring: LogRing;
@@ -153,6 +152,7 @@ export class Device implements DeviceContext {
     };
   }
 
+  /** The about/status essentials on `<p>/<id>/device`. */
   #mqttDevice(): Record<string, unknown> {
     const id = this.identity();
     return {
@@ -175,7 +175,7 @@ export class Device implements DeviceContext {
     let device: Device;
     try {
       const store = await SettingsStore.open(opts.dataDir, opts.logger);
-      const settings = store.namespace("device", DeviceSettings, DEFAULT_DEVICE_SETTINGS);
+      const settings = openNamespace(store, DEVICE_NAMESPACE);
       if (opts.mode && opts.mode !== settings.get().mode) await settings.set({ mode: opts.mode });
       let espId = opts.espId;
       if (!espId) {
@@ -240,7 +240,7 @@ export class Device implements DeviceContext {
       dataDir: o.dataDir,
       hostname: this.identity().hostname,
       extraSans: o.sans ?? [],
-      ...(o.keyType ? { keyType: o.keyType } : {}),
+      keyType: o.keyType ?? DEFAULT_KEY_TYPE,
       logger: o.logger,
     });
     const cert = this.#cert.current();
@@ -270,7 +270,7 @@ export class Device implements DeviceContext {
     const https: AddressInfo = await this.#web.listen({
       port: o.httpsPort,
       host: o.listen,
-      flag: o.portFlags?.https ?? "--https-port",
+      flag: o.portFlags?.https,
     });
     this.#ports.https = https.port;
 

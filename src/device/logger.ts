@@ -2,6 +2,7 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import type { Logger } from "../core/logger.js";
 import { escapeUnsafe } from "../core/safe-text.js";
+import { DEFAULT_LOG_LEVEL } from "./defaults.js";
 import { type LogLevel, LogRing } from "./log-ring.js";
 
 const LEVEL_NAMES: Record<number, LogLevel> = {
@@ -14,7 +15,10 @@ const LEVEL_NAMES: Record<number, LogLevel> = {
 };
 
 export interface DeviceLoggerOptions {
-  /** Minimum level written anywhere (default "info"). */
+  /**
+   * Minimum level written anywhere.
+   * @default DEFAULT_LOG_LEVEL
+   */
   level?: string;
   /** Where the JSON lines go besides the ring (default stdout; null for nowhere). */
   destination?: NodeJS.WritableStream | null;
@@ -67,7 +71,7 @@ export function createDeviceLogger(opts: DeviceLoggerOptions = {}): { logger: Lo
   if (destination) streams.push({ stream: destination, level: "trace" });
   const logger = pino(
     {
-      level: opts.level ?? "info",
+      level: opts.level ?? DEFAULT_LOG_LEVEL,
       base: undefined,
       redact: { paths: ["password", "*.password", "authorization", "*.authorization"], censor: "[redacted]" },
     },

@@ -1,4 +1,6 @@
 import { type Static, Type } from "typebox";
+import { defineNamespace } from "../core/namespace-decl.js";
+import { openNamespace } from "../store/open-namespace.js";
 import type { Namespace, SettingsStore } from "../store/settings-store.js";
 import { type ConfigResult, DEFAULT_MQTT_PREFIX, resolveMqttConfig } from "./config.js";
 
@@ -31,8 +33,10 @@ export const DEFAULT_MQTT_SETTINGS: MqttSettings = {
   discovery: true,
 };
 
+export const MQTT_NAMESPACE = defineNamespace("mqtt", MqttSettingsSchema, DEFAULT_MQTT_SETTINGS);
+
 export function mqttSettings(store: SettingsStore): Namespace<MqttSettings> {
-  return store.namespace("mqtt", MqttSettingsSchema, DEFAULT_MQTT_SETTINGS);
+  return openNamespace(store, MQTT_NAMESPACE);
 }
 
 /** The connection `s` describes; `null` config when MQTT is off. Problems name the API's fields. */

@@ -4,6 +4,9 @@
  * the aircraft's settings itself).
  */
 /** One airspeed reading. Sources report metres per second; conversion to the profile's unit happens later. */
+/** Real time: the simulator and the replay play one second per second unless told otherwise. */
+export const DEFAULT_TIME_SCALE = 1;
+
 export interface IasSample {
   /** Monotonic milliseconds (the source's clock; `performance.now()`-like, or simulated time). */
   t_ms: number;

@@ -73,7 +73,8 @@ describe("mDNS conflict log", () => {
     );
     await settle();
     expect(lines).toHaveLength(1);
-    expect(lines[0]!.msg).not.toMatch(/[\n\u001b]/);
+    expect(lines[0]!.msg).not.toContain("\n");
+    expect(lines[0]!.msg).not.toContain("\u001b");
     expect(lines[0]!.msg).toContain('"x\\nI (1) api: API password cleared\\x1b[0m"');
   });
 });

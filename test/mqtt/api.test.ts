@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registerMqttRoutes } from "../../src/api/routes/mqtt.js";
+import { mqttRoutes } from "../../src/api/routes/mqtt.js";
 import { createDeviceLogger } from "../../src/device/logger.js";
 import { createMqttService, type MqttService } from "../../src/mqtt/service.js";
 import { mqttSettings } from "../../src/mqtt/settings.js";
@@ -39,7 +39,9 @@ describe("GET/PUT /api/mqtt", () => {
       }),
       device: () => ({ esp_id: espId }),
     });
-    const { app } = await buildTestApp({ routes: (a) => registerMqttRoutes(a, { settings, service }) });
+    const { app } = await buildTestApp({
+      routes: (a) => void a.register(mqttRoutes, { prefix: "/api", settings, service }),
+    });
     const get = async () => (await app.inject({ method: "GET", url: "/api/mqtt" })).json();
 
     expect(await get()).toMatchObject({ enabled: false, password_set: false, status: { state: "off" } });

@@ -1,8 +1,8 @@
 import type {} from "@fastify/swagger";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { MqttService } from "../../mqtt/service.js";
 import { configFromSettings, type MqttSettings } from "../../mqtt/settings.js";
 import type { Namespace } from "../../store/settings-store.js";
-import type { AnyFastifyInstance } from "../fastify-instance.js";
 import { ref } from "../schema-ref.js";
 import { type MqttStatus, MqttUpdate, MqttView } from "../schemas/mqtt.js";
 import { rulesFailed, storeOrReject } from "../store-errors.js";
@@ -60,12 +60,14 @@ function view(s: MqttSettings, service: MqttService): MqttView {
  * before anything is stored; then it is stored and the broker connection replaced at once. The
  * password is write-only: answers say only `password_set`.
  */
-export function registerMqttRoutes(app: AnyFastifyInstance, opts: MqttRoutesOptions): void {
-  const { settings, service } = opts;
+export const mqttRoutes: FastifyPluginAsyncTypebox<MqttRoutesOptions> = async (
+  app,
+  { settings, service },
+) => {
   const tags = ["mqtt"];
 
   app.get(
-    "/api/mqtt",
+    "/mqtt",
     { schema: { summary: "MQTT settings and connection state", tags, response: { 200: ref(MqttView) } } },
     async (_request, reply): Promise<MqttView> => {
       reply.header("Cache-Control", "no-cache");
@@ -74,7 +76,7 @@ export function registerMqttRoutes(app: AnyFastifyInstance, opts: MqttRoutesOpti
   );
 
   app.put<{ Body: MqttUpdate }>(
-    "/api/mqtt",
+    "/mqtt",
     {
       schema: {
         summary: "Replace the MQTT settings",
@@ -107,4 +109,4 @@ export function registerMqttRoutes(app: AnyFastifyInstance, opts: MqttRoutesOpti
       return view(settings.get(), service);
     },
   );
-}
+};

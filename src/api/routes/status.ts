@@ -1,18 +1,26 @@
 import type {} from "@fastify/swagger";
-import type { DeviceContext } from "../../device/context.js";
-import type { AnyFastifyInstance } from "../fastify-instance.js";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { DeviceContext, MemoryFigures, TlsFailureCounts } from "../device-port.js";
 import { ref } from "../schema-ref.js";
 import { Status } from "../schemas/status.js";
 
 /** `GET /api/status`: memory, the session budget, TLS failures by class and the radio counters. */
-export function registerStatusRoutes(
-  app: AnyFastifyInstance,
-  ctx: DeviceContext,
-  radio: () => Status["radio"],
-  mqtt: () => Status["mqtt"],
-): void {
+export interface StatusRoutesOptions {
+  budget: DeviceContext["budget"];
+  memory: () => MemoryFigures;
+  tlsFailures: () => TlsFailureCounts;
+  /** The radio counters of whatever runtime runs now. */
+  radio: () => Status["radio"];
+  /** The broker connection's state and counters. */
+  mqtt: () => Status["mqtt"];
+}
+
+export const statusRoutes: FastifyPluginAsyncTypebox<StatusRoutesOptions> = async (
+  app,
+  { budget, memory, tlsFailures, radio, mqtt },
+) => {
   app.get(
-    "/api/status",
+    "/status",
     {
       schema: {
         summary: "Health figures: memory, sessions, TLS failures, radio, MQTT",
@@ -22,9 +30,9 @@ export function registerStatusRoutes(
     },
     async (_request, reply): Promise<Status> => {
       reply.header("Cache-Control", "no-cache");
-      const s = ctx.budget.stats();
+      const s = budget.stats();
       return {
-        memory: ctx.memory(),
+        memory: memory(),
         sessions: {
           open: s.open,
           max: s.max,
@@ -33,10 +41,10 @@ export function registerStatusRoutes(
           queued: s.queued_total,
           rejected: s.rejected,
         },
-        tls_failures: ctx.tlsFailures(),
+        tls_failures: tlsFailures(),
         radio: radio(),
         mqtt: mqtt(),
       };
     },
   );
-}
+};

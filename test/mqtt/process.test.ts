@@ -3,10 +3,13 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { CLI, startDemo, startDevice } from "../helpers/device-process.js";
 import { type Broker, PASSWORD, retained, startBroker, subscribe, USER } from "./mosquitto.js";
 import { sleep, until } from "./rig.js";
+
+// Real processes on a shared 2-core machine: starting one can take far longer than the default allows.
+vi.setConfig({ testTimeout: 180_000 });
 
 let broker: Broker;
 beforeAll(async () => {
@@ -49,7 +52,7 @@ describe("owts start --mqtt (real processes, real Mosquitto)", () => {
   it("retained online, offline by the will on SIGKILL, offline by itself on SIGTERM; no password in its output", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "owts-mqtt-proc-"));
     const status = "owts/5A5A01/status";
-    const dev = await startDevice(["--mode", "winch", "--id", "5a5a01", ...mqttFlags()], { dataDir });
+    const dev = await startDevice(["--mode", "winch", "--id", "5a5a01", ...mqttFlags()], { dataDir, timeoutMs: 60_000 });
     await until(() => retained(broker, status).some((m) => m.payload === "online"), 10_000, "online");
     const device = retained(broker, "owts/5A5A01/device");
     expect(JSON.parse(device[0]?.payload ?? "{}")).toMatchObject({ esp_id: "5A5A01", mode: "winch" });
@@ -61,7 +64,7 @@ describe("owts start --mqtt (real processes, real Mosquitto)", () => {
     );
 
     // Started again from the stored settings alone (no flags): online again, then a clean stop.
-    const again = await startDevice(["--mode", "winch", "--id", "5a5a01"], { dataDir });
+    const again = await startDevice(["--mode", "winch", "--id", "5a5a01"], { dataDir, timeoutMs: 60_000 });
     await until(() => retained(broker, status).some((m) => m.payload === "online"), 10_000, "online again");
     const sub = await subscribe(broker, status);
     const t0 = Date.now();
@@ -73,7 +76,7 @@ describe("owts start --mqtt (real processes, real Mosquitto)", () => {
   });
 
   it("broker killed and restarted: the web side keeps answering, the unit re-announces within 10 s", async () => {
-    const dev = await startDevice(["--mode", "winch", "--id", "5a5a02", ...mqttFlags()]);
+    const dev = await startDevice(["--mode", "winch", "--id", "5a5a02", ...mqttFlags()], { timeoutMs: 60_000 });
     const status = "owts/5A5A02/status";
     try {
       await until(() => retained(broker, status).some((m) => m.payload === "online"), 10_000, "online");
@@ -139,7 +142,7 @@ describe("owts start --mqtt (real processes, real Mosquitto)", () => {
       [CLI, "start", "--no-mdns", "--data-dir", dir, "--https-port", "0", "--http-port", "0", ...argv],
       {
         encoding: "utf8",
-        timeout: 20_000,
+        timeout: 90_000,
       },
     );
     expect(r.status).toBe(2);

@@ -52,7 +52,10 @@ describe("owts start --mqtt (real processes, real Mosquitto)", () => {
   it("retained online, offline by the will on SIGKILL, offline by itself on SIGTERM; no password in its output", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "owts-mqtt-proc-"));
     const status = "owts/5A5A01/status";
-    const dev = await startDevice(["--mode", "winch", "--id", "5a5a01", ...mqttFlags()], { dataDir, timeoutMs: 60_000 });
+    const dev = await startDevice(["--mode", "winch", "--id", "5a5a01", ...mqttFlags()], {
+      dataDir,
+      timeoutMs: 60_000,
+    });
     await until(() => retained(broker, status).some((m) => m.payload === "online"), 10_000, "online");
     const device = retained(broker, "owts/5A5A01/device");
     expect(JSON.parse(device[0]?.payload ?? "{}")).toMatchObject({ esp_id: "5A5A01", mode: "winch" });
@@ -76,7 +79,9 @@ describe("owts start --mqtt (real processes, real Mosquitto)", () => {
   });
 
   it("broker killed and restarted: the web side keeps answering, the unit re-announces within 10 s", async () => {
-    const dev = await startDevice(["--mode", "winch", "--id", "5a5a02", ...mqttFlags()], { timeoutMs: 60_000 });
+    const dev = await startDevice(["--mode", "winch", "--id", "5a5a02", ...mqttFlags()], {
+      timeoutMs: 60_000,
+    });
     const status = "owts/5A5A02/status";
     try {
       await until(() => retained(broker, status).some((m) => m.payload === "online"), 10_000, "online");

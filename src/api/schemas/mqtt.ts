@@ -95,6 +95,10 @@ export const MqttUpdate = Type.Object(
     $id: "MqttUpdate",
     additionalProperties: false,
     description: "New MQTT settings, applied without a restart.",
+    examples: [
+      { enabled: false, url: "mqtt://127.0.0.1:1883", user: "winch", prefix: "owts", discovery: true },
+      { enabled: true, url: "mqtts://broker.club:8883", user: "winch", password: "s3cret", ca_pem: null },
+    ],
   },
 );
 export type MqttUpdate = Static<typeof MqttUpdate>;

@@ -4,6 +4,7 @@
  * device only through the interfaces of `device-port.ts`; it may import layers 0–3, never src/device.
  */
 import { AIRCRAFT_NAMESPACE } from "../aircraft/profile.js";
+import { MQTT_NAMESPACE } from "../mqtt/settings.js";
 import { RADIO_NAMESPACE } from "../radio/radio-settings.js";
 import { radioStatus } from "../radio/radio-status.js";
 import { DEVICE_NAMESPACE } from "../store/device-settings.js";
@@ -17,6 +18,7 @@ import { aboutRoutes } from "./routes/about.js";
 import { aircraftRoutes } from "./routes/aircraft.js";
 import { logRoutes } from "./routes/log.js";
 import { modeRoutes } from "./routes/mode.js";
+import { mqttRoutes, mqttStatus } from "./routes/mqtt.js";
 import { radioRoutes } from "./routes/radio.js";
 import { rebootRoutes } from "./routes/reboot.js";
 import { securityRoutes } from "./routes/security.js";
@@ -94,6 +96,7 @@ function deviceRoutes(device: DeviceContext): ApiPlugin {
       tlsFailures: () => device.tlsFailures(),
       radio: () => currentRadioStatus(device),
       runtime: () => ({ running: device.runtime() !== null, problem: device.runtimeProblem() }),
+      mqtt: () => mqttStatus(device.mqtt),
     });
     await api.register(modeRoutes, {
       settings: openNamespace(store, DEVICE_NAMESPACE),
@@ -109,6 +112,7 @@ function deviceRoutes(device: DeviceContext): ApiPlugin {
     });
     await api.register(wifiRoutes, { settings: wifiSettings(store, device.identity().hostname) });
     await api.register(logRoutes, { ring: device.ring });
+    await api.register(mqttRoutes, { settings: openNamespace(store, MQTT_NAMESPACE), service: device.mqtt });
   };
 }
 

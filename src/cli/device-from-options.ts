@@ -5,6 +5,7 @@ import type { Mode } from "../device/identity.js";
 import { espStyleStream } from "../device/log-text.js";
 import { createDeviceLogger } from "../device/logger.js";
 import type { RuntimeEnvironment } from "../device/runtime.js";
+import { mqttSettingsFromFlags } from "../mqtt/flags.js";
 import type { RadioLink } from "../radio/link.js";
 import { SimMedium } from "../radio/sim-link.js";
 import { openSx1262Link } from "../radio/sx1262/config.js";
@@ -65,6 +66,8 @@ async function checkSensor(opts: StartOptions): Promise<void> {
 /** Builds and starts a device from parsed `owts start` options; logs go to stderr in ESP-IDF style. */
 export async function startDeviceFromOptions(opts: StartOptions, hooks: StartHooks = {}): Promise<Device> {
   await checkSensor(opts);
+  const mqtt = await mqttSettingsFromFlags(opts.mqtt);
+  if (!mqtt.ok) throw new UsageError(mqtt.line);
   const { logger, ring } = createDeviceLogger({
     level: opts.logLevel,
     destination: espStyleStream(process.stderr),
@@ -91,5 +94,6 @@ export async function startDeviceFromOptions(opts: StartOptions, hooks: StartHoo
     runtime,
     registerApi: registerDeviceApi,
     portFlags: { https: flagName("https-port"), http: flagName("http-port") },
+    mqtt: mqtt.patch,
   });
 }

@@ -28,6 +28,7 @@ import {
   LOG_LEVELS,
 } from "../device/defaults.js";
 import { MODES, parseEspId } from "../device/identity.js";
+import { checkPrefix, DEFAULT_MQTT_PREFIX, parseBrokerUrl } from "../mqtt/config.js";
 import { SX1262_BOARDS } from "../radio/sx1262/boards.js";
 import { DEFAULT_GPIO_CHIP } from "../radio/sx1262/config.js";
 import { DEFAULT_UDP_BIND } from "../radio/udp-link.js";
@@ -295,6 +296,41 @@ export const FLAGS = {
     help: "sim: random seed for the flight profile",
     default: DEFAULT_SIM_SEED,
     commands: { start: {}, demo: { help: "flight profile and radio seed" } },
+  }),
+  mqtt: flag({
+    type: text("URL", (raw) => {
+      const r = parseBrokerUrl(raw);
+      return r.ok ? undefined : r.message;
+    }),
+    help: "MQTT broker, mqtt://host[:1883] or mqtts://host[:8883]; stored like --mode",
+    commands: both,
+  }),
+  "mqtt-user": flag({
+    type: text("USER"),
+    help: "MQTT user name (needs --mqtt)",
+    commands: both,
+  }),
+  "mqtt-password-file": flag({
+    type: text("FILE"),
+    help: "file holding the MQTT password (needs --mqtt)",
+    commands: both,
+  }),
+  "mqtt-ca": flag({
+    type: text("FILE"),
+    help: "PEM CA trusted for an mqtts:// broker (needs --mqtt)",
+    commands: both,
+  }),
+  "mqtt-prefix": flag({
+    type: text("PREFIX", (raw) => checkPrefix(raw) ?? undefined),
+    help: "MQTT topic prefix: <prefix>/<esp_id>/... (needs --mqtt)",
+    default: DEFAULT_MQTT_PREFIX,
+    commands: both,
+  }),
+  "no-mqtt-discovery": flag({
+    type: bool,
+    help: "no Home Assistant discovery; clears configs published before",
+    default: false,
+    commands: both,
   }),
   loss: flag({
     type: float(0, 0.9),

@@ -6,6 +6,7 @@
 import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Mode } from "../device/identity.js";
+import type { MqttFlagValues } from "../mqtt/flags.js";
 import { resolveSx1262Config, type Sx1262Config, type Sx1262Input } from "../radio/sx1262/config.js";
 import type { IasSourceSettings } from "../sensors/create-source.js";
 import type { Endpoint } from "./flag-types.js";
@@ -29,6 +30,8 @@ export interface StartOptions {
   logLevel: string;
   radio: RadioOptions;
   sensor: IasSourceSettings;
+  /** The MQTT flags as given; their files are read and checked when the device starts. */
+  mqtt: MqttFlagValues;
 }
 
 /** How the device reaches the other unit: an in-process simulated radio, UDP datagrams, or an SX1262. */
@@ -94,8 +97,28 @@ export function parseStartOptions(
     sans: v.san,
     keyType: v["key-type"],
     logLevel: v["log-level"],
+    mqtt: mqttFlagValues(v, read.given),
     // Last, so that a bad flag elsewhere leaves no directory behind.
     dataDir: prepareDataDir(v["data-dir"]),
+  };
+}
+
+/** The MQTT rows of the flags table, for `mqttSettingsFromFlags` (start and demo share them). */
+export function mqttFlagValues(
+  v: Pick<
+    FlagValues<"start">,
+    "mqtt" | "mqtt-user" | "mqtt-password-file" | "mqtt-ca" | "mqtt-prefix" | "no-mqtt-discovery"
+  >,
+  given: ReadonlySet<FlagName>,
+): MqttFlagValues {
+  return {
+    url: v.mqtt,
+    user: v["mqtt-user"],
+    passwordFile: v["mqtt-password-file"],
+    caFile: v["mqtt-ca"],
+    // Only when given: the table's default must not count as "a prefix without --mqtt".
+    prefix: given.has("mqtt-prefix") ? v["mqtt-prefix"] : undefined,
+    noDiscovery: v["no-mqtt-discovery"],
   };
 }
 

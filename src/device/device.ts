@@ -12,6 +12,9 @@ import {
 } from "../certs/index.js";
 import type { Logger } from "../core/logger.js";
 import { type MdnsAdvertiser, startMdns } from "../mdns/advertiser.js";
+import type { MqttService } from "../mqtt/service.js";
+import type { MqttSettings } from "../mqtt/settings.js";
+import type { UnitInfo } from "../mqtt/unit-publisher.js";
 import { DEVICE_NAMESPACE, type DeviceSettings } from "../store/device-settings.js";
 import { openNamespace } from "../store/open-namespace.js";
 import { type DataDirLock, lockDataDir, type Namespace, SettingsStore } from "../store/settings-store.js";
@@ -27,6 +30,7 @@ import { DEFAULT_KEY_TYPE } from "./defaults.js";
 import { detectEspId, deviceHostname, type Mode } from "./identity.js";
 import type { LogRing } from "./log-ring.js";
 import { MemoryMonitor } from "./memory.js";
+import { applyStoredMqtt, createDeviceMqtt, runtimeFeed } from "./mqtt.js";
 import { type ModeRuntime, type RuntimeEnvironment, startModeRuntime } from "./runtime.js";
 
 /** First wait before a failed runtime start is tried again; it doubles up to RUNTIME_RETRY_MAX_MS. */
@@ -70,6 +74,8 @@ export interface DeviceOptions {
   portFlags?: { https: string; http: string };
   /** How the runtime reaches its radio and sensor; without it the device runs its web side only. */
   runtime?: Omit<RuntimeEnvironment, "store" | "logger">;
+  /** MQTT settings from the command line (checked), stored before connecting. @default none */
+  mqtt?: Partial<MqttSettings> | undefined;
 }
 
 /**
@@ -96,6 +102,8 @@ export class Device implements DeviceContext {
   #redirect!: ReturnType<typeof createRedirectServer>;
   #mdns: MdnsAdvertiser | null = null;
   #runtime: ModeRuntime | null = null;
+  readonly mqtt: MqttService;
+  #unfollowMqtt: (() => void) | null = null;
   #restarting: Promise<void> | null = null;
   /** The reason of a restart asked for while one ran; it runs once more when that one ends. */
   #restartAgain: string | null = null;
@@ -121,6 +129,42 @@ export class Device implements DeviceContext {
     this.#settings = settings;
     this.#mode = settings.get().mode;
     this.#memory = new MemoryMonitor({ logger: opts.logger });
+    this.mqtt = createDeviceMqtt({
+      logger: opts.logger,
+      info: () => this.#mqttInfo(),
+      device: () => this.#mqttDevice(),
+    });
+  }
+
+  #httpsUrl(): string {
+    const { https } = this.#ports;
+    return `https://${this.identity().hostname}.local${https === 443 ? "" : `:${https}`}/`;
+  }
+
+  #mqttInfo(): UnitInfo {
+    const id = this.identity();
+    return {
+      espId: id.esp_id,
+      mode: id.mode,
+      hostname: id.hostname,
+      version: this.build.version,
+      configurationUrl: this.#httpsUrl(),
+    };
+  }
+
+  /** The about/status essentials on `<p>/<id>/device`. */
+  #mqttDevice(): Record<string, unknown> {
+    const id = this.identity();
+    return {
+      esp_id: id.esp_id,
+      mode: id.mode,
+      hostname: `${id.hostname}.local`,
+      version: this.build.version,
+      build: this.build.build,
+      uptime_s: Math.floor((Date.now() - this.startedAt) / 1000),
+      url: this.#httpsUrl(),
+      runtime: this.#runtime ? "running" : "stopped",
+    };
   }
 
   /** Starts every part; on failure stops what already started and rethrows (the CLI prints one line). */
@@ -146,6 +190,7 @@ export class Device implements DeviceContext {
     }
     try {
       await device.#startShell();
+      await applyStoredMqtt(device.mqtt, device.store, opts.logger, opts.mqtt);
       await device.#startRuntime();
     } catch (err) {
       await device.stop().catch(() => {});
@@ -267,8 +312,17 @@ export class Device implements DeviceContext {
 
   async #startRuntime(): Promise<void> {
     const env = this.#opts.runtime;
-    if (env)
-      this.#runtime = await startModeRuntime(this.#mode, { ...env, store: this.store, logger: this.logger });
+    if (!env) return;
+    const runtime = await startModeRuntime(this.#mode, { ...env, store: this.store, logger: this.logger });
+    this.#runtime = runtime;
+    this.#unfollowMqtt = this.mqtt.follow(runtimeFeed(runtime));
+  }
+
+  async #stopRuntime(): Promise<void> {
+    this.#unfollowMqtt?.();
+    this.#unfollowMqtt = null;
+    await this.#runtime?.stop();
+    this.#runtime = null;
   }
 
   /**
@@ -317,8 +371,7 @@ export class Device implements DeviceContext {
   async #restartOnce(reason: string): Promise<void> {
     this.#log.info(`restarting in place: ${reason}`);
     this.#cancelRetry();
-    await this.#runtime?.stop();
-    this.#runtime = null;
+    await this.#stopRuntime();
     const mode = this.#settings.get().mode;
     if (mode !== this.#mode) {
       this.#mode = mode;
@@ -389,7 +442,9 @@ export class Device implements DeviceContext {
     this.#cancelRetry();
     this.#memory.stop();
     this.#cert?.close();
-    await this.#runtime?.stop().catch((err: Error) => this.#log.error(`runtime stop failed: ${err.message}`));
+    // First, so the broker hears the unit's own "offline" before anything else goes away.
+    await this.mqtt.stop().catch((err: Error) => this.#log.error(`MQTT stop failed: ${err.message}`));
+    await this.#stopRuntime().catch((err: Error) => this.#log.error(`runtime stop failed: ${err.message}`));
     await this.#mdns?.stop();
     if (this.#redirect?.listening) {
       await new Promise<void>((resolve) => {

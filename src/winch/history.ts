@@ -79,6 +79,7 @@ export class LaunchHistory {
   private readonly maxInterval: number;
   private readonly wallNow: () => number;
   private saving: Promise<void> = Promise.resolve();
+  private readonly launchListeners = new Set<(launch: Launch) => void>();
 
   private constructor(opts: HistoryOptions) {
     this.store = opts.store;
@@ -215,6 +216,22 @@ export class LaunchHistory {
       "launch recorded",
     );
     void this.persist();
+    for (const fn of this.launchListeners) {
+      try {
+        fn(structuredClone(launch));
+      } catch (err) {
+        // A subscriber's bug (e.g. the MQTT publisher) must not cost the history its record.
+        this.log.error(`a launch listener threw: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** Calls `fn` with each launch as it is recorded; returns the unsubscribe function. */
+  onLaunch(fn: (launch: Launch) => void): () => void {
+    this.launchListeners.add(fn);
+    return () => {
+      this.launchListeners.delete(fn);
+    };
   }
 
   private summary(o: Open): Launch {

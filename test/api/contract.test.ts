@@ -71,6 +71,7 @@ function recipe(method: string, path: string, op: Operation, mode: Mode): { path
     case "PATCH /api/aircraft":
     case "PATCH /api/radio":
     case "PUT /api/wifi":
+    case "PUT /api/mqtt": // the first example: MQTT off, nothing dialled
       return { path, body: bodyExample(op) };
     case "GET /api/openapi.json":
     case "GET /api/security":
@@ -87,6 +88,7 @@ function recipe(method: string, path: string, op: Operation, mode: Mode): { path
     case "DELETE /api/history":
     case "GET /api/radio":
     case "GET /api/wifi":
+    case "GET /api/mqtt":
       return { path };
     default:
       throw new Error(`the contract test has no recipe for ${key}; add one`);
@@ -221,6 +223,8 @@ describe("the OpenAPI document the device serves", () => {
       "post /api/reboot",
       "get /api/log",
       "get /api/openapi.json",
+      "get /api/mqtt",
+      "put /api/mqtt",
     ];
     const listed = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
     expect(listed).toEqual(expect.arrayContaining(spec));

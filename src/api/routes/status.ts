@@ -12,17 +12,19 @@ export interface StatusRoutesOptions {
   /** The radio counters of whatever runtime runs now. */
   radio: () => Status["radio"];
   runtime: () => Status["runtime"];
+  /** The broker connection's state and counters. */
+  mqtt: () => Status["mqtt"];
 }
 
 export const statusRoutes: FastifyPluginAsyncTypebox<StatusRoutesOptions> = async (
   app,
-  { budget, memory, tlsFailures, radio, runtime },
+  { budget, memory, tlsFailures, radio, runtime, mqtt },
 ) => {
   app.get(
     "/status",
     {
       schema: {
-        summary: "Health figures: memory, sessions, TLS failures, radio",
+        summary: "Health figures: memory, sessions, TLS failures, radio, MQTT",
         tags: ["device"],
         response: { 200: ref(Status) },
       },
@@ -43,6 +45,7 @@ export const statusRoutes: FastifyPluginAsyncTypebox<StatusRoutesOptions> = asyn
         tls_failures: tlsFailures(),
         radio: radio(),
         runtime: runtime(),
+        mqtt: mqtt(),
       };
     },
   );

@@ -1,5 +1,6 @@
 import { type Static, Type } from "typebox";
 import { Counter } from "./common.js";
+import { MqttStatusSchema } from "./mqtt.js";
 
 const Bytes = (description: string, example: number) =>
   Type.Integer({ minimum: 0, description: `${description} Bytes.`, examples: [example] });
@@ -112,6 +113,7 @@ export const Status = Type.Object(
       },
       { additionalProperties: false, description: "The mode's runtime." },
     ),
+    mqtt: MqttStatusSchema,
   },
   {
     $id: "Status",
@@ -136,6 +138,18 @@ export const Status = Type.Object(
         },
         radio: { sent: 1234, received: 0, lost: 0, bad_frames: 0, duty_blocked: 0, duty_used_ppm: 2400 },
         runtime: { running: true, problem: null },
+        mqtt: {
+          state: "off",
+          broker: null,
+          protocol: null,
+          last_error: null,
+          last_error_at: null,
+          connected_since: null,
+          attempts: 0,
+          sent: 0,
+          dropped: 0,
+          queued: 0,
+        },
       },
     ],
   },

@@ -95,8 +95,7 @@ function Shell() {
         )}
         {dev.about && <span class="host">{dev.about.hostname}</span>}
         <ThemeToggle />
-      </header>
-      <nav class="main-nav" aria-label="Pages">
+        <nav class="main-nav" aria-label="Pages">
         {navItems(dev.mode).map((item) => (
           <Link
             key={item.path}
@@ -107,7 +106,8 @@ function Shell() {
             {item.label}
           </Link>
         ))}
-      </nav>
+        </nav>
+      </header>
       <main>
         <ErrorBoundary key={path}>
           <Page path={path} />

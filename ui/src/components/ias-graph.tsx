@@ -57,7 +57,14 @@ export function IasGraph({
       scales: {
         x: {
           time: true,
-          range: (_u, lo, hi) => (windowS ? [hi - windowS, hi] : [lo, Math.max(hi, lo + 10)]),
+          // No samples: uPlot would span 1970; show the last window up to now instead.
+          range: (u, lo, hi) => {
+            if (!u.data[0]?.length || !Number.isFinite(hi)) {
+              const now = Date.now() / 1000;
+              return [now - (windowS ?? 60), now];
+            }
+            return windowS ? [hi - windowS, hi] : [lo, Math.max(hi, lo + 10)];
+          },
         },
         y: {
           range: (_u, _lo, hi) => {
@@ -72,7 +79,7 @@ export function IasGraph({
           stroke: axis,
           grid: { stroke: grid },
           ticks: { stroke: grid },
-          values: (_u, splits) => splits.map(clockLabel),
+          values: (u, splits) => (u.data[0]?.length ? splits.map(clockLabel) : splits.map(() => "")),
         },
         { stroke: axis, grid: { stroke: grid }, ticks: { stroke: grid }, label: unit, size: 50 },
       ],
@@ -119,12 +126,19 @@ export function IasGraph({
   }, [samples]);
 
   return (
-    <div
-      class="graph"
-      ref={box}
-      role="img"
-      aria-label={`IAS graph in ${unit}, ${samples.t.length} samples`}
-    />
+    <div class="graph-wrap">
+      <div
+        class="graph"
+        ref={box}
+        role="img"
+        aria-label={`IAS graph in ${unit}, ${samples.t.length} samples`}
+      />
+      {samples.t.length === 0 && (
+        <p class="graph-empty" data-testid="graph-empty">
+          No speeds yet: the graph starts with the first frame.
+        </p>
+      )}
+    </div>
   );
 }
 

@@ -1,11 +1,14 @@
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { WinchState, WinchTelemetry } from "../api/types.js";
 import { FailureNotice } from "../components/failure-notice.js";
 import { appendSample, EMPTY_SAMPLES, IasGraph, type Samples } from "../components/ias-graph.js";
 import { ClockIcon, GraphIcon } from "../components/icons.js";
+import { labelRows } from "../components/label-rows.js";
 import { ageText, speed, speedParts, unitLabel } from "../format.js";
 import { useNow } from "../hooks/use-now.js";
+import { useFullscreen } from "../hooks/use-fullscreen.js";
 import { usePoll } from "../hooks/use-poll.js";
+import { useWakeLock } from "../hooks/use-wake-lock.js";
 import { useTheme } from "../theme.js";
 
 export const WINCH_POLL_HZ = 2;
@@ -27,7 +30,27 @@ function BandScale({ t, muted }: { t: WinchTelemetry; muted?: boolean }) {
   const span = Math.max(1, t.v_max - t.v_min);
   const lo = Math.max(0, t.v_min - span);
   const hi = t.v_max + span;
-  const pct = (v: number) => `${Math.min(100, Math.max(0, ((v - lo) / (hi - lo)) * 100)).toFixed(2)}%`;
+  const frac = (v: number) => Math.min(1, Math.max(0, (v - lo) / (hi - lo)));
+  const pct = (v: number) => `${(frac(v) * 100).toFixed(2)}%`;
+  const labelBox = useRef<HTMLDivElement>(null);
+  const [rows, setRows] = useState<number[]>([0, 0, 0]);
+  const values = [t.v_min, t.v_opt, t.v_max];
+  // Labels close together (a narrow band, a narrow screen) go to separate rows instead of colliding.
+  useLayoutEffect(() => {
+    const box = labelBox.current;
+    if (!box) return;
+    const measure = () => {
+      const w = box.clientWidth;
+      const spans = [...box.querySelectorAll("span")];
+      const next = labelRows(spans.map((el, i) => ({ centre: frac(values[i] ?? 0) * w, width: el.offsetWidth })));
+      setRows((old) => (old.join() === next.join() ? old : next));
+    };
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(box);
+    return () => ro.disconnect();
+  }, [t.v_min, t.v_opt, t.v_max]);
+  const rowCount = Math.max(...rows) + 1;
   return (
     <div class={`band-scale${muted ? " muted" : ""}`} aria-hidden="true">
       <div class="band-track">
@@ -38,10 +61,12 @@ function BandScale({ t, muted }: { t: WinchTelemetry; muted?: boolean }) {
         <div class="band-opt" style={{ left: pct(t.v_opt) }} />
         {!muted && <div class="band-marker" style={{ left: pct(t.ias) }} />}
       </div>
-      <div class="band-labels">
-        <span style={{ left: pct(t.v_min) }}>{t.v_min}</span>
-        <span style={{ left: pct(t.v_opt) }}>{t.v_opt}</span>
-        <span style={{ left: pct(t.v_max) }}>{t.v_max}</span>
+      <div class="band-labels" ref={labelBox} style={{ height: `${rowCount * 1.6}em` }}>
+        {values.map((v, i) => (
+          <span key={i} style={{ left: pct(v), top: `${(rows[i] ?? 0) * 1.6}em` }}>
+            {v}
+          </span>
+        ))}
       </div>
     </div>
   );
@@ -94,11 +119,16 @@ export function WinchMonitor() {
   else view = { kind: "live", t };
 
   const hardFailure = poll.error && !poll.error.transient ? poll.error : null;
+  // The zone panel already says "device not answering" when it has a last value to show.
+  const banner = poll.error?.transient && view.kind !== "stale" ? poll.error : null;
+  const wake = useWakeLock(true);
+  const fullscreen = useFullscreen();
 
   return (
     <div class="page winch">
+      <h1 class="visually-hidden">Winch monitor</h1>
       {hardFailure && <FailureNotice failure={hardFailure} />}
-      {poll.error?.transient && <FailureNotice failure={poll.error} retrying compact />}
+      {banner && <FailureNotice failure={banner} retrying compact />}
       {!hardFailure && <ZonePanel view={view} />}
 
       <div class="winch-bar">
@@ -117,7 +147,19 @@ export function WinchMonitor() {
         >
           <GraphIcon /> Graph
         </button>
+        {fullscreen.supported && (
+          <button type="button" class="fullscreen-toggle" aria-pressed={fullscreen.on} onClick={fullscreen.toggle}>
+            {fullscreen.on ? "Exit full screen" : "Full screen"}
+          </button>
+        )}
       </div>
+      {(wake === "refused" || wake === "unsupported") && (
+        <p class="wake-note muted" data-testid="wake-note" data-wake={wake}>
+          {wake === "refused"
+            ? "This browser did not allow keeping the screen on: set a longer screen timeout on the phone."
+            : "This browser cannot keep the screen on: set a longer screen timeout on the phone."}
+        </p>
+      )}
 
       {t && (view.kind === "live" || view.kind === "stale") && (
         <div class={`telemetry-facts${view.kind === "stale" ? " muted" : ""}`} data-testid="telemetry-facts">

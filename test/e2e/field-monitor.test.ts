@@ -90,7 +90,9 @@ describe("winch monitor at the field", () => {
       // The digits are large: at least a fifth of the shorter side of the screen.
       const ias = await boxIn(page, '[data-testid="ias"]');
       expect(ias.bottom - ias.top).toBeGreaterThan(Math.min(viewport.width, viewport.height) / 5);
-      await page.screenshot({ path: `test-artifacts/screens/winch-monitor-${viewport.width}x${viewport.height}.png` });
+      await page.screenshot({
+        path: `test-artifacts/screens/winch-monitor-${viewport.width}x${viewport.height}.png`,
+      });
       expect(errors).toEqual([]);
       await context.close();
     });
@@ -169,7 +171,9 @@ describe("winch monitor at the field", () => {
       await sleep(300);
       const rects = await labels.evaluateAll((els) =>
         els.map((e) => {
-          const r = (e as unknown as { getBoundingClientRect(): Record<string, number> }).getBoundingClientRect();
+          const r = (
+            e as unknown as { getBoundingClientRect(): Record<string, number> }
+          ).getBoundingClientRect();
           return { left: r.left ?? 0, right: r.right ?? 0, top: r.top ?? 0, bottom: r.bottom ?? 0 };
         }),
       );
@@ -183,18 +187,51 @@ describe("winch monitor at the field", () => {
           expect(apart, `label ${i} and ${j} overlap: ${JSON.stringify([a, b])}`).toBe(true);
         }
       // Readable at arm's length: at least 20 px text.
-      const size = await labels.first().evaluate((e) =>
-        Number.parseFloat(
-          (globalThis as unknown as { getComputedStyle(e: unknown): { fontSize: string } }).getComputedStyle(e)
-            .fontSize,
-        ),
-      );
+      const size = await labels
+        .first()
+        .evaluate((e) =>
+          Number.parseFloat(
+            (
+              globalThis as unknown as { getComputedStyle(e: unknown): { fontSize: string } }
+            ).getComputedStyle(e).fontSize,
+          ),
+        );
       expect(size).toBeGreaterThanOrEqual(20);
       await screenshot(page, "winch-monitor-narrow-band");
       await context.close();
     } finally {
       await call(demo.aircraft.base, "PUT", "/api/aircraft", { body: before });
     }
+  });
+
+  it("a viewer may read knots while the aircraft stores km/h; the choice is remembered in this browser", async () => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    const page = await context.newPage();
+    await page.goto(`${demo.winch.base}/`);
+    await page.locator('.zone-panel[data-state="live"]').waitFor({ timeout: 45_000 });
+    expect(await page.locator(".ias-unit").textContent()).toBe("km/h");
+    const labels = () => page.locator(".zone-panel .band-labels span").allTextContents();
+    const kmh = (await call(demo.winch.base, "GET", "/api/winch")).json as {
+      telemetry: { v_min: number; v_opt: number; v_max: number; unit: string };
+    };
+    expect(kmh.telemetry.unit).toBe("kmh");
+    await page.locator('[data-testid="view-unit"]').selectOption("kt");
+    expect(await page.locator(".ias-unit").textContent()).toBe("kt");
+    const kt = (v: number) => String(Math.round(v / 1.852));
+    expect(await labels()).toEqual([
+      kt(kmh.telemetry.v_min),
+      kt(kmh.telemetry.v_opt),
+      kt(kmh.telemetry.v_max),
+    ]);
+    await page.reload();
+    await page.locator('.zone-panel[data-state="live"]').waitFor({ timeout: 45_000 });
+    expect(await page.locator(".ias-unit").textContent()).toBe("kt");
+    // Back to the aircraft's unit: the stored band, not a twice-rounded one.
+    await page.locator('[data-testid="view-unit"]').selectOption("");
+    expect(await labels()).toEqual(
+      [kmh.telemetry.v_min, kmh.telemetry.v_opt, kmh.telemetry.v_max].map(String),
+    );
+    await context.close();
   });
 
   it("when the device stops answering, the panel says so once: no banner repeating it", async () => {

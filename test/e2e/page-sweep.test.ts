@@ -3,8 +3,26 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./browser.js";
 import { collectPageErrors, type Demo, sleep, startDemo } from "./harness.js";
 
-const WINCH_PAGES = ["/", "/history", "/config", "/config/radio", "/config/wifi", "/config/security", "/logs", "/about"];
-const AIRCRAFT_PAGES = ["/", "/aircraft/live", "/config", "/config/radio", "/config/wifi", "/config/security", "/logs", "/about"];
+const WINCH_PAGES = [
+  "/",
+  "/history",
+  "/config",
+  "/config/radio",
+  "/config/wifi",
+  "/config/security",
+  "/logs",
+  "/about",
+];
+const AIRCRAFT_PAGES = [
+  "/",
+  "/aircraft/live",
+  "/config",
+  "/config/radio",
+  "/config/wifi",
+  "/config/security",
+  "/logs",
+  "/about",
+];
 const VIEWPORTS = [
   { width: 360, height: 740 },
   { width: 740, height: 360 },
@@ -50,7 +68,12 @@ describe("every page at every size", () => {
         for (const path of paths) {
           await open(page, base, path);
           const w = await widths(page);
-          expect({ path, ...w }).toEqual({ path, doc: viewport.width, body: viewport.width, vw: viewport.width });
+          expect({ path, ...w }).toEqual({
+            path,
+            doc: viewport.width,
+            body: viewport.width,
+            vw: viewport.width,
+          });
         }
       }
       expect(errors).toEqual([]);

@@ -96,16 +96,16 @@ function Shell() {
         {dev.about && <span class="host">{dev.about.hostname}</span>}
         <ThemeToggle />
         <nav class="main-nav" aria-label="Pages">
-        {navItems(dev.mode).map((item) => (
-          <Link
-            key={item.path}
-            href={item.path}
-            class={isActive(item.path, path) ? "active" : ""}
-            aria-current={isActive(item.path, path) ? "page" : undefined}
-          >
-            {item.label}
-          </Link>
-        ))}
+          {navItems(dev.mode).map((item) => (
+            <Link
+              key={item.path}
+              href={item.path}
+              class={isActive(item.path, path) ? "active" : ""}
+              aria-current={isActive(item.path, path) ? "page" : undefined}
+            >
+              {item.label}
+            </Link>
+          ))}
         </nav>
       </header>
       <main>

@@ -1,5 +1,5 @@
 import { type Static, Type } from "typebox";
-import type { SpeedUnit } from "../../core/units.js";
+import { AIRCRAFT_SPEED_RANGE } from "../../core/units.js";
 import {
   AircraftTypeSchema,
   type FieldProblem,
@@ -47,12 +47,8 @@ export const AircraftProfilePatch = Type.Partial(Type.Object(profileProperties),
 });
 export type AircraftProfilePatch = Static<typeof AircraftProfilePatch>;
 
-/** Sane speed range per unit (inclusive), applied to every speed of a profile. */
-export const AIRCRAFT_SPEED_RANGE: Readonly<Record<SpeedUnit, { min: number; max: number }>> = {
-  kmh: { min: 20, max: 400 },
-  kt: { min: 10, max: 220 },
-  mph: { min: 12, max: 250 },
-};
+// Declared in core (TypeBox-free), so the UI states the same limits without bundling the schemas.
+export { AIRCRAFT_SPEED_RANGE };
 
 const SPEED_FIELDS = ["v_en", "v_min", "v_opt", "v_max"] as const;
 type SpeedField = (typeof SPEED_FIELDS)[number];

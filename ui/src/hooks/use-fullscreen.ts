@@ -8,7 +8,8 @@ export function useFullscreen(): { supported: boolean; on: boolean; toggle(): vo
     document.addEventListener("fullscreenchange", l);
     return () => document.removeEventListener("fullscreenchange", l);
   }, []);
-  const supported = !!document.fullscreenEnabled && typeof document.documentElement.requestFullscreen === "function";
+  const supported =
+    !!document.fullscreenEnabled && typeof document.documentElement.requestFullscreen === "function";
   return {
     supported,
     on,

@@ -1,15 +1,18 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import type { WinchState, WinchTelemetry } from "../api/types.js";
+import { mpsTo, toMps } from "../../../src/core/units.js";
+import type { SpeedUnit, WinchState, WinchTelemetry } from "../api/types.js";
 import { FailureNotice } from "../components/failure-notice.js";
 import { appendSample, EMPTY_SAMPLES, IasGraph, type Samples } from "../components/ias-graph.js";
 import { ClockIcon, GraphIcon } from "../components/icons.js";
 import { labelRows } from "../components/label-rows.js";
+import { UnitChoice } from "../components/unit-choice.js";
 import { ageText, speed, speedParts, unitLabel } from "../format.js";
-import { useNow } from "../hooks/use-now.js";
 import { useFullscreen } from "../hooks/use-fullscreen.js";
+import { useNow } from "../hooks/use-now.js";
 import { usePoll } from "../hooks/use-poll.js";
 import { useWakeLock } from "../hooks/use-wake-lock.js";
 import { useTheme } from "../theme.js";
+import { convertSpeed, useViewUnit } from "../view-units.js";
 
 export const WINCH_POLL_HZ = 2;
 /** How long the RX light stays green for one new frame. */
@@ -42,7 +45,9 @@ function BandScale({ t, muted }: { t: WinchTelemetry; muted?: boolean }) {
     const measure = () => {
       const w = box.clientWidth;
       const spans = [...box.querySelectorAll("span")];
-      const next = labelRows(spans.map((el, i) => ({ centre: frac(values[i] ?? 0) * w, width: el.offsetWidth })));
+      const next = labelRows(
+        spans.map((el, i) => ({ centre: frac(values[i] ?? 0) * w, width: el.offsetWidth })),
+      );
       setRows((old) => (old.join() === next.join() ? old : next));
     };
     measure();
@@ -96,7 +101,9 @@ export function WinchMonitor() {
       setFlash(true);
       clearTimeout(flashTimer.current);
       flashTimer.current = setTimeout(() => setFlash(false), FLASH_MS);
-      if (r.data.link === "ok") setSamples((s) => appendSample(s, Date.now() / 1000, t.ias, GRAPH_SAMPLES));
+      // Kept in m/s, so a change of the viewer's unit redraws the whole graph in the new one.
+      if (r.data.link === "ok")
+        setSamples((s) => appendSample(s, Date.now() / 1000, toMps(t.unit, t.ias), GRAPH_SAMPLES));
     } else {
       // Nothing new (304, or only the link state changed): the light stays grey.
       clearTimeout(flashTimer.current);
@@ -107,7 +114,8 @@ export function WinchMonitor() {
   useEffect(() => () => clearTimeout(flashTimer.current), []);
 
   const data = poll.data;
-  const t = data?.telemetry ?? null;
+  const viewUnit = useViewUnit();
+  const t = data?.telemetry ? inUnit(data.telemetry, viewUnit) : null;
   const now = useNow(500, !!t);
   const ageMs = t ? t.age_ms + Math.max(0, now - receivedAt.current) : 0;
 
@@ -147,8 +155,14 @@ export function WinchMonitor() {
         >
           <GraphIcon /> Graph
         </button>
+        <UnitChoice stored={data?.telemetry?.unit ?? null} />
         {fullscreen.supported && (
-          <button type="button" class="fullscreen-toggle" aria-pressed={fullscreen.on} onClick={fullscreen.toggle}>
+          <button
+            type="button"
+            class="fullscreen-toggle"
+            aria-pressed={fullscreen.on}
+            onClick={fullscreen.toggle}
+          >
             {fullscreen.on ? "Exit full screen" : "Full screen"}
           </button>
         )}
@@ -195,7 +209,7 @@ export function WinchMonitor() {
         <section class="card">
           <h2>IAS, last two minutes</h2>
           <IasGraph
-            samples={samples}
+            samples={{ t: samples.t, ias: samples.ias.map((x) => mpsTo(t?.unit ?? "kmh", x)) }}
             band={t ? { min: t.v_min, opt: t.v_opt, max: t.v_max } : null}
             unit={unitLabel(t?.unit)}
             theme={effective}
@@ -277,6 +291,23 @@ function IasDigits({ value }: { value: number }) {
       <span class="ias-tenth">{tenth}</span>
     </span>
   );
+}
+
+/**
+ * Telemetry as this viewer reads it: speeds converted from the device's values (never from a rounded
+ * figure) to the viewer's unit; the zone stays the device's verdict.
+ */
+function inUnit(t: WinchTelemetry, unit: SpeedUnit | null): WinchTelemetry {
+  if (!unit || unit === t.unit) return t;
+  const c = (v: number) => convertSpeed(v, t.unit, unit);
+  return {
+    ...t,
+    unit,
+    ias: Math.round(c(t.ias) * 10) / 10,
+    v_min: Math.round(c(t.v_min)),
+    v_opt: Math.round(c(t.v_opt)),
+    v_max: Math.round(c(t.v_max)),
+  };
 }
 
 function sessionFlag(key: string): boolean {

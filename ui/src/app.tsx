@@ -7,6 +7,7 @@ import { About } from "./pages/about.js";
 import { AircraftLive } from "./pages/aircraft-live.js";
 import { AircraftSettings } from "./pages/aircraft-settings.js";
 import { CONFIG_PATHS, Config } from "./pages/config.js";
+import { CueTest } from "./pages/cue-test.js";
 import { History } from "./pages/history.js";
 import { Logs } from "./pages/logs.js";
 import { WinchMonitor } from "./pages/winch-monitor.js";
@@ -76,6 +77,7 @@ function Page({ path }: { path: string }) {
   if (path === "/history") return <History />;
   if (path === "/logs") return <Logs />;
   if (path === "/about") return <About />;
+  if (path === "/cues") return <CueTest />;
   if (CONFIG_PATHS.includes(path)) return <Config path={path} />;
   return <NotFound path={path} />;
 }
@@ -105,7 +107,9 @@ export function pageTitle(path: string, mode: DeviceMode | null): string {
               ? "Logs"
               : path === "/about"
                 ? "About"
-                : (tabs[path] ?? "Page not found");
+                : path === "/cues"
+                  ? "Sound test"
+                  : (tabs[path] ?? "Page not found");
   return `${name} · OWTS`;
 }
 

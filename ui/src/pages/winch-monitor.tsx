@@ -6,11 +6,13 @@ import { appendSample, EMPTY_SAMPLES, IasGraph, type Samples } from "../componen
 import { ClockIcon, GraphIcon } from "../components/icons.js";
 import { labelRows } from "../components/label-rows.js";
 import { UnitChoice } from "../components/unit-choice.js";
+import { useCues } from "../cues/use-cues.js";
 import { ageText, speed, speedParts, unitLabel } from "../format.js";
 import { useFullscreen } from "../hooks/use-fullscreen.js";
 import { useNow } from "../hooks/use-now.js";
 import { usePoll } from "../hooks/use-poll.js";
 import { useWakeLock } from "../hooks/use-wake-lock.js";
+import { Link } from "../router.js";
 import { useTheme } from "../theme.js";
 import { convertSpeed, useViewUnit } from "../view-units.js";
 
@@ -130,6 +132,7 @@ export function WinchMonitor() {
   // The zone panel already says "device not answering" when it has a last value to show.
   const banner = poll.error?.transient && view.kind !== "stale" ? poll.error : null;
   const wake = useWakeLock(true);
+  const cues = useCues(view.kind === "live" ? view.t.zone : view.kind === "loading" ? "none" : view.kind);
   const fullscreen = useFullscreen();
 
   return (
@@ -156,6 +159,27 @@ export function WinchMonitor() {
           <GraphIcon /> Graph
         </button>
         <UnitChoice stored={data?.telemetry?.unit ?? null} />
+        {cues.supported && (
+          <button
+            type="button"
+            class="cue-toggle"
+            aria-pressed={cues.state.armed}
+            data-testid="cue-toggle"
+            onClick={cues.state.armed ? cues.disarm : cues.arm}
+          >
+            {cues.state.armed ? "🔊 Sound on" : "🔈 Sound off"}
+          </button>
+        )}
+        {cues.state.armed && (
+          <button
+            type="button"
+            data-testid="cue-release"
+            disabled={cues.state.released}
+            onClick={cues.release}
+          >
+            {cues.state.released ? "Quiet until the next launch" : "Released: quiet"}
+          </button>
+        )}
         {fullscreen.supported && (
           <button
             type="button"
@@ -167,6 +191,12 @@ export function WinchMonitor() {
           </button>
         )}
       </div>
+      {cues.supported && (
+        <p class="cue-help muted">
+          Sound: low and slow = too slow, a calm tick = in band, high and fast = too fast, a two-tone alarm =
+          signal lost. <Link href="/cues">Hear them</Link>
+        </p>
+      )}
       {(wake === "refused" || wake === "unsupported") && (
         <p class="wake-note muted" data-testid="wake-note" data-wake={wake}>
           {wake === "refused"

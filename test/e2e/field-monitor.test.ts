@@ -290,6 +290,23 @@ describe("winch monitor at the field", () => {
     await context.close();
   });
 
+  it("the graph library is fetched only when a graph is first shown", async () => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    const page = await context.newPage();
+    const scripts: string[] = [];
+    page.on("request", (r) => {
+      if (r.resourceType() === "script") scripts.push(new URL(r.url()).pathname);
+    });
+    await page.goto(`${demo.winch.base}/`);
+    await page.locator(".zone-panel").first().waitFor();
+    await sleep(1000);
+    expect(scripts).toEqual(["/app.js"]);
+    await page.locator(".graph-toggle").click();
+    await page.locator(".graph canvas").first().waitFor();
+    expect(scripts).toEqual(["/app.js", "/app-uPlot.esm.js"]);
+    await context.close();
+  });
+
   it("when the device stops answering, the panel says so once: no banner repeating it", async () => {
     const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
     const page = await context.newPage();

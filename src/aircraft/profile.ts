@@ -2,7 +2,7 @@ import { type Static, Type } from "typebox";
 import { IdentityBandSchema, REGISTRATION_PATTERN, WholeSpeed } from "../core/identity-band.js";
 import { defineNamespace } from "../core/namespace-decl.js";
 import type { FieldProblem } from "../core/problems.js";
-import { AIRCRAFT_SPEED_RANGE, type SpeedUnit } from "../core/units.js";
+import { AIRCRAFT_SPEED_RANGE } from "../core/units.js";
 
 /*
  * The aircraft profile: the glider's identity and launch band (`/api/aircraft`, the `aircraft` settings

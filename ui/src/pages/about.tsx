@@ -101,6 +101,16 @@ export function About() {
         </section>
       )}
       <section class="card">
+        <h2>API</h2>
+        <p>
+          Programs talk to this device over its REST API. The explorer lists every request and answer and lets
+          you try them. {/* A page of its own (not the app): its library loads only there. */}
+          <a href="/explorer/index.html" data-testid="api-explorer">
+            Open the API explorer
+          </a>
+        </p>
+      </section>
+      <section class="card">
         <h2>Health</h2>
         {statusError && <FailureNotice failure={statusError} compact />}
         {status && (

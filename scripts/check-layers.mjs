@@ -13,7 +13,9 @@ export const LAYERS = [
   ["core"],
   ["store", "certs", "telemetry", "radio", "sensors", "mdns"],
   ["aircraft", "winch"],
-  ["web"],
+  // display: the OLED, LED strip and console views. They read the same snapshots the API serves
+  // (receiver, aircraft, transmitter) and never block the radio or the web side.
+  ["web", "display"],
   ["api"],
   ["device"],
   ["cli"],

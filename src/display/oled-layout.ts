@@ -108,8 +108,9 @@ function drawAircraft(c: MonoCanvas, a: AircraftContent): void {
       : a.phase === "landed"
         ? "LANDED"
         : "AIRBORNE";
-  drawText(c, 0, 0, phase, 2);
-  if (a.phase === "landed") invertRect(c, 0, 0, textWidth(phase, 2) + 2, 15);
+  // Landed: dark letters on a lit block, so "not transmitting" is told apart from across the cockpit.
+  drawText(c, 1, 1, phase, 2);
+  if (a.phase === "landed") invertRect(c, 0, 0, textWidth(phase, 2) + 2, 16);
   if (a.ias === null) {
     centred(c, 22, "NO IAS", 2);
     centred(c, 40, clip(`SENSOR ${a.sensor}`));

@@ -228,12 +228,12 @@ export function createOled(opts: OledOptions = {}): Oled {
     },
     async close() {
       const b = bus;
-      bus = undefined;
-      pageKnown.fill(false);
       if (!b) return;
       try {
-        await write(CONTROL_COMMANDS, [CMD.displayOff]).catch(() => {});
+        await commands(CMD.displayOff).catch(() => {});
       } finally {
+        bus = undefined;
+        pageKnown.fill(false);
         await b.close();
       }
     },

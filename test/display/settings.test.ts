@@ -1,0 +1,169 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ManualClock } from "../../src/core/clock.js";
+import { createDeviceLogger } from "../../src/device/logger.js";
+import { assembleDisplays, START_SCREEN_MS } from "../../src/display/assemble.js";
+import { DISPLAY_DEFAULTS, type DisplayFlags, parseDisplaySettings } from "../../src/display/settings.js";
+import { openI2cWriteBus } from "../../src/display/ssd1306.js";
+import { openSpiWriter } from "../../src/display/ws2812.js";
+import { WinchReceiver } from "../../src/winch/receiver.js";
+import { Ssd1306Model } from "./ssd1306-model.js";
+import { Ws2812StripModel } from "./ws2812-model.js";
+
+const present = (path: string) => path === "/dev/spidev0.0" || path === "/dev/tty";
+
+function bad(flags: DisplayFlags): string {
+  const r = parseDisplaySettings(flags, present);
+  if (r.ok) throw new Error(`accepted ${JSON.stringify(flags)}`);
+  expect(r.message).not.toMatch(/\n/);
+  return r.message;
+}
+
+describe("display settings", () => {
+  it("defaults: no display; the usual OLED address; the first SPI device", () => {
+    const r = parseDisplaySettings({}, present);
+    expect(r).toEqual({
+      ok: true,
+      settings: {
+        displays: [],
+        oled: { bus: 1, address: 0x3c, controller: "ssd1306" },
+        strip: { device: "/dev/spidev0.0", leds: 0, brightness: DISPLAY_DEFAULTS.stripBrightness },
+        tty: { device: "/dev/tty" },
+      },
+    });
+  });
+
+  it("several displays at once, addresses in hex or decimal", () => {
+    const r = parseDisplaySettings(
+      {
+        display: "oled, WS2812,tty",
+        oledAddress: "0x3D",
+        oledBus: "3",
+        stripLeds: "60",
+        stripBrightness: "32",
+      },
+      present,
+    );
+    expect(r.ok && r.settings).toMatchObject({
+      displays: ["oled", "ws2812", "tty"],
+      oled: { bus: 3, address: 0x3d },
+      strip: { leds: 60, brightness: 32 },
+    });
+    const dec = parseDisplaySettings({ display: "oled", oledAddress: "60" }, present);
+    expect(dec.ok && dec.settings.oled.address).toBe(0x3c);
+  });
+
+  it("bad input: one line naming the flag", () => {
+    expect(bad({ display: "oled,lcd" })).toMatch(/^--display: "lcd" is not a display \(oled, ws2812, tty/);
+    expect(bad({ display: "oled,oled" })).toMatch(/^--display: .* twice/);
+    for (const a of ["0x02", "0x78", "0x7f", "2", "120", "0x3g", "3c", "", "0x100"])
+      expect(bad({ display: "oled", oledAddress: a }), a).toMatch(/^--oled-address: .*0x03-0x77/);
+    expect(bad({ oledBus: "-1" })).toMatch(/^--oled-bus/);
+    expect(bad({ oledController: "ssd1309" })).toMatch(
+      /^--oled-controller: "ssd1309" is not ssd1306 or sh1106/,
+    );
+    expect(bad({ display: "ws2812" })).toMatch(/^--strip-leds: give the number/);
+    for (const n of ["0", "-3", "301", "100000", "1.5", "many"])
+      expect(bad({ display: "ws2812", stripLeds: n }), n).toMatch(/^--strip-leds: .* from 1 to 300/);
+    for (const b of ["0", "256", "x"])
+      expect(bad({ display: "ws2812", stripLeds: "8", stripBrightness: b }), b).toMatch(
+        /^--strip-brightness/,
+      );
+    expect(bad({ display: "ws2812", stripLeds: "8", stripSpi: "/dev/i2c-1" })).toMatch(
+      /^--strip-spi: .* not an SPI device path/,
+    );
+    expect(bad({ display: "ws2812", stripLeds: "8", stripSpi: "/dev/spidev9.9" })).toMatch(
+      /^--strip-spi: \/dev\/spidev9\.9 does not exist/,
+    );
+    expect(bad({ display: "tty", ttyDevice: "/dev/tty77" })).toMatch(
+      /^--tty-device: \/dev\/tty77 does not exist/,
+    );
+  });
+
+  it("really checks the file system by default", () => {
+    const r = parseDisplaySettings({ display: "ws2812", stripLeds: "8", stripSpi: "/dev/spidev250.0" });
+    expect(r).toEqual({ ok: false, message: expect.stringMatching(/does not exist/) });
+  });
+});
+
+describe("hardware openers", () => {
+  it("say what is missing: the I2C bus or the i2c-bus package", async () => {
+    await expect(openI2cWriteBus(250)).rejects.toThrow(
+      /cannot open I2C bus 250 \(\/dev\/i2c-250\)|optional package i2c-bus/,
+    );
+  });
+
+  it("say what is missing: the SPI device or the spi-device package", async () => {
+    await expect(openSpiWriter("/dev/spidev250.0")).rejects.toThrow(
+      /cannot open \/dev\/spidev250\.0|optional package spi-device/,
+    );
+    await expect(openSpiWriter("/tmp/x")).rejects.toThrow(/must look like \/dev\/spidevB\.C/);
+  });
+});
+
+describe("display assembly", () => {
+  it("none asked for: no runner", () => {
+    const r = parseDisplaySettings({}, present);
+    if (!r.ok) throw new Error(r.message);
+    const { logger } = createDeviceLogger({ destination: null });
+    const receiver = new WinchReceiver({ logger });
+    expect(
+      assembleDisplays({
+        settings: r.settings,
+        state: { mode: "winch", receiver },
+        hostname: "h",
+        address: () => null,
+        fingerprint: () => "",
+        clock: new ManualClock(),
+      }),
+    ).toBeNull();
+  });
+
+  it("winch: the About screen first (host, address, fingerprint), then the receiver's state, on all three", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "owts-display-"));
+    const consolePath = join(dir, "console");
+    const r = parseDisplaySettings(
+      { display: "oled,ws2812,tty", stripLeds: "8", ttyDevice: consolePath },
+      (p) => p === "/dev/spidev0.0" || p === consolePath,
+    );
+    if (!r.ok) throw new Error(r.message);
+    const clock = new ManualClock(0);
+    const { logger } = createDeviceLogger({ destination: null });
+    const receiver = new WinchReceiver({ logger, clock });
+    const chip = new Ssd1306Model();
+    const strip = new Ws2812StripModel(8);
+    const runner = assembleDisplays({
+      settings: { ...r.settings, tty: { device: consolePath } },
+      state: { mode: "winch", receiver },
+      hostname: "owts-winch-3a4f1c.local",
+      address: () => "192.168.4.1",
+      fingerprint: () => "3F:A2:9C:01:7E:D4:55:66:77",
+      clock,
+      logger,
+      openI2c: async () => chip.reopen(),
+      openSpi: async () => strip,
+    });
+    if (!runner) throw new Error("no runner");
+    // The console is a real file here: the default opener, on a path instead of /dev/tty1.
+    runner.start();
+    const step = async (ms: number) => {
+      for (let t = 0; t < ms; t += 100) {
+        await new Promise((res) => setImmediate(res));
+        clock.advance(100);
+      }
+      await runner.settled();
+      await new Promise((res) => setTimeout(res, 20));
+    };
+    await step(500);
+    expect(runner.status().every((s) => s.state === "ok")).toBe(true);
+    expect(readFileSync(consolePath, "utf8")).toMatch(
+      /owts-winch-3a4f1c\.local[\s\S]*192\.168\.4\.1[\s\S]*3F:A2:9C:01:7E:D4…/,
+    );
+    await step(START_SCREEN_MS);
+    expect(readFileSync(consolePath, "utf8")).toMatch(/No telemetry from an aircraft/);
+    expect(strip.shown.every((v) => v === 0)).toBe(true);
+    await runner.stop();
+  });
+});

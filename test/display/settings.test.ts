@@ -154,7 +154,12 @@ describe("display assembly", () => {
         clock.advance(100);
       }
       await runner.settled();
-      await new Promise((res) => setTimeout(res, 20));
+    };
+    /** The console file is written through a real stream: wait (bounded) for the bytes to land. */
+    const consoleShows = async (re: RegExp) => {
+      for (let i = 0; i < 200 && !re.test(readFileSync(consolePath, "utf8")); i++)
+        await new Promise((res) => setTimeout(res, 10));
+      return readFileSync(consolePath, "utf8");
     };
     await step(500);
     expect(runner.status().every((s) => s.state === "ok")).toBe(true);
@@ -162,7 +167,7 @@ describe("display assembly", () => {
       /owts-winch-3a4f1c\.local[\s\S]*192\.168\.4\.1[\s\S]*3F:A2:9C:01:7E:D4…/,
     );
     await step(START_SCREEN_MS);
-    expect(readFileSync(consolePath, "utf8")).toMatch(/No telemetry from an aircraft/);
+    expect(await consoleShows(/No telemetry from an aircraft/)).toMatch(/No telemetry from an aircraft/);
     expect(strip.shown.every((v) => v === 0)).toBe(true);
     await runner.stop();
   });

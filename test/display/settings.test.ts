@@ -163,9 +163,8 @@ describe("display assembly", () => {
     };
     await step(500);
     expect(runner.status().every((s) => s.state === "ok")).toBe(true);
-    expect(readFileSync(consolePath, "utf8")).toMatch(
-      /owts-winch-3a4f1c\.local[\s\S]*192\.168\.4\.1[\s\S]*3F:A2:9C:01:7E:D4…/,
-    );
+    const about = /owts-winch-3a4f1c\.local[\s\S]*192\.168\.4\.1[\s\S]*3F:A2:9C:01:7E:D4…/;
+    expect(await consoleShows(about)).toMatch(about);
     await step(START_SCREEN_MS);
     expect(await consoleShows(/No telemetry from an aircraft/)).toMatch(/No telemetry from an aircraft/);
     expect(strip.shown.every((v) => v === 0)).toBe(true);

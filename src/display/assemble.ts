@@ -34,8 +34,13 @@ export type DisplayedState =
 
 export interface DisplayAssembly {
   settings: DisplaySettings;
-  state: DisplayedState;
-  hostname: string;
+  /**
+   * The running state, asked at every update: an in-place restart or a mode switch brings a new
+   * receiver or aircraft state, and the displays follow it.
+   */
+  state: () => DisplayedState;
+  /** The unit's host name, asked when shown (a mode switch changes it). */
+  hostname: () => string;
   /** The address the device serves on, asked at each update (it may change with Wi-Fi). */
   address: () => string | null;
   /** SHA-256 of the HTTPS certificate, colon-separated hex. */
@@ -85,20 +90,31 @@ export function assembleDisplays(a: DisplayAssembly): DisplayRunner | null {
       closeOut: async (out) => (out as { end?: () => void }).end?.(),
     });
   });
-  const live: () => DisplayContent =
-    a.state.mode === "winch"
-      ? winchContentSource({
-          receiver: a.state.receiver,
-          hostname: a.hostname,
-          address: a.address,
-          clock: a.clock,
-        })
-      : aircraftContentSource({
-          aircraft: a.state.aircraft,
-          ...(a.state.transmitter ? { transmitter: a.state.transmitter } : {}),
-        });
+  let shownState: DisplayedState | undefined;
+  let source: () => DisplayContent = () => {
+    throw new Error("no state yet");
+  };
+  const live = (): DisplayContent => {
+    const st = a.state();
+    if (st !== shownState) {
+      shownState = st;
+      source =
+        st.mode === "winch"
+          ? winchContentSource({
+              receiver: st.receiver,
+              hostname: a.hostname(),
+              address: a.address,
+              clock: a.clock,
+            })
+          : aircraftContentSource({
+              aircraft: st.aircraft,
+              ...(st.transmitter ? { transmitter: st.transmitter } : {}),
+            });
+    }
+    return source();
+  };
   const withStart = withStartScreen(
-    { kind: "start", hostname: a.hostname, address: null, fingerprint: "" },
+    { kind: "start", hostname: "", address: null, fingerprint: "" },
     START_SCREEN_MS,
     live,
     a.clock,
@@ -109,7 +125,7 @@ export function assembleDisplays(a: DisplayAssembly): DisplayRunner | null {
     // The address and certificate are read when shown: both can change while the unit starts.
     return {
       kind: "start",
-      hostname: a.hostname,
+      hostname: a.hostname(),
       address: a.address(),
       fingerprint: fingerprintHead(a.fingerprint()),
     };

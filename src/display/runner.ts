@@ -1,19 +1,11 @@
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { DisplayContent } from "./content.js";
-import type { DisplayName, DisplaySink } from "./sink.js";
+import type { DisplaySink } from "./sink.js";
+import type { DisplayStatusJson } from "./status-schema.js";
 
-/** One display's health, for `/api/status`. */
-export interface DisplayStatus {
-  name: DisplayName;
-  /** `starting`: not opened yet; `ok`: last update went out; `error`: failed, retrying (see `reason`). */
-  state: "starting" | "ok" | "error";
-  reason?: string;
-  /** Failures since start (open or update). */
-  errors: number;
-  /** Updates that went out (including "nothing changed"). */
-  updates: number;
-}
+/** One display's health, for `/api/status`; declared once, as `DisplayStatusSchema`. */
+export type DisplayStatus = DisplayStatusJson;
 
 export interface DisplayRunnerOptions {
   sinks: DisplaySink[];

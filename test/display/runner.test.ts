@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { Value } from "typebox/value";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
 import { createDeviceLogger } from "../../src/device/logger.js";
@@ -7,6 +8,7 @@ import { oledSink } from "../../src/display/oled-sink.js";
 import { createDisplayRunner } from "../../src/display/runner.js";
 import type { DisplaySink } from "../../src/display/sink.js";
 import { createOled } from "../../src/display/ssd1306.js";
+import { DisplaysStatusSchema } from "../../src/display/status-schema.js";
 import { TEST_PATTERN, TEST_STEP_MS } from "../../src/display/strip-layout.js";
 import { stripSink } from "../../src/display/strip-sink.js";
 import { ttySink } from "../../src/display/tty.js";
@@ -125,6 +127,8 @@ describe("display runner", () => {
     await runner.settled();
     const oled = () => runner.status().find((s) => s.name === "oled")!;
     expect(oled()).toMatchObject({ state: "error", reason: "Remote I/O error", errors: 1 });
+    // What /api/status serves: valid against the one schema for it.
+    expect(Value.Errors(DisplaysStatusSchema, runner.status())).toEqual([]);
     // While it is down: no retry before retryMs, the console still gets every change.
     ref.c = live(120, "inside");
     for (let i = 0; i < 5; i++) {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
 import { createDeviceLogger } from "../../src/device/logger.js";
-import { assembleDisplays, START_SCREEN_MS } from "../../src/display/assemble.js";
+import { assembleDisplays, type DisplayedState, START_SCREEN_MS } from "../../src/display/assemble.js";
 import { DISPLAY_DEFAULTS, type DisplayFlags, parseDisplaySettings } from "../../src/display/settings.js";
 import { openI2cWriteBus } from "../../src/display/ssd1306.js";
 import { openSpiWriter } from "../../src/display/ws2812.js";
@@ -108,12 +108,12 @@ describe("display assembly", () => {
     const r = parseDisplaySettings({}, present);
     if (!r.ok) throw new Error(r.message);
     const { logger } = createDeviceLogger({ destination: null });
-    const receiver = new WinchReceiver({ logger });
+    const state = { mode: "winch" as const, receiver: new WinchReceiver({ logger }) };
     expect(
       assembleDisplays({
         settings: r.settings,
-        state: { mode: "winch", receiver },
-        hostname: "h",
+        state: () => state,
+        hostname: () => "h",
         address: () => null,
         fingerprint: () => "",
         clock: new ManualClock(),
@@ -131,13 +131,14 @@ describe("display assembly", () => {
     if (!r.ok) throw new Error(r.message);
     const clock = new ManualClock(0);
     const { logger } = createDeviceLogger({ destination: null });
-    const receiver = new WinchReceiver({ logger, clock });
+    let host = "owts-winch-3a4f1c.local";
+    let state: DisplayedState = { mode: "winch", receiver: new WinchReceiver({ logger, clock }) };
     const chip = new Ssd1306Model();
     const strip = new Ws2812StripModel(8);
     const runner = assembleDisplays({
       settings: { ...r.settings, tty: { device: consolePath } },
-      state: { mode: "winch", receiver },
-      hostname: "owts-winch-3a4f1c.local",
+      state: () => state,
+      hostname: () => host,
       address: () => "192.168.4.1",
       fingerprint: () => "3F:A2:9C:01:7E:D4:55:66:77",
       clock,
@@ -168,6 +169,23 @@ describe("display assembly", () => {
     await step(START_SCREEN_MS);
     expect(await consoleShows(/No telemetry from an aircraft/)).toMatch(/No telemetry from an aircraft/);
     expect(strip.shown.every((v) => v === 0)).toBe(true);
+    // A mode switch in place: the displays follow the new state (and host name) at the next update.
+    host = "owts-aircraft-3a4f1c.local";
+    state = {
+      mode: "aircraft",
+      aircraft: {
+        snapshot: () => ({
+          ias: 0,
+          unit: "kmh",
+          flight_phase: "landed",
+          is_landed: true,
+          landing_hold_s: 0,
+          sensor: { state: "ok", errors: 0, source: "sim" },
+        }),
+      },
+    };
+    await step(200);
+    expect(await consoleShows(/OWTS AIRCRAFT {3}LANDED/)).toMatch(/OWTS AIRCRAFT {3}LANDED/);
     await runner.stop();
   });
 });

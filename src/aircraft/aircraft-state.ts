@@ -1,3 +1,8 @@
+/**
+ * Aircraft: the unit in the glider — flight-phase machine, state loop and transmitter, and the profile
+ * (identity and band) they fly by. Consumes sensors and sends through radio/telemetry; may import
+ * layers 0–1 and `src/winch` (same layer), never web, api, device or cli.
+ */
 import { EventEmitter } from "node:events";
 import type { Logger } from "../core/logger.js";
 import { ProblemList } from "../core/problems.js";

@@ -1,4 +1,5 @@
-import { open, readFile, rename, unlink } from "node:fs/promises";
+import { constants } from "node:fs";
+import { lstat, open, readlink, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { CertificateError } from "./errors.js";
 
@@ -29,14 +30,78 @@ function ioError(action: string, path: string, err: unknown): CertificateError {
   return new CertificateError("io", `cannot ${action} ${path} (${code})`);
 }
 
-/** The file's text, or null when it does not exist. Other failures (EACCES, EISDIR) throw. */
+/**
+ * Largest certificate or key file read. A PEM certificate chain or RSA-4096 key is a few KiB; anything
+ * bigger is not ours, and reading it (say, a link to /dev/zero) would eat the board's memory.
+ */
+export const MAX_PEM_BYTES = 64 * 1024;
+
+/**
+ * The file's text, or null when it does not exist. Only a regular file (after following links) of at
+ * most MAX_PEM_BYTES is read: a FIFO would block start-up forever and a device node never ends. A
+ * dangling link is an error naming where it points, never "missing": treating it as missing would
+ * replace the user's link with a new file. Other failures (EACCES, EISDIR) throw.
+ */
 export async function readOptional(path: string): Promise<string | null> {
   try {
-    return await readFile(path, "utf8");
+    const link = await lstat(path);
+    if (link.isSymbolicLink()) {
+      const target = await readlink(path);
+      try {
+        await stat(path);
+      } catch {
+        throw new CertificateError(
+          "io",
+          `${path} is a link to ${target}, which does not exist; fix or remove the link`,
+        );
+      }
+    }
   } catch (err) {
+    if (err instanceof CertificateError) throw err;
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw ioError("read", path, err);
   }
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    // O_NONBLOCK: opening a FIFO with no writer must not wait; the fstat below then refuses it.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const st = await handle.stat();
+    if (!st.isFile())
+      throw new CertificateError(
+        "io",
+        `${path} is not a regular file (${fileKind(st)}); it cannot be a certificate or key`,
+      );
+    if (st.size > MAX_PEM_BYTES)
+      throw new CertificateError(
+        "io",
+        `${path} is ${st.size} bytes; a certificate or key file is at most ${MAX_PEM_BYTES} bytes`,
+      );
+    const buf = Buffer.alloc(MAX_PEM_BYTES + 1);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    if (bytesRead > MAX_PEM_BYTES)
+      throw new CertificateError("io", `${path} grew past ${MAX_PEM_BYTES} bytes while being read`);
+    return buf.subarray(0, bytesRead).toString("utf8");
+  } catch (err) {
+    if (err instanceof CertificateError) throw err;
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw ioError("read", path, err);
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}
+
+function fileKind(st: {
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+  isDirectory(): boolean;
+}): string {
+  if (st.isFIFO()) return "a FIFO";
+  if (st.isCharacterDevice() || st.isBlockDevice()) return "a device";
+  if (st.isSocket()) return "a socket";
+  if (st.isDirectory()) return "a directory";
+  return "not a plain file";
 }
 
 export async function removeIfPresent(path: string): Promise<void> {

@@ -1,4 +1,7 @@
-// The device certificate: what `owts start` and `owts certs` use. See device-certificate.ts.
+/**
+ * The device certificate: key and certificate files, issuing and re-issuing, the live certificate a
+ * running device serves, and `owts certs`. May import only `src/core` (and its own files).
+ */
 export {
   type EnsureCertificateOptions,
   ensureDeviceCertificate,
@@ -9,9 +12,15 @@ export {
   readCertificateInfo,
 } from "./device-certificate.js";
 export { CertificateError, type CertificateErrorCode } from "./errors.js";
-export { CERT_FILE, type CertPaths, certPaths, KEY_FILE } from "./files.js";
+export { CERT_FILE, type CertPaths, certPaths, KEY_FILE, MAX_PEM_BYTES } from "./files.js";
 export type { CertificateInfo, DeviceCertificate } from "./inspect.js";
 export { DEFAULT_DAYS, MAX_DAYS } from "./issue.js";
 export { isKeyType, KEY_TYPES, type KeyType } from "./keys.js";
+export {
+  type CertificateListener,
+  type LiveCertificate,
+  type LiveCertificateOptions,
+  openLiveCertificate,
+} from "./live-certificate.js";
 export { deviceSans, formatSan, normalizeHostname, parseSan, type San } from "./names.js";
 export { type CertificateWatcher, type WatchCertificateOptions, watchDeviceCertificate } from "./watch.js";

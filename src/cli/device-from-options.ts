@@ -9,7 +9,8 @@ import type { RadioLink } from "../radio/link.js";
 import { SimMedium } from "../radio/sim-link.js";
 import { UdpRadioLink } from "../radio/udp-link.js";
 import { loadReplayFile, ReplayParseError } from "../sensors/replay-source.js";
-import { type RadioOptions, type StartOptions, UsageError } from "./options.js";
+import type { RadioOptions, StartOptions } from "./options.js";
+import { flagName, UsageError } from "./read-flags.js";
 
 /** Aircraft in the air, winch on the field: the distance the sim radio's level model works with. */
 export const AIRCRAFT_POSITION = [0, 900, 250] as const;
@@ -55,5 +56,23 @@ export async function startDeviceFromOptions(opts: StartOptions): Promise<Device
     radioLink: radioFactory(opts.radio, logger),
     sensor: opts.sensor,
   };
-  return Device.start({ ...opts, logger, ring, runtime, registerApi: registerDeviceApi });
+  // Field by field: a new flag reaches the device only where it is handed over on purpose.
+  return Device.start({
+    mode: opts.mode,
+    espId: opts.espId,
+    dataDir: opts.dataDir,
+    httpsPort: opts.httpsPort,
+    httpPort: opts.httpPort,
+    listen: opts.listen,
+    maxSockets: opts.maxSockets,
+    mdns: opts.mdns,
+    mdnsInterface: opts.mdnsInterface,
+    sans: opts.sans,
+    keyType: opts.keyType,
+    logger,
+    ring,
+    runtime,
+    registerApi: registerDeviceApi,
+    portFlags: { https: flagName("https-port"), http: flagName("http-port") },
+  });
 }

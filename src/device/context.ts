@@ -43,6 +43,11 @@ export interface DeviceContext {
   tlsFailures(): TlsFailureCounts;
   /** The running aircraft or winch runtime; null only while a restart swaps it. */
   runtime(): ModeRuntime | null;
-  /** Stores nothing itself: restarts the runtime in place from stored settings (mode, profile, radio). */
+  /**
+   * Stores nothing itself: restarts the runtime in place from stored settings (mode, profile, radio).
+   * Serialized: one asked for during another runs after it, so the last stored settings win.
+   */
   restart(reason: string): Promise<void>;
+  /** A restart is running or queued: the running mode is about to be re-read from the store. */
+  restartPending(): boolean;
 }

@@ -1,23 +1,28 @@
+/**
+ * Device: one unit assembled — identity, logging set-up, memory monitor, the runtime of its mode and the
+ * in-place restart. The composition root below the CLI: it may import every layer but `src/cli`, and
+ * injects the API (`registerApi`) rather than the API importing it.
+ */
 import type { AddressInfo } from "node:net";
 import { type Static, Type } from "typebox";
 import {
-  type CertificateWatcher,
   type DeviceCertificate,
-  ensureDeviceCertificate,
   type KeyType,
-  watchDeviceCertificate,
+  type LiveCertificate,
+  openLiveCertificate,
 } from "../certs/index.js";
 import type { Logger } from "../core/logger.js";
 import { type MdnsAdvertiser, startMdns } from "../mdns/advertiser.js";
-import { type Namespace, SettingsStore } from "../store/settings-store.js";
+import { type DataDirLock, lockDataDir, type Namespace, SettingsStore } from "../store/settings-store.js";
 import { HostAllowlist } from "../web/host-allowlist.js";
 import { createHttpsApp, type HttpsApp, type WebApp } from "../web/https-server.js";
 import { listenOn } from "../web/port-errors.js";
 import { createRedirectServer } from "../web/redirect-server.js";
-import { SocketBudget } from "../web/socket-budget.js";
+import type { SocketBudget } from "../web/socket-budget.js";
 import { attachTlsDiagnostics, type TlsDiagnostics } from "../web/tls-diagnostics.js";
 import { readBuildInfo } from "./build-info.js";
 import type { DeviceContext, DeviceIdentity, MemoryFigures } from "./context.js";
+import { DEFAULT_KEY_TYPE } from "./defaults.js";
 import { detectEspId, deviceHostname, MODES, type Mode } from "./identity.js";
 import type { LogRing } from "./log-ring.js";
 import { MemoryMonitor } from "./memory.js";
@@ -26,6 +31,20 @@ import { type ModeRuntime, type RuntimeEnvironment, startModeRuntime } from "./r
 export const DeviceSettings = Type.Object({ mode: Type.Enum(MODES) }, { additionalProperties: false });
 export type DeviceSettings = Static<typeof DeviceSettings>;
 export const DEFAULT_DEVICE_SETTINGS: DeviceSettings = { mode: "winch" };
+
+/** First wait before a failed runtime start is tried again; it doubles up to RUNTIME_RETRY_MAX_MS. */
+export const RUNTIME_RETRY_FIRST_MS = 1_000;
+export const RUNTIME_RETRY_MAX_MS = 60_000;
+
+/** A runtime that failed to start and is being retried, as `/api/status` reports it. */
+export interface RuntimeProblem {
+  /** The failure in plain words (e.g. the radio's UDP port is taken). */
+  reason: string;
+  /** When the runtime first failed to start (RFC 3339). */
+  since: string;
+  attempts: number;
+  retry_in_ms: number;
+}
 
 export interface DeviceOptions {
   /** When given, stored as the device's mode (like configuring a unit); otherwise the stored mode. */
@@ -39,6 +58,7 @@ export interface DeviceOptions {
   mdns: boolean;
   mdnsInterface?: string | undefined;
   sans?: string[];
+  /** @default DEFAULT_KEY_TYPE */
   keyType?: KeyType;
   logger: Logger;
   ring: LogRing;
@@ -66,21 +86,24 @@ export class Device implements DeviceContext {
   readonly logger: Logger;
   readonly ring: LogRing;
   readonly store: SettingsStore;
-  readonly budget: SocketBudget;
   readonly #opts: DeviceOptions;
   readonly #log: Logger;
   readonly #espId: string;
   readonly #settings: Namespace<DeviceSettings>;
   readonly #memory: MemoryMonitor;
+  readonly #lock: DataDirLock;
   #mode: Mode;
-  #cert!: DeviceCertificate;
+  #cert!: LiveCertificate;
   #web!: HttpsApp;
   #tls!: TlsDiagnostics;
   #redirect!: ReturnType<typeof createRedirectServer>;
   #mdns: MdnsAdvertiser | null = null;
-  #watcher: CertificateWatcher | null = null;
   #runtime: ModeRuntime | null = null;
   #restarting: Promise<void> | null = null;
+  /** The reason of a restart asked for while one ran; it runs once more when that one ends. */
+  #restartAgain: string | null = null;
+  #runtimeProblem: RuntimeProblem | null = null;
+  #retryTimer: NodeJS.Timeout | null = null;
   #ports = { https: 0, http: 0 };
   #stopped = false;
 
@@ -89,7 +112,9 @@ export class Device implements DeviceContext {
     store: SettingsStore,
     settings: Namespace<DeviceSettings>,
     espId: string,
+    lock: DataDirLock,
   ) {
+    this.#lock = lock;
     this.#opts = opts;
     this.logger = opts.logger;
     this.ring = opts.ring;
@@ -99,22 +124,29 @@ export class Device implements DeviceContext {
     this.#settings = settings;
     this.#mode = settings.get().mode;
     this.#memory = new MemoryMonitor({ logger: opts.logger });
-    this.budget = new SocketBudget({ logger: opts.logger, maxSessions: opts.maxSockets });
   }
 
   /** Starts every part; on failure stops what already started and rethrows (the CLI prints one line). */
   static async start(opts: DeviceOptions): Promise<Device> {
     const log = opts.logger.child({ tag: "device" });
-    const store = await SettingsStore.open(opts.dataDir, opts.logger);
-    const settings = store.namespace("device", DeviceSettings, DEFAULT_DEVICE_SETTINGS);
-    if (opts.mode && opts.mode !== settings.get().mode) await settings.set({ mode: opts.mode });
-    let espId = opts.espId;
-    if (!espId) {
-      const found = detectEspId();
-      espId = found.espId;
-      log.info(`device id ${espId} (${found.from})`);
+    // Before the store is opened: a second device must not even tidy up the first one's temp files.
+    const lock = await lockDataDir(opts.dataDir);
+    let device: Device;
+    try {
+      const store = await SettingsStore.open(opts.dataDir, opts.logger);
+      const settings = store.namespace("device", DeviceSettings, DEFAULT_DEVICE_SETTINGS);
+      if (opts.mode && opts.mode !== settings.get().mode) await settings.set({ mode: opts.mode });
+      let espId = opts.espId;
+      if (!espId) {
+        const found = detectEspId();
+        espId = found.espId;
+        log.info(`device id ${espId} (${found.from})`);
+      }
+      device = new Device(opts, store, settings, espId, lock);
+    } catch (err) {
+      await lock.release();
+      throw err;
     }
-    const device = new Device(opts, store, settings, espId);
     try {
       await device.#startShell();
       await device.#startRuntime();
@@ -130,7 +162,12 @@ export class Device implements DeviceContext {
   }
 
   certificate(): DeviceCertificate {
-    return this.#cert;
+    return this.#cert.current();
+  }
+
+  /** The web app's socket budget: created, attached and closed by the HTTPS app that owns it. */
+  get budget(): SocketBudget {
+    return this.#web.budget;
   }
 
   memory(): MemoryFigures {
@@ -157,15 +194,17 @@ export class Device implements DeviceContext {
 
   async #startShell(): Promise<void> {
     const o = this.#opts;
-    this.#cert = await ensureDeviceCertificate({
+    this.#cert = await openLiveCertificate({
       dataDir: o.dataDir,
       hostname: this.identity().hostname,
       extraSans: o.sans ?? [],
-      keyType: o.keyType ?? "ecdsa",
+      keyType: o.keyType ?? DEFAULT_KEY_TYPE,
       logger: o.logger,
     });
+    const cert = this.#cert.current();
     this.#web = await createHttpsApp({
-      certificate: { certPem: this.#cert.certPem, keyPem: this.#cert.keyPem },
+      certificate: { certPem: cert.certPem, keyPem: cert.keyPem },
+      sessions: { maxSessions: o.maxSockets },
       logger: o.logger,
       ...(o.uiDir !== undefined ? { uiDir: o.uiDir } : {}),
       device: {
@@ -184,11 +223,12 @@ export class Device implements DeviceContext {
       memory: this.#memory,
       budget: this.budget,
     });
+    // Subscribed once: a re-issue for a new hostname and `owts certs` behind our back both arrive here.
+    this.#cert.onChange((next) => this.#web.setCertificate(next.certPem, next.keyPem));
     const https: AddressInfo = await this.#web.listen({
       port: o.httpsPort,
       host: o.listen,
-      budget: this.budget,
-      flag: "--https-port",
+      flag: o.portFlags?.https,
     });
     this.#ports.https = https.port;
 
@@ -217,15 +257,6 @@ export class Device implements DeviceContext {
         logger: o.logger,
       });
     }
-    this.#watcher = watchDeviceCertificate(
-      o.dataDir,
-      (cert) => {
-        this.#web.setCertificate(cert.certPem, cert.keyPem);
-        this.#cert = cert;
-      },
-      o.logger,
-      { current: this.#cert },
-    );
     this.#memory.start();
   }
 
@@ -247,46 +278,120 @@ export class Device implements DeviceContext {
    * Restart in place from stored settings: the runtime stops, the mode is re-read (a new mode renames
    * the host, the certificate follows and mDNS re-announces), open sessions are asked to close after
    * their current response, and the runtime starts again. Ports stay bound throughout.
+   *
+   * Restarts are serialized and coalesced: one asked for while another runs is run once more after it,
+   * so the settings written last are always the ones that end up running (two opposite mode changes at
+   * once can otherwise leave the stored and the running mode apart). A runtime that fails to start is
+   * retried in the background (see #retryRuntime); the restart itself still completes.
    */
   restart(reason: string): Promise<void> {
-    if (this.#restarting) return this.#restarting;
+    if (this.#restarting) {
+      this.#restartAgain = reason;
+      return this.#restarting;
+    }
     const run = (async () => {
-      this.#log.info(`restarting in place: ${reason}`);
-      await this.#runtime?.stop();
-      this.#runtime = null;
-      const mode = this.#settings.get().mode;
-      if (mode !== this.#mode) {
-        this.#mode = mode;
-        const { hostname } = this.identity();
-        const cert = await ensureDeviceCertificate({
-          dataDir: this.#opts.dataDir,
-          hostname,
-          extraSans: this.#opts.sans ?? [],
-          logger: this.#opts.logger,
-        });
-        if (cert.fingerprintSha256 !== this.#cert.fingerprintSha256) {
-          this.#web.setCertificate(cert.certPem, cert.keyPem);
-          this.#cert = cert;
+      try {
+        let why: string | null = reason;
+        while (why !== null && !this.#stopped) {
+          this.#restartAgain = null;
+          await this.#restartOnce(why);
+          why = this.#restartAgain;
         }
-        await this.#mdns?.rename(hostname, this.#txt());
-        this.#log.info(`mode is now ${mode}; hostname ${hostname}.local`);
+      } finally {
+        // Inside the async function, right after the loop's last check: no restart() call can slip
+        // between "no follow-up asked for" and "no restart running".
+        this.#restarting = null;
       }
-      this.budget.closeIdleSessions();
-      await this.#startRuntime();
-      this.#log.info("restart complete");
-    })().finally(() => {
-      this.#restarting = null;
-    });
+    })();
     this.#restarting = run;
     return run;
+  }
+
+  /** True while a restart runs or one is queued behind it: the running mode is about to be re-read. */
+  restartPending(): boolean {
+    return this.#restarting !== null;
+  }
+
+  /** Why the runtime is not running, while it is being retried; null when it runs (or is not wanted). */
+  runtimeProblem(): RuntimeProblem | null {
+    return this.#runtimeProblem;
+  }
+
+  async #restartOnce(reason: string): Promise<void> {
+    this.#log.info(`restarting in place: ${reason}`);
+    this.#cancelRetry();
+    await this.#runtime?.stop();
+    this.#runtime = null;
+    const mode = this.#settings.get().mode;
+    if (mode !== this.#mode) {
+      this.#mode = mode;
+      const { hostname } = this.identity();
+      try {
+        await this.#cert.setHostname(hostname);
+      } catch (err) {
+        // A full disk must not cost the unit its runtime: serve the old certificate (clients see a name
+        // mismatch) and try again with the next runtime retry or restart.
+        this.#log.error(
+          `could not re-issue the certificate for ${hostname}: ${(err as Error).message}; the previous certificate stays in service`,
+        );
+      }
+      await this.#mdns?.rename(hostname, this.#txt());
+      this.#log.info(`mode is now ${mode}; hostname ${hostname}.local`);
+    }
+    this.budget.closeIdleSessions();
+    await this.#startRuntimeOrRetry();
+    this.#log.info(
+      this.#runtime || !this.#opts.runtime
+        ? "restart complete"
+        : "restart complete; the runtime is being retried",
+    );
+  }
+
+  async #startRuntimeOrRetry(): Promise<void> {
+    try {
+      await this.#startRuntime();
+      if (this.#runtimeProblem)
+        this.#log.info(
+          `the ${this.#mode} runtime runs again after ${this.#runtimeProblem.attempts} failed attempt(s)`,
+        );
+      this.#runtimeProblem = null;
+    } catch (err) {
+      const attempts = (this.#runtimeProblem?.attempts ?? 0) + 1;
+      const delayMs = Math.min(RUNTIME_RETRY_MAX_MS, RUNTIME_RETRY_FIRST_MS * 2 ** (attempts - 1));
+      this.#runtimeProblem = {
+        reason: (err as Error).message,
+        since: this.#runtimeProblem?.since ?? new Date().toISOString(),
+        attempts,
+        retry_in_ms: delayMs,
+      };
+      this.#log.error(
+        `the ${this.#mode} runtime did not start (${(err as Error).message}); trying again in ${Math.round(delayMs / 1000)} s`,
+      );
+      this.#retryTimer = setTimeout(() => void this.#retryRuntime(), delayMs);
+      this.#retryTimer.unref();
+    }
+  }
+
+  async #retryRuntime(): Promise<void> {
+    this.#retryTimer = null;
+    if (this.#stopped || this.#runtime || this.#restarting) return;
+    // Also retries a certificate re-issue that failed (it is a no-op when the certificate already fits).
+    await this.#cert.setHostname(this.identity().hostname).catch(() => undefined);
+    await this.#startRuntimeOrRetry();
+  }
+
+  #cancelRetry(): void {
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
   }
 
   /** Graceful stop: goodbyes on mDNS, in-flight requests finish, every socket closes. Idempotent. */
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#cancelRetry();
     this.#memory.stop();
-    this.#watcher?.close();
+    this.#cert?.close();
     await this.#runtime?.stop().catch((err: Error) => this.#log.error(`runtime stop failed: ${err.message}`));
     await this.#mdns?.stop();
     if (this.#redirect?.listening) {
@@ -296,6 +401,7 @@ export class Device implements DeviceContext {
       });
     }
     await this.#web?.close();
+    await this.#lock.release();
     this.#log.info("stopped");
   }
 }

@@ -1,4 +1,5 @@
 import type { Writable } from "node:stream";
+import { escapeUnsafe } from "../core/safe-text.js";
 import { pinoRecordStream } from "./logger.js";
 
 const LETTER: Record<number, string> = { 10: "V", 20: "D", 30: "I", 40: "W", 50: "E", 60: "E" };
@@ -10,9 +11,9 @@ const LETTER: Record<number, string> = { 10: "V", 20: "D", 30: "I", 40: "W", 50:
 export function espStyleStream(out: NodeJS.WritableStream, startedAt = Date.now()): Writable {
   return pinoRecordStream((rec) => {
     // `unit` tells the demo's two devices apart on one console.
-    const unit = rec.unit ? `[${rec.unit}] ` : "";
-    out.write(
-      `${LETTER[rec.level] ?? "I"} (${rec.time - startedAt}) ${unit}${rec.tag ?? "owts"}: ${rec.msg ?? ""}\n`,
-    );
+    const unit = rec.unit ? `[${escapeUnsafe(rec.unit)}] ` : "";
+    // One record is one line: a message carrying a peer's newline or escape sequence cannot add another.
+    const line = `${unit}${escapeUnsafe(rec.tag ?? "owts")}: ${escapeUnsafe(rec.msg ?? "")}`;
+    out.write(`${LETTER[rec.level] ?? "I"} (${rec.time - startedAt}) ${line}\n`);
   });
 }

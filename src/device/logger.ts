@@ -1,6 +1,8 @@
 import { Writable } from "node:stream";
 import pino from "pino";
 import type { Logger } from "../core/logger.js";
+import { escapeUnsafe } from "../core/safe-text.js";
+import { DEFAULT_LOG_LEVEL } from "./defaults.js";
 import { type LogLevel, LogRing } from "./log-ring.js";
 
 const LEVEL_NAMES: Record<number, LogLevel> = {
@@ -13,7 +15,10 @@ const LEVEL_NAMES: Record<number, LogLevel> = {
 };
 
 export interface DeviceLoggerOptions {
-  /** Minimum level written anywhere (default "info"). */
+  /**
+   * Minimum level written anywhere.
+   * @default DEFAULT_LOG_LEVEL
+   */
   level?: string;
   /** Where the JSON lines go besides the ring (default stdout; null for nowhere). */
   destination?: NodeJS.WritableStream | null;
@@ -56,8 +61,9 @@ export function createDeviceLogger(opts: DeviceLoggerOptions = {}): { logger: Lo
     ring.push({
       t_ms: rec.time - startedAt,
       level: LEVEL_NAMES[rec.level] ?? "info",
-      tag: rec.tag ?? "owts",
-      msg: rec.msg ?? "",
+      tag: escapeUnsafe(rec.tag ?? "owts"),
+      // The ring is shown by the UI and read by integrations: no record may smuggle in a fake line.
+      msg: escapeUnsafe(rec.msg ?? ""),
     }),
   );
   const streams: pino.StreamEntry[] = [{ stream: ringStream, level: "trace" }];
@@ -65,7 +71,7 @@ export function createDeviceLogger(opts: DeviceLoggerOptions = {}): { logger: Lo
   if (destination) streams.push({ stream: destination, level: "trace" });
   const logger = pino(
     {
-      level: opts.level ?? "info",
+      level: opts.level ?? DEFAULT_LOG_LEVEL,
       base: undefined,
       redact: { paths: ["password", "*.password", "authorization", "*.authorization"], censor: "[redacted]" },
     },

@@ -1,7 +1,12 @@
+/**
+ * mDNS: our responder on `multicast-dns` advertising the unit's one hostname for `_https._tcp` and
+ * `_http._tcp`. May import only `src/core`.
+ */
 import { createSocket, type RemoteInfo } from "node:dgram";
 import type { Answer, Packet, Question, RecordType } from "dns-packet";
 import makeMdns from "multicast-dns";
 import type { Logger } from "../core/logger.js";
+import { createConflictLog } from "./conflict-log.js";
 import { type MdnsInterface, onLink, resolveMdnsInterface } from "./interface.js";
 import { buildRecords, hostFqdn, type MdnsRecord, recordKey, validateHostname } from "./records.js";
 import {
@@ -110,7 +115,7 @@ export async function startMdns(opts: MdnsOptions): Promise<MdnsAdvertiser> {
   }
 
   const timers = new Set<NodeJS.Timeout>();
-  const seenConflicts = new Map<string, MdnsConflict>();
+  const conflictLog = createConflictLog({ logger: opts.logger });
   let stopped = false;
   let chain: Promise<void> = Promise.resolve();
 
@@ -158,18 +163,7 @@ export async function startMdns(opts: MdnsOptions): Promise<MdnsAdvertiser> {
     if (round < 2) later(ANNOUNCE_GAP_MS, () => announce(round + 1));
   };
 
-  const noteConflicts = (found: MdnsConflict[], from: RemoteInfo) => {
-    for (const c of found) {
-      const key = `${c.name.toLowerCase()}|${c.type}|${c.theirs}`;
-      if (seenConflicts.has(key)) continue;
-      seenConflicts.set(key, c);
-      log.warn(
-        { conflict: c, from: from.address },
-        `mDNS name conflict: ${from.address} also claims ${c.name} (${c.type} ${c.theirs}; ours ${c.ours.join(", ") || "-"}). ` +
-          `OWTS never renames: both devices now answer for this name, so give one of them a different --id`,
-      );
-    }
-  };
+  const noteConflicts = (found: MdnsConflict[], from: RemoteInfo) => conflictLog.note(found, from.address);
 
   mdns.on("warning", (err: Error) =>
     log.debug({ err: err.message }, "mDNS: ignored a malformed packet or socket hiccup"),
@@ -259,7 +253,7 @@ export async function startMdns(opts: MdnsOptions): Promise<MdnsAdvertiser> {
     iface,
     hostname: () => hostname,
     records: () => structuredClone(records),
-    conflicts: () => [...seenConflicts.values()],
+    conflicts: () => conflictLog.conflicts(),
     rename: (newHostname, newTxt) =>
       serial(async () => {
         if (stopped) throw new Error("mDNS advertiser is stopped; start a new one");
@@ -289,6 +283,7 @@ export async function startMdns(opts: MdnsOptions): Promise<MdnsAdvertiser> {
         cancelPending();
         await send({ type: "response", answers: goodbyes(records) });
         await new Promise<void>((resolve) => mdns.destroy(resolve));
+        conflictLog.flush();
         log.info(`mDNS: stopped advertising ${hostFqdn(hostname)} (goodbyes sent)`);
       }),
   };

@@ -1,3 +1,8 @@
+/**
+ * Radio: the `RadioLink` seam (this file) and its links (sim, UDP), air time, duty cycle, SRD profiles,
+ * FLARM avoidance and the running radio service. Moves bytes, knows nothing of what they mean; may
+ * import `src/core` and the other layer-1 folders (store for its settings).
+ */
 import type { ModemBackend } from "./modem.js";
 
 /** What the transmitter tells the link about a frame; the sim uses it for its channel model. */

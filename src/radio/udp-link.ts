@@ -9,6 +9,9 @@ export interface UdpEndpoint {
   port: number;
 }
 
+/** Where a UDP radio link receives frames unless told otherwise: every address, OWTS's port. */
+export const DEFAULT_UDP_BIND: UdpEndpoint = { address: "0.0.0.0", port: 47800 };
+
 export interface UdpLinkOptions {
   /** Where this device listens (port 0 picks a free one; see `address()`). */
   bind: UdpEndpoint;

@@ -7,6 +7,8 @@ import { SimIasSource, type SimSpeeds } from "./sim-source.js";
 
 export const SOURCE_KINDS = ["sim", "ms4525do", "replay"] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
+/** The source a unit flies with when none is chosen: the simulator, since it needs no hardware. */
+export const DEFAULT_SOURCE_KIND: SourceKind = "sim";
 
 /** Which airspeed source the aircraft uses, and its own settings (see each source for ranges). */
 export type IasSourceSettings =

@@ -1,4 +1,12 @@
+/**
+ * Sensors: the `IasSource` seam (this file) and its sources — simulator, MS4525DO over I2C, CSV replay.
+ * The start of the data flow; may import only `src/core` (a source is told its speeds, it never reads
+ * the aircraft's settings itself).
+ */
 /** One airspeed reading. Sources report metres per second; conversion to the profile's unit happens later. */
+/** Real time: the simulator and the replay play one second per second unless told otherwise. */
+export const DEFAULT_TIME_SCALE = 1;
+
 export interface IasSample {
   /** Monotonic milliseconds (the source's clock; `performance.now()`-like, or simulated time). */
   t_ms: number;

@@ -91,8 +91,14 @@ export function iasFromDiffPressure(deltaPa: number): number {
   return deltaPa > 0 ? Math.sqrt((2 * deltaPa) / RHO0) : 0;
 }
 
+/** The bus of the Raspberry Pi's header pins, where the sensor is usually wired. */
+export const DEFAULT_I2C_BUS = 1;
+
 export interface Ms4525Options {
-  /** Linux I2C bus number: /dev/i2c-N (default 1, the Raspberry Pi header). */
+  /**
+   * Linux I2C bus number: /dev/i2c-N.
+   * @default DEFAULT_I2C_BUS
+   */
   bus?: number;
   /** 7-bit address of the part (default 0x28). */
   address?: number;
@@ -213,7 +219,7 @@ export class Ms4525IasSource implements IasSource {
 
   constructor(opts: Ms4525Options = {}) {
     const p = new ProblemList();
-    const bus = opts.bus ?? 1;
+    const bus = opts.bus ?? DEFAULT_I2C_BUS;
     p.number("/bus", bus, { min: 0, max: 255, integer: true });
     const address = opts.address ?? 0x28;
     if (!(MS4525_ADDRESSES as readonly number[]).includes(address)) {

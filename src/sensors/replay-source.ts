@@ -2,7 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import type { Logger } from "../core/logger.js";
 import { ProblemList } from "../core/problems.js";
 import { SPEED_UNITS, toMps } from "../core/units.js";
-import type { IasSample, IasSource, SensorHealth } from "./ias-source.js";
+import { DEFAULT_TIME_SCALE, type IasSample, type IasSource, type SensorHealth } from "./ias-source.js";
 
 /**
  * Replay of a recorded launch from CSV. Format:
@@ -144,7 +144,10 @@ export interface ReplaySourceOptions {
   unit?: ReplayUnit;
   /** Start over after the last row (default false: hold the last value). */
   loop?: boolean;
-  /** Recording milliseconds per real millisecond, (0, 1000] (default 1). */
+  /**
+   * Recording milliseconds per real millisecond, (0, 1000].
+   * @default DEFAULT_TIME_SCALE
+   */
   timeScale?: number;
   now?: () => number;
   logger?: Logger;
@@ -174,7 +177,7 @@ export class ReplayIasSource implements IasSource {
     if (opts.unit !== undefined && !isReplayUnit(opts.unit)) {
       p.add("/unit", `must be one of ${REPLAY_UNITS.join(", ")} (got ${JSON.stringify(opts.unit)})`);
     }
-    const timeScale = opts.timeScale ?? 1;
+    const timeScale = opts.timeScale ?? DEFAULT_TIME_SCALE;
     p.number("/timeScale", timeScale, { min: 0, max: 1000, minExclusive: true });
     p.throwIfAny("replay source settings");
     this.loop = opts.loop ?? false;

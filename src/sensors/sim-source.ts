@@ -2,7 +2,7 @@ import type { Logger } from "../core/logger.js";
 import { mulberry32 } from "../core/prng.js";
 import { ProblemList } from "../core/problems.js";
 import { type SpeedUnit, toMps } from "../core/units.js";
-import type { IasSample, IasSource, SensorHealth } from "./ias-source.js";
+import { DEFAULT_TIME_SCALE, type IasSample, type IasSource, type SensorHealth } from "./ias-source.js";
 import { hash3, valueNoise } from "./noise.js";
 
 /** Stages of one simulated flight, in order; `ground` is the pause before each launch. */
@@ -32,6 +32,9 @@ export interface SimSpeeds {
 }
 
 /** An ASK 21 in km/h, the demo's glider. */
+/** The simulator's seed when none is given. */
+export const DEFAULT_SIM_SEED = 1;
+
 export const DEFAULT_SIM_SPEEDS: SimSpeeds = { unit: "kmh", v_en: 50, v_min: 90, v_opt: 105, v_max: 130 };
 
 export interface SimSourceOptions {
@@ -40,9 +43,15 @@ export interface SimSourceOptions {
    * @default DEFAULT_SIM_SPEEDS
    */
   profile?: SimSpeeds;
-  /** Unsigned 32-bit seed (default 1); the same seed gives the same flights. */
+  /**
+   * Unsigned 32-bit seed; the same seed gives the same flights.
+   * @default DEFAULT_SIM_SEED
+   */
   seed?: number;
-  /** Simulated seconds per real second, (0, 1000] (default 1; 10 runs a flight ten times faster). */
+  /**
+   * Simulated seconds per real second, (0, 1000]; 10 runs a flight ten times faster.
+   * @default DEFAULT_TIME_SCALE
+   */
   timeScale?: number;
   /** Repeat launches forever (default true); otherwise stay on the ground after the first. */
   loop?: boolean;
@@ -137,9 +146,9 @@ export class SimIasSource implements IasSource {
 
   constructor(opts: SimSourceOptions = {}) {
     const p = new ProblemList();
-    const seed = opts.seed ?? 1;
+    const seed = opts.seed ?? DEFAULT_SIM_SEED;
     p.number("/seed", seed, { min: 0, max: 0xffff_ffff, integer: true });
-    const timeScale = opts.timeScale ?? 1;
+    const timeScale = opts.timeScale ?? DEFAULT_TIME_SCALE;
     p.number("/timeScale", timeScale, { min: 0, max: 1000, minExclusive: true });
     const first = opts.firstLaunchAfterS ?? 3;
     p.number("/firstLaunchAfterS", first, { min: 0, max: 3600 });

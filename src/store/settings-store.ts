@@ -1,3 +1,8 @@
+/**
+ * Settings store (the ESP's NVS): typed namespaces, each one checksummed file written atomically and
+ * durably, a damaged file set aside and replaced by defaults. The bottom of persistence: it may import
+ * only `src/core`; what a namespace holds is declared by the capability that owns it.
+ */
 import { readdirSync, readFileSync, renameSync, unlinkSync } from "node:fs";
 import { mkdir, readdir, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
@@ -9,6 +14,7 @@ import { errnoCode, plainReason, StoreOpenError } from "./errors.js";
 import { fieldErrors, Namespace } from "./namespace.js";
 import { decodeSettingsFile } from "./settings-file.js";
 
+export { type DataDirLock, DataDirLockedError, LOCK_FILE, lockDataDir } from "./data-dir-lock.js";
 export { StoreOpenError, StoreValidationError, StoreWriteError } from "./errors.js";
 export { Namespace } from "./namespace.js";
 

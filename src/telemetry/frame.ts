@@ -1,3 +1,7 @@
+/**
+ * Telemetry on air: the frame the aircraft sends and the winch decodes (`proto/owts_aircraft_telemetry.proto`,
+ * code in `gen/`), identity hash and speed quantisation. A pure codec: it may import only `src/core`.
+ */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { SPEED_UNITS, type SpeedUnit } from "../core/units.js";
 import { AircraftRadioDownlinkSchema, SpeedUnit as PbSpeedUnit } from "./gen/owts_aircraft_telemetry_pb.js";

@@ -1,3 +1,7 @@
+/**
+ * Web: the HTTPS app (Fastify on node:https), the socket budget it owns, TLS diagnostics, the redirect
+ * server and the static UI. Knows nothing of the API's routes; may import layers 0–2.
+ */
 import { existsSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
@@ -18,7 +22,7 @@ import { acceptJsonBodiesOnly, BODY_LIMIT, bodyStrictValidatorFactory } from "./
 import { clientErrorHandler, installErrorHandling } from "./error-handling.js";
 import { type DeviceSummary, renderFallbackPage } from "./fallback-page.js";
 import { listenOn } from "./port-errors.js";
-import type { SocketBudget } from "./socket-budget.js";
+import { SocketBudget, type SocketBudgetOptions } from "./socket-budget.js";
 import { StaticSite, type StaticSiteLimits, serveStatic } from "./static-files.js";
 import { type CertificatePair, checkCertificatePair, tlsServerOptions } from "./tls-options.js";
 
@@ -78,6 +82,12 @@ export interface HttpsAppOptions {
   certificate: CertificatePair;
   logger: Logger;
   /**
+   * The socket budget every TLS connection passes through (how many sessions, how long a newcomer may
+   * wait). The app creates it, attaches it on `listen` and closes it on `close`: one owner for its life.
+   * @default the SocketBudget defaults (4 sessions)
+   */
+  sessions?: Omit<SocketBudgetOptions, "logger">;
+  /**
    * The built UI. Omitted: DEFAULT_UI_DIR, and the fallback page while it is not built. A path:
    * that directory, which must exist. null: the fallback page only.
    */
@@ -93,8 +103,6 @@ export interface HttpsAppOptions {
 export interface ListenOptions {
   port: number;
   host?: string;
-  /** Every TLS connection passes through the budget; its TCP server is what listens. */
-  budget: SocketBudget;
   /** The flag that chose the port, for the advice when binding fails. */
   flag?: string;
 }
@@ -104,6 +112,8 @@ export interface HttpsApp {
   /** The node:https server; it never listens itself (see `listen`). */
   server: HttpsServer;
   site: StaticSite;
+  /** Admits every TLS connection; its TCP server is what listens. */
+  budget: SocketBudget;
   /** Serves a new certificate to every new connection; throws (keeping the old one) if the pair is unusable. */
   setCertificate(certPem: string | Buffer, keyPem: string | Buffer): void;
   /** Readies the app and binds the budget's TCP server; rejects with a ListenError that says what to do. */
@@ -187,11 +197,13 @@ export async function createHttpsApp(opts: HttpsAppOptions): Promise<HttpsApp> {
     return serveStatic(site, req, reply);
   });
 
-  let budget: SocketBudget | undefined;
+  const budget = new SocketBudget({ ...opts.sessions, logger: opts.logger });
+  let listening = false;
   return {
     app,
     server: httpsServer,
     site,
+    budget,
     setCertificate(certPem, keyPem) {
       const pair = { certPem, keyPem };
       checkCertificatePair(pair);
@@ -200,8 +212,8 @@ export async function createHttpsApp(opts: HttpsAppOptions): Promise<HttpsApp> {
     },
     async listen(listenOpts) {
       await app.ready();
-      if (budget) throw new Error("the HTTPS server is already listening");
-      budget = listenOpts.budget;
+      if (listening) throw new Error("the HTTPS server is already listening");
+      listening = true;
       const tcp = budget.attach(httpsServer);
       const address = await listenOn(tcp, {
         port: listenOpts.port,
@@ -214,7 +226,7 @@ export async function createHttpsApp(opts: HttpsAppOptions): Promise<HttpsApp> {
       return address;
     },
     async close() {
-      await budget?.closeAll();
+      await budget.closeAll();
       await app.close();
       // Clears the timeout checker; "not running" is expected, the budget's server was the bound one.
       await new Promise<void>((resolve) => httpsServer.close(() => resolve()));

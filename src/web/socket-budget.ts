@@ -5,9 +5,15 @@ import { performance } from "node:perf_hooks";
 import type { TLSSocket } from "node:tls";
 import type { Logger } from "../core/logger.js";
 
+/** TLS sessions a device serves at once unless told otherwise (the firmware's `max_open_sockets`). */
+export const DEFAULT_MAX_SOCKETS = 4;
+
 export interface SocketBudgetOptions {
   logger: Logger;
-  /** Most TLS sessions open at once (the device's `max_open_sockets`, default 4). */
+  /**
+   * Most TLS sessions open at once (the device's `max_open_sockets`).
+   * @default DEFAULT_MAX_SOCKETS
+   */
   maxSessions?: number;
   /** How long a TCP connection may wait, un-handshaken, for a free slot (default 10 s). */
   queueTimeoutMs?: number;
@@ -159,7 +165,7 @@ export class SocketBudget {
 
   constructor(opts: SocketBudgetOptions) {
     this.#log = opts.logger.child({ tag: "web" });
-    this.#max = positiveInt("maxSessions", opts.maxSessions ?? 4, 1);
+    this.#max = positiveInt("maxSessions", opts.maxSessions ?? DEFAULT_MAX_SOCKETS, 1);
     this.#queueTimeoutMs = positiveInt("queueTimeoutMs", opts.queueTimeoutMs ?? 10_000, 1);
     this.#maxQueue = positiveInt("maxQueue", opts.maxQueue ?? 64, 0);
     this.#idleGraceMs = positiveInt("idleGraceMs", opts.idleGraceMs ?? 1_000, 0);

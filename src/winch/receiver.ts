@@ -1,3 +1,8 @@
+/**
+ * Winch: the unit at the winch — receiver (identity matching, zones, link state) and launch history.
+ * Consumes radio/telemetry; may import layers 0–1 and `src/aircraft` (same layer), never web, api,
+ * device or cli.
+ */
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { type Clock, systemClock } from "../core/clock.js";

@@ -1,6 +1,9 @@
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { request } from "node:https";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLI, startDemo } from "../helpers/device-process.js";
 
@@ -69,5 +72,36 @@ describe("owts demo", () => {
     const code = await new Promise((r) => bad.once("exit", r));
     expect(code).toBe(2);
     expect(err.trim()).toBe('owts demo: --loss: "2" must be a number from 0 to 0.9');
+  });
+
+  it.each([
+    ["winch", "--winch-https-port"],
+    ["aircraft", "--aircraft-https-port"],
+  ])("with the %s's HTTPS port taken exits 1 naming %s", async (_unit, flag) => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
+    const taken = String((blocker.address() as { port: number }).port);
+    try {
+      const ports = [
+        "--winch-https-port",
+        "--winch-http-port",
+        "--aircraft-https-port",
+        "--aircraft-http-port",
+      ];
+      const args = ports.flatMap((p) => [p, p === flag ? taken : "0"]);
+      const dataDir = mkdtempSync(join(tmpdir(), "owts-demo-busy-"));
+      const r = spawnSync(process.execPath, [CLI, "demo", "--data-dir", dataDir, ...args], {
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(
+        new RegExp(`owts demo: port ${taken} is already in use .* with ${flag}$`, "m"),
+      );
+      // The demo has no --https-port; naming it would send the user to a flag that does not exist.
+      expect(r.stderr).not.toContain("--https-port");
+    } finally {
+      blocker.close();
+    }
   });
 });

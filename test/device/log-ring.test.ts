@@ -55,3 +55,33 @@ describe("ESP-style console lines", () => {
     expect(text).toMatch(/^W \(\d+\) tls: handshake failed\nE \(\d+\) \[winch\] web: boom\n$/);
   });
 });
+
+describe("text from the network cannot forge log lines", () => {
+  const forged = "OWTS-x.local\nI (1) api: API password cleared\u001b[32m";
+
+  it("the ring escapes control and bidi characters in every message and tag", () => {
+    const { logger, ring } = createDeviceLogger({ destination: null });
+    logger.child({ tag: "mdns\u001b[0m" }).warn(`conflict with ${forged}\u202e`);
+    const [line] = ring.after(0).lines;
+    expect(line!.msg).toBe("conflict with OWTS-x.local\\nI (1) api: API password cleared\\x1b[32m\\u202e");
+    expect(line!.tag).toBe("mdns\\x1b[0m");
+  });
+
+  it("the console prints one line per record, escaped", async () => {
+    const { PassThrough } = await import("node:stream");
+    const { espStyleStream } = await import("../../src/device/log-text.js");
+    const out = new PassThrough();
+    let text = "";
+    out.on("data", (d: Buffer) => {
+      text += d.toString();
+    });
+    const { logger } = createDeviceLogger({ destination: espStyleStream(out), level: "debug" });
+    logger.child({ tag: "mdns" }).warn(`conflict with ${forged}`);
+    await new Promise((r) => setImmediate(r));
+    expect(text.split("\n")).toHaveLength(2);
+    expect(text).not.toContain("\u001b");
+    expect(text).toMatch(
+      /^W \(\d+\) mdns: conflict with OWTS-x\.local\\nI \(1\) api: API password cleared\\x1b\[32m\n$/,
+    );
+  });
+});

@@ -3,14 +3,13 @@ import type { OutgoingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { createDeviceLogger } from "../../src/device/logger.js";
 import { createHttpsApp, type HttpsApp, type HttpsAppOptions } from "../../src/web/https-server.js";
-import { SocketBudget } from "../../src/web/socket-budget.js";
 import { makeTlsFixture, type TlsFixture } from "../helpers/tls-fixture.js";
 
 export interface RunningApp {
   https: HttpsApp;
   port: number;
   tls: TlsFixture;
-  budget: SocketBudget;
+  budget: HttpsApp["budget"];
   ring: ReturnType<typeof createDeviceLogger>["ring"];
   close(): Promise<void>;
 }
@@ -29,11 +28,12 @@ export async function startApp(
     logger,
     uiDir: null,
     device: DEVICE,
+    sessions: { maxSessions: 16 },
     ...rest,
   });
   configure?.(https);
-  const budget = new SocketBudget({ logger, maxSessions: 16 });
-  const address = await https.listen({ port: 0, host: "127.0.0.1", budget });
+  const budget = https.budget;
+  const address = await https.listen({ port: 0, host: "127.0.0.1" });
   return {
     https,
     port: address.port,

@@ -5,7 +5,6 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createDeviceLogger } from "../../src/device/logger.js";
 import { createHttpsApp } from "../../src/web/https-server.js";
 import { describeListenError, ListenError, listenOn } from "../../src/web/port-errors.js";
-import { SocketBudget } from "../../src/web/socket-budget.js";
 import { makeTlsFixture } from "../helpers/tls-fixture.js";
 import { DEVICE } from "./harness.js";
 
@@ -54,9 +53,7 @@ describe("bind failures say what to do", () => {
       device: DEVICE,
     });
     try {
-      await expect(
-        app.listen({ port, host: "127.0.0.1", budget: new SocketBudget({ logger }) }),
-      ).rejects.toThrow(
+      await expect(app.listen({ port, host: "127.0.0.1" })).rejects.toThrow(
         `port ${port} is already in use (another owts or web server?) — choose another with --https-port`,
       );
     } finally {

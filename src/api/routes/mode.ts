@@ -50,7 +50,9 @@ export function registerModeRoutes(app: AnyFastifyInstance, ctx: DeviceContext):
     async (request): Promise<ModeChange> => {
       const { mode } = request.body;
       await stored.set({ mode });
-      const restarting = mode !== ctx.identity().mode;
+      // A restart already under way may be about to read an older mode: this write must get its own
+      // (coalesced) restart, or the unit could end up running the mode that was overwritten.
+      const restarting = mode !== ctx.identity().mode || ctx.restartPending();
       if (restarting) restartAfter.add(request);
       return { mode, restarting };
     },

@@ -1,0 +1,43 @@
+/**
+ * Text that came from somewhere we do not control (an mDNS packet, a radio identity, a Host header, a
+ * stored string) must not be able to forge a log line or recolour a terminal. Escaping happens where
+ * text leaves for a console or the log ring, so no call site can forget it; call sites that quote a
+ * peer's text also bound its length.
+ */
+
+// C0 controls, DEL and C1 controls; bidi embeddings, overrides and isolates; zero-width characters and
+// the BOM; the Unicode line and paragraph separators. Each can hide, reorder or fake text on a screen.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/gu;
+
+function escapeOne(ch: string): string {
+  const code = ch.codePointAt(0) ?? 0;
+  if (ch === "\n") return "\\n";
+  if (ch === "\r") return "\\r";
+  if (ch === "\t") return "\\t";
+  return code <= 0xff
+    ? `\\x${code.toString(16).padStart(2, "0")}`
+    : `\\u${code.toString(16).padStart(4, "0")}`;
+}
+
+/** True when `text` holds a character `escapeUnsafe` would change. */
+export function hasUnsafeChars(text: string): boolean {
+  UNSAFE.lastIndex = 0;
+  return UNSAFE.test(text);
+}
+
+/** Replaces every control, bidi and invisible character by a visible escape (`\n`, `\x1b`, `\u202e`). */
+export function escapeUnsafe(text: string): string {
+  return text.replace(UNSAFE, escapeOne);
+}
+
+/**
+ * A peer's text, quoted for a log line: escaped, at most `max` characters (then `…`), in double quotes
+ * so where it starts and ends is never in doubt.
+ * @default max 80
+ */
+export function quoted(text: string, max = 80): string {
+  const cut = [...text];
+  const shown = cut.length > max ? `${cut.slice(0, max).join("")}…` : text;
+  return `"${escapeUnsafe(shown).replace(/"/g, '\\"')}"`;
+}

@@ -14,7 +14,7 @@ export interface DisplaySettings {
 
 export const DISPLAY_DEFAULTS = {
   /** @default none */
-  display: "",
+  display: [] as DisplayName[],
   /** @default 1, the Raspberry Pi header's I2C */
   oledBus: 1,
   /** @default 0x3c, the usual address of 128×64 modules (0x3d with the address jumper moved) */
@@ -29,91 +29,81 @@ export const DISPLAY_DEFAULTS = {
   ttyDevice: "/dev/tty",
 } as const;
 
-/** The display flags as given (CLI flag or environment value), all strings, all optional. */
-export interface DisplayFlags {
-  display?: string;
-  oledBus?: string;
-  oledAddress?: string;
-  oledController?: string;
-  stripSpi?: string;
-  stripLeds?: string;
-  stripBrightness?: string;
-  ttyDevice?: string;
-}
+export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-export type DisplaySettingsResult = { ok: true; settings: DisplaySettings } | { ok: false; message: string };
-
-function wholeIn(flag: string, raw: string, min: number, max: number): number | string {
-  const t = raw.trim();
-  if (!/^\d{1,9}$/.test(t) || Number(t) < min || Number(t) > max)
-    return `--${flag}: "${raw}" must be a whole number from ${min} to ${max}`;
-  return Number(t);
-}
-
-/**
- * Checks the display flags. The first problem comes back as one line naming the flag; nothing is
- * opened here (a strip or console path is only checked to exist), so the CLI can exit 2 first.
- */
-export function parseDisplaySettings(
-  flags: DisplayFlags,
-  exists: (path: string) => boolean = existsSync,
-): DisplaySettingsResult {
-  const fail = (message: string): DisplaySettingsResult => ({ ok: false, message });
-  const names = (flags.display ?? DISPLAY_DEFAULTS.display)
+/** "oled,ws2812" → the display names, each once; "" or "none" → none. The reason names no flag. */
+export function parseDisplayList(raw: string): Checked<DisplayName[]> {
+  const names = raw
     .split(",")
     .map((s) => s.trim().toLowerCase())
     .filter((s) => s !== "" && s !== "none");
   for (const n of names)
     if (!(DISPLAY_NAMES as readonly string[]).includes(n))
-      return fail(`--display: "${n}" is not a display (${DISPLAY_NAMES.join(", ")}; several with commas)`);
+      return {
+        ok: false,
+        reason: `"${n}" is not a display (${DISPLAY_NAMES.join(", ")}; several with commas)`,
+      };
   const displays = [...new Set(names)] as DisplayName[];
-  if (displays.length !== names.length) return fail(`--display: "${flags.display}" names a display twice`);
+  if (displays.length !== names.length) return { ok: false, reason: `"${raw}" names a display twice` };
+  return { ok: true, value: displays };
+}
 
-  const bus = wholeIn("oled-bus", flags.oledBus ?? String(DISPLAY_DEFAULTS.oledBus), 0, 255);
-  if (typeof bus === "string") return fail(bus);
-  const addrRaw = (flags.oledAddress ?? `0x${DISPLAY_DEFAULTS.oledAddress.toString(16)}`).trim();
-  const address = /^0x[0-9a-f]{1,2}$/i.test(addrRaw)
-    ? Number(addrRaw)
-    : /^\d{1,3}$/.test(addrRaw)
-      ? Number(addrRaw)
-      : Number.NaN;
-  if (!(address >= I2C_ADDRESS_MIN && address <= I2C_ADDRESS_MAX))
-    return fail(`--oled-address: "${addrRaw}" is not a 7-bit I2C device address (0x03-0x77, e.g. 0x3c)`);
-  const controller = (flags.oledController ?? DISPLAY_DEFAULTS.oledController).trim().toLowerCase();
-  if (!(OLED_CONTROLLERS as readonly string[]).includes(controller))
-    return fail(`--oled-controller: "${controller}" is not ${OLED_CONTROLLERS.join(" or ")}`);
+/** "0x3c" or "60" → a 7-bit device address in 0x03–0x77 (the I2C spec reserves the rest). */
+export function parseI2cAddress(raw: string): Checked<number> {
+  const t = raw.trim();
+  const n = /^0x[0-9a-f]{1,2}$/i.test(t) || /^\d{1,3}$/.test(t) ? Number(t) : Number.NaN;
+  return n >= I2C_ADDRESS_MIN && n <= I2C_ADDRESS_MAX
+    ? { ok: true, value: n }
+    : { ok: false, reason: `"${raw}" is not a 7-bit I2C device address (0x03-0x77, e.g. 0x3c)` };
+}
 
-  const device = (flags.stripSpi ?? DISPLAY_DEFAULTS.stripSpi).trim();
-  const brightness = wholeIn(
-    "strip-brightness",
-    flags.stripBrightness ?? String(DISPLAY_DEFAULTS.stripBrightness),
-    1,
-    255,
-  );
-  if (typeof brightness === "string") return fail(brightness);
-  let leds = 0;
-  if (displays.includes("ws2812")) {
-    if (flags.stripLeds === undefined)
-      return fail("--strip-leds: give the number of LEDs on the strip (1-300)");
-    const n = wholeIn("strip-leds", flags.stripLeds, 1, MAX_LEDS);
-    if (typeof n === "string") return fail(n);
-    leds = n;
-    if (!parseSpiDevice(device))
-      return fail(`--strip-spi: "${device}" is not an SPI device path like /dev/spidev0.0`);
-    if (!exists(device))
+/** "/dev/spidev0.0"-shaped, or the reason it is not. */
+export function checkSpiPath(raw: string): string | undefined {
+  return parseSpiDevice(raw) ? undefined : `"${raw}" is not an SPI device path like /dev/spidev0.0`;
+}
+
+/** The display values once each has passed its own check (the CLI's flag types do that). */
+export interface DisplayValues {
+  displays: DisplayName[];
+  oledBus: number;
+  oledAddress: number;
+  oledController: OledController;
+  stripSpi: string;
+  /** Required with ws2812: there is no sensible default length. */
+  stripLeds: number | undefined;
+  stripBrightness: number;
+  ttyDevice: string;
+}
+
+/**
+ * The checks that involve more than one value or the file system: the strip needs its LED count
+ * and an SPI device that exists, the console a device that exists. Nothing is opened here, so
+ * the CLI can refuse with one line (exit 2) before any display is touched.
+ */
+export function checkDisplaySettings(
+  v: DisplayValues,
+  exists: (path: string) => boolean = existsSync,
+): { ok: true; settings: DisplaySettings } | { ok: false; message: string } {
+  const fail = (message: string) => ({ ok: false as const, message });
+  if (v.displays.includes("ws2812")) {
+    if (v.stripLeds === undefined)
+      return fail(`--strip-leds: give the number of LEDs on the strip (1-${MAX_LEDS})`);
+    const why = checkSpiPath(v.stripSpi);
+    if (why) return fail(`--strip-spi: ${why}`);
+    if (!exists(v.stripSpi))
       return fail(
-        `--strip-spi: ${device} does not exist (enable SPI: dtparam=spi=on in /boot/firmware/config.txt)`,
+        `--strip-spi: ${v.stripSpi} does not exist (enable SPI: dtparam=spi=on in /boot/firmware/config.txt)`,
       );
   }
-  const tty = (flags.ttyDevice ?? DISPLAY_DEFAULTS.ttyDevice).trim();
-  if (displays.includes("tty") && !exists(tty)) return fail(`--tty-device: ${tty} does not exist`);
+  if (v.displays.includes("tty") && !exists(v.ttyDevice))
+    return fail(`--tty-device: ${v.ttyDevice} does not exist`);
   return {
     ok: true,
     settings: {
-      displays,
-      oled: { bus, address, controller: controller as OledController },
-      strip: { device, leds, brightness },
-      tty: { device: tty },
+      displays: v.displays,
+      oled: { bus: v.oledBus, address: v.oledAddress, controller: v.oledController },
+      strip: { device: v.stripSpi, leds: v.stripLeds ?? 0, brightness: v.stripBrightness },
+      tty: { device: v.ttyDevice },
     },
   };
 }

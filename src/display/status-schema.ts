@@ -11,13 +11,18 @@ export const DisplayStatusSchema = Type.Object(
   {
     name: Type.Enum(DISPLAY_NAME_VALUES, { description: "Which display.", examples: ["oled"] }),
     state: Type.Enum(["starting", "ok", "error"] as const, {
-      description: "`ok`: the last update went out; `error`: the last attempt failed, retried every few seconds.",
+      description:
+        "`ok`: the last update went out; `error`: the last attempt failed, retried every few seconds.",
       examples: ["ok"],
     }),
     reason: Type.Optional(
       Type.String({ description: "Why the display failed (the bus error).", examples: ["Remote I/O error"] }),
     ),
-    errors: Type.Integer({ minimum: 0, description: "Failures since start (open or update).", examples: [0] }),
+    errors: Type.Integer({
+      minimum: 0,
+      description: "Failures since start (open or update).",
+      examples: [0],
+    }),
     updates: Type.Integer({ minimum: 0, description: "Updates done since start.", examples: [1200] }),
   },
   { additionalProperties: false },

@@ -5,7 +5,13 @@ import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../src/core/clock.js";
 import { createDeviceLogger } from "../../src/device/logger.js";
 import { assembleDisplays, type DisplayedState, START_SCREEN_MS } from "../../src/display/assemble.js";
-import { DISPLAY_DEFAULTS, type DisplayFlags, parseDisplaySettings } from "../../src/display/settings.js";
+import {
+  checkDisplaySettings,
+  DISPLAY_DEFAULTS,
+  type DisplayValues,
+  parseDisplayList,
+  parseI2cAddress,
+} from "../../src/display/settings.js";
 import { openI2cWriteBus } from "../../src/display/ssd1306.js";
 import { openSpiWriter } from "../../src/display/ws2812.js";
 import { WinchReceiver } from "../../src/winch/receiver.js";
@@ -14,76 +20,83 @@ import { Ws2812StripModel } from "./ws2812-model.js";
 
 const present = (path: string) => path === "/dev/spidev0.0" || path === "/dev/tty";
 
-function bad(flags: DisplayFlags): string {
-  const r = parseDisplaySettings(flags, present);
-  if (r.ok) throw new Error(`accepted ${JSON.stringify(flags)}`);
+const VALUES: DisplayValues = {
+  displays: [],
+  oledBus: DISPLAY_DEFAULTS.oledBus,
+  oledAddress: DISPLAY_DEFAULTS.oledAddress,
+  oledController: DISPLAY_DEFAULTS.oledController,
+  stripSpi: DISPLAY_DEFAULTS.stripSpi,
+  stripLeds: undefined,
+  stripBrightness: DISPLAY_DEFAULTS.stripBrightness,
+  ttyDevice: DISPLAY_DEFAULTS.ttyDevice,
+};
+
+function settings(over: Partial<DisplayValues> = {}, exists: (path: string) => boolean = present) {
+  const r = checkDisplaySettings({ ...VALUES, ...over }, exists);
+  if (!r.ok) throw new Error(r.message);
+  return r.settings;
+}
+
+function refused(over: Partial<DisplayValues>): string {
+  const r = checkDisplaySettings({ ...VALUES, ...over }, present);
+  if (r.ok) throw new Error(`accepted ${JSON.stringify(over)}`);
   expect(r.message).not.toMatch(/\n/);
   return r.message;
 }
 
 describe("display settings", () => {
   it("defaults: no display; the usual OLED address; the first SPI device", () => {
-    const r = parseDisplaySettings({}, present);
-    expect(r).toEqual({
-      ok: true,
-      settings: {
-        displays: [],
-        oled: { bus: 1, address: 0x3c, controller: "ssd1306" },
-        strip: { device: "/dev/spidev0.0", leds: 0, brightness: DISPLAY_DEFAULTS.stripBrightness },
-        tty: { device: "/dev/tty" },
-      },
+    expect(settings()).toEqual({
+      displays: [],
+      oled: { bus: 1, address: 0x3c, controller: "ssd1306" },
+      strip: { device: "/dev/spidev0.0", leds: 0, brightness: 64 },
+      tty: { device: "/dev/tty" },
     });
   });
 
-  it("several displays at once, addresses in hex or decimal", () => {
-    const r = parseDisplaySettings(
-      {
-        display: "oled, WS2812,tty",
-        oledAddress: "0x3D",
-        oledBus: "3",
-        stripLeds: "60",
-        stripBrightness: "32",
-      },
-      present,
-    );
-    expect(r.ok && r.settings).toMatchObject({
-      displays: ["oled", "ws2812", "tty"],
-      oled: { bus: 3, address: 0x3d },
-      strip: { leds: 60, brightness: 32 },
+  it("display lists and addresses", () => {
+    expect(parseDisplayList("oled, WS2812,tty")).toEqual({ ok: true, value: ["oled", "ws2812", "tty"] });
+    expect(parseDisplayList("none")).toEqual({ ok: true, value: [] });
+    expect(parseDisplayList("oled,lcd")).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/^"lcd" is not a display \(oled, ws2812, tty/),
     });
-    const dec = parseDisplaySettings({ display: "oled", oledAddress: "60" }, present);
-    expect(dec.ok && dec.settings.oled.address).toBe(0x3c);
+    expect(parseDisplayList("oled,oled")).toEqual({ ok: false, reason: expect.stringMatching(/twice/) });
+    expect(parseI2cAddress("0x3D")).toEqual({ ok: true, value: 0x3d });
+    expect(parseI2cAddress("60")).toEqual({ ok: true, value: 0x3c });
+    for (const a of ["0x02", "0x78", "0x7f", "2", "120", "0x3g", "3c", "", "0x100", "-1"])
+      expect(parseI2cAddress(a), a).toEqual({ ok: false, reason: expect.stringMatching(/0x03-0x77/) });
   });
 
-  it("bad input: one line naming the flag", () => {
-    expect(bad({ display: "oled,lcd" })).toMatch(/^--display: "lcd" is not a display \(oled, ws2812, tty/);
-    expect(bad({ display: "oled,oled" })).toMatch(/^--display: .* twice/);
-    for (const a of ["0x02", "0x78", "0x7f", "2", "120", "0x3g", "3c", "", "0x100"])
-      expect(bad({ display: "oled", oledAddress: a }), a).toMatch(/^--oled-address: .*0x03-0x77/);
-    expect(bad({ oledBus: "-1" })).toMatch(/^--oled-bus/);
-    expect(bad({ oledController: "ssd1309" })).toMatch(
-      /^--oled-controller: "ssd1309" is not ssd1306 or sh1106/,
-    );
-    expect(bad({ display: "ws2812" })).toMatch(/^--strip-leds: give the number/);
-    for (const n of ["0", "-3", "301", "100000", "1.5", "many"])
-      expect(bad({ display: "ws2812", stripLeds: n }), n).toMatch(/^--strip-leds: .* from 1 to 300/);
-    for (const b of ["0", "256", "x"])
-      expect(bad({ display: "ws2812", stripLeds: "8", stripBrightness: b }), b).toMatch(
-        /^--strip-brightness/,
-      );
-    expect(bad({ display: "ws2812", stripLeds: "8", stripSpi: "/dev/i2c-1" })).toMatch(
+  it("the strip needs its LED count and an SPI device that exists; the console a device that exists", () => {
+    expect(settings({ displays: ["oled", "ws2812", "tty"], stripLeds: 60 }).strip).toEqual({
+      device: "/dev/spidev0.0",
+      leds: 60,
+      brightness: 64,
+    });
+    expect(refused({ displays: ["ws2812"] })).toMatch(/^--strip-leds: give the number/);
+    expect(refused({ displays: ["ws2812"], stripLeds: 8, stripSpi: "/dev/i2c-1" })).toMatch(
       /^--strip-spi: .* not an SPI device path/,
     );
-    expect(bad({ display: "ws2812", stripLeds: "8", stripSpi: "/dev/spidev9.9" })).toMatch(
+    expect(refused({ displays: ["ws2812"], stripLeds: 8, stripSpi: "/dev/spidev9.9" })).toMatch(
       /^--strip-spi: \/dev\/spidev9\.9 does not exist/,
     );
-    expect(bad({ display: "tty", ttyDevice: "/dev/tty77" })).toMatch(
+    expect(refused({ displays: ["tty"], ttyDevice: "/dev/tty77" })).toMatch(
       /^--tty-device: \/dev\/tty77 does not exist/,
     );
+    // Without the display that needs them, the device paths are not looked at.
+    expect(
+      settings({ displays: ["oled"], stripSpi: "/dev/spidev9.9", ttyDevice: "/dev/tty77" }).displays,
+    ).toEqual(["oled"]);
   });
 
   it("really checks the file system by default", () => {
-    const r = parseDisplaySettings({ display: "ws2812", stripLeds: "8", stripSpi: "/dev/spidev250.0" });
+    const r = checkDisplaySettings({
+      ...VALUES,
+      displays: ["ws2812"],
+      stripLeds: 8,
+      stripSpi: "/dev/spidev250.0",
+    });
     expect(r).toEqual({ ok: false, message: expect.stringMatching(/does not exist/) });
   });
 });
@@ -105,13 +118,11 @@ describe("hardware openers", () => {
 
 describe("display assembly", () => {
   it("none asked for: no runner", () => {
-    const r = parseDisplaySettings({}, present);
-    if (!r.ok) throw new Error(r.message);
     const { logger } = createDeviceLogger({ destination: null });
     const state = { mode: "winch" as const, receiver: new WinchReceiver({ logger }) };
     expect(
       assembleDisplays({
-        settings: r.settings,
+        settings: settings(),
         state: () => state,
         hostname: () => "h",
         address: () => null,
@@ -124,11 +135,10 @@ describe("display assembly", () => {
   it("winch: the About screen first (host, address, fingerprint), then the receiver's state, on all three", async () => {
     const dir = mkdtempSync(join(tmpdir(), "owts-display-"));
     const consolePath = join(dir, "console");
-    const r = parseDisplaySettings(
-      { display: "oled,ws2812,tty", stripLeds: "8", ttyDevice: consolePath },
+    const chosen = settings(
+      { displays: ["oled", "ws2812", "tty"], stripLeds: 8, ttyDevice: consolePath },
       (p) => p === "/dev/spidev0.0" || p === consolePath,
     );
-    if (!r.ok) throw new Error(r.message);
     const clock = new ManualClock(0);
     const { logger } = createDeviceLogger({ destination: null });
     let host = "owts-winch-3a4f1c.local";
@@ -136,7 +146,7 @@ describe("display assembly", () => {
     const chip = new Ssd1306Model();
     const strip = new Ws2812StripModel(8);
     const runner = assembleDisplays({
-      settings: { ...r.settings, tty: { device: consolePath } },
+      settings: chosen,
       state: () => state,
       hostname: () => host,
       address: () => "192.168.4.1",

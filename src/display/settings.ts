@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { DISPLAY_NAMES, type DisplayName } from "./sink.js";
-import { I2C_ADDRESS_MAX, I2C_ADDRESS_MIN, OLED_CONTROLLERS, type OledController } from "./ssd1306.js";
+import { I2C_ADDRESS_MAX, I2C_ADDRESS_MIN, type OledController } from "./ssd1306.js";
 import { MAX_LEDS, parseSpiDevice } from "./ws2812.js";
 
 /** Which displays run and how each is reached; checked once, before anything is opened. */

@@ -2,7 +2,6 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { ApiError, sendError } from "../core/api-error.js";
 import type { Logger } from "../core/logger.js";
 import { type BackoffOptions, FailureBackoff } from "./auth-backoff.js";
-import type { AnyFastifyInstance } from "./fastify-instance.js";
 import {
   hashPassword,
   isStoredHash,
@@ -10,6 +9,7 @@ import {
   type StoredHash,
   verifyPassword,
 } from "./password-hash.js";
+import type { WebApp } from "./web-app.js";
 
 export type { StoredHash } from "./password-hash.js";
 
@@ -205,6 +205,6 @@ export class ApiAuth {
 }
 
 /** Installs the guard on `app` (at the root, so it covers every route and the 404 handler). */
-export function registerApiAuth(app: AnyFastifyInstance, auth: ApiAuth): void {
+export function registerApiAuth(app: WebApp, auth: ApiAuth): void {
   app.addHook("onRequest", auth.onRequest);
 }

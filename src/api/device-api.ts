@@ -1,24 +1,61 @@
-import type { DeviceContext } from "../device/context.js";
+import { AIRCRAFT_NAMESPACE } from "../aircraft/profile.js";
+import { RADIO_NAMESPACE } from "../radio/radio-settings.js";
 import { radioStatus } from "../radio/radio-status.js";
+import { DEVICE_NAMESPACE } from "../store/device-settings.js";
+import { openNamespace } from "../store/open-namespace.js";
 import { ApiAuth, type ApiAuthOptions, registerApiAuth } from "./auth.js";
-import type { AnyFastifyInstance } from "./fastify-instance.js";
+import type { DeviceContext } from "./device-port.js";
+import { decorateRuntimePin } from "./mode-guard.js";
 import { registerOpenApi } from "./openapi.js";
 import { settingsPasswordStore } from "./password-store.js";
-import { registerAboutRoutes } from "./routes/about.js";
-import { registerAircraftRoutes } from "./routes/aircraft.js";
-import { registerLogRoutes } from "./routes/log.js";
-import { registerModeRoutes } from "./routes/mode.js";
-import { registerRadioRoutes } from "./routes/radio.js";
-import { registerRebootRoutes } from "./routes/reboot.js";
-import { registerSecurityRoutes } from "./routes/security.js";
-import { registerStatusRoutes } from "./routes/status.js";
-import { registerWifiRoutes } from "./routes/wifi.js";
-import { registerWinchRoutes } from "./routes/winch.js";
+import { aboutRoutes } from "./routes/about.js";
+import { aircraftRoutes } from "./routes/aircraft.js";
+import { logRoutes } from "./routes/log.js";
+import { modeRoutes } from "./routes/mode.js";
+import { radioRoutes } from "./routes/radio.js";
+import { rebootRoutes } from "./routes/reboot.js";
+import { securityRoutes } from "./routes/security.js";
+import { statusRoutes } from "./routes/status.js";
+import { wifiRoutes } from "./routes/wifi.js";
+import { winchRoutes } from "./routes/winch.js";
 import type { Status } from "./schemas/status.js";
+import type { ApiPlugin, WebApp } from "./web-app.js";
+import { wifiSettings } from "./wifi-settings.js";
+
+/*
+ * The REST API v1 (SPEC §3). What it may import: src/web, the domain folders below it and src/core,
+ * never src/device; what it needs of the device is declared in ./device-port.ts.
+ */
 
 export interface DeviceApiOptions {
   /** Backoff and scrypt tuning for the API password (tests loosen the backoff and cheapen scrypt). */
   auth?: Pick<ApiAuthOptions, "backoff" | "scrypt" | "wallClock">;
+}
+
+export interface ApiOptions {
+  /** The version the OpenAPI document names. */
+  version: string;
+  auth: ApiAuth;
+  /** The resource routes, registered under `/api` after `/api/security` (omitted: security only). */
+  routes?: ApiPlugin;
+}
+
+/**
+ * The one way the API goes onto an app, for the device and for tests alike: the OpenAPI document
+ * first (it learns the routes as they are added), the auth guard, then one `/api`-prefixed plugin
+ * holding `/api/security` and `routes`. Call after the web shell's own hooks and before `listen`.
+ */
+export async function registerApi(app: WebApp, opts: ApiOptions): Promise<void> {
+  await registerOpenApi(app, { version: opts.version });
+  registerApiAuth(app, opts.auth);
+  await app.register(
+    async (api) => {
+      decorateRuntimePin(api);
+      await api.register(securityRoutes, { auth: opts.auth });
+      if (opts.routes) await api.register(opts.routes);
+    },
+    { prefix: "/api" },
+  );
 }
 
 const NO_RADIO: Status["radio"] = {
@@ -31,35 +68,57 @@ const NO_RADIO: Status["radio"] = {
 };
 
 /** `/api/status`'s radio figures, from whatever runtime runs now (zeros while none does). */
-function currentRadioStatus(ctx: DeviceContext): Status["radio"] {
-  const runtime = ctx.runtime();
+function currentRadioStatus(device: DeviceContext): Status["radio"] {
+  const runtime = device.runtime();
   if (!runtime) return NO_RADIO;
   return radioStatus(runtime.radio, runtime.mode === "winch" ? runtime.receiver : null);
 }
 
 /**
- * The whole REST API v1 (SPEC §3) on the device's root app, once per process: every route of both
- * modes is registered and mode-only routes answer their 404 token in the other mode, because the
- * runtime changes in place under routes that stay. Call after the shell's own hooks and before
- * `listen`. The API password (one ApiAuth for the life of the process) lives in the `security` namespace.
+ * The device's resource routes, each given only what it reads. Every route of both modes is registered
+ * and mode-only routes answer their 404 token in the other mode, because the runtime changes in place
+ * under routes that stay.
+ */
+function deviceRoutes(device: DeviceContext): ApiPlugin {
+  return async (api) => {
+    const { store } = device;
+    await api.register(aboutRoutes, { device });
+    await api.register(statusRoutes, {
+      budget: device.budget,
+      memory: () => device.memory(),
+      tlsFailures: () => device.tlsFailures(),
+      radio: () => currentRadioStatus(device),
+    });
+    await api.register(modeRoutes, {
+      settings: openNamespace(store, DEVICE_NAMESPACE),
+      device,
+      restarter: device,
+    });
+    await api.register(rebootRoutes, { restarter: device });
+    await api.register(aircraftRoutes, { profile: openNamespace(store, AIRCRAFT_NAMESPACE), device });
+    await api.register(winchRoutes, { device });
+    await api.register(radioRoutes, {
+      settings: openNamespace(store, RADIO_NAMESPACE),
+      radio: () => device.runtime()?.radio,
+    });
+    await api.register(wifiRoutes, { settings: wifiSettings(store, device.identity().hostname) });
+    await api.register(logRoutes, { ring: device.ring });
+  };
+}
+
+/**
+ * The whole API on the device's root app, once per process. The API password (one ApiAuth for the
+ * life of the process) lives in the `security` namespace.
  */
 export async function registerDeviceApi(
-  app: AnyFastifyInstance,
-  ctx: DeviceContext,
+  app: WebApp,
+  device: DeviceContext,
   opts: DeviceApiOptions = {},
 ): Promise<void> {
-  // First: the OpenAPI document learns the routes as they are added.
-  await registerOpenApi(app, { version: ctx.build.version });
-  const auth = new ApiAuth({ ...opts.auth, store: settingsPasswordStore(ctx.store), logger: ctx.logger });
-  registerApiAuth(app, auth);
-  registerSecurityRoutes(app, auth);
-  registerAboutRoutes(app, ctx);
-  registerStatusRoutes(app, ctx, () => currentRadioStatus(ctx));
-  registerModeRoutes(app, ctx);
-  registerRebootRoutes(app, ctx);
-  registerAircraftRoutes(app, ctx);
-  registerWinchRoutes(app, ctx);
-  registerRadioRoutes(app, ctx);
-  registerWifiRoutes(app, ctx);
-  registerLogRoutes(app, ctx);
+  const auth = new ApiAuth({
+    ...opts.auth,
+    store: settingsPasswordStore(device.store),
+    logger: device.logger,
+  });
+  await registerApi(app, { version: device.build.version, auth, routes: deviceRoutes(device) });
 }

@@ -1,20 +1,31 @@
 import type { FastifyRequest } from "fastify";
 import { ApiError } from "../core/api-error.js";
 import type { Mode } from "../core/mode.js";
-import type { DeviceContext } from "../device/context.js";
-import type { AircraftRuntime, ModeRuntime, WinchRuntime } from "../device/runtime.js";
+import type { AircraftRuntimeView, RuntimeSource, RuntimeView, WinchRuntimeView } from "./device-port.js";
 import { errorResponse } from "./responses.js";
+import type { WebApp } from "./web-app.js";
 
 /*
  * Mode-only routes stay registered in both modes, because the runtime changes in place and routes
  * cannot be removed from a running Fastify instance. A route-level onRequest hook answers the SPEC's
  * 404 token in the other mode (before any body is read, so a wrong-mode write never reaches
- * validation), and pins the runtime the request started with: a restart that begins while the
- * handler runs cannot pull the runtime out from under it.
+ * validation), and pins the runtime the request started with on the request (`request.runtime`):
+ * a restart that begins while the handler runs cannot pull the runtime out from under it.
  */
 
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The runtime a mode-only route's request started with (set by `requireMode`), else null. */
+    runtime: RuntimeView | null;
+  }
+}
+
 const TOKENS = { aircraft: "aircraft_mode_only", winch: "winch_mode_only" } as const;
-const pinned = new WeakMap<FastifyRequest, ModeRuntime>();
+
+/** Declares `request.runtime` on `app` (once, before the mode-only routes). */
+export function decorateRuntimePin(app: WebApp): void {
+  if (!app.hasRequestDecorator("runtime")) app.decorateRequest("runtime", null);
+}
 
 /** The documented 404 of a route that exists in one mode only. */
 export function modeOnlyResponse(mode: Mode) {
@@ -26,9 +37,9 @@ export function modeOnlyResponse(mode: Mode) {
 }
 
 /** Route `onRequest` hook: 404 `<mode>_mode_only` in the other mode; otherwise pins the running runtime. */
-export function requireMode(ctx: DeviceContext, mode: Mode) {
+export function requireMode(device: RuntimeSource, mode: Mode) {
   return async (request: FastifyRequest): Promise<void> => {
-    const current = ctx.identity().mode;
+    const current = device.identity().mode;
     if (current !== mode) {
       const path = (request.url.split("?", 1)[0] ?? "").slice(0, 200);
       throw new ApiError(
@@ -37,19 +48,19 @@ export function requireMode(ctx: DeviceContext, mode: Mode) {
         `${path} exists only in ${mode} mode; this device runs in ${current} mode (change it with PUT /api/mode)`,
       );
     }
-    const runtime = ctx.runtime();
-    if (runtime?.mode === mode) pinned.set(request, runtime);
+    const runtime = device.runtime();
+    if (runtime?.mode === mode) request.runtime = runtime;
   };
 }
 
-function pinnedRuntime<M extends Mode>(request: FastifyRequest, mode: M): Extract<ModeRuntime, { mode: M }> {
-  const runtime = pinned.get(request);
+function pinnedRuntime<M extends Mode>(request: FastifyRequest, mode: M): Extract<RuntimeView, { mode: M }> {
+  const runtime = request.runtime;
   if (runtime?.mode !== mode)
     // Only a device started without a runtime (web side only) gets here.
     throw new ApiError(503, "internal", `the ${mode} runtime is not running on this device`);
-  return runtime as Extract<ModeRuntime, { mode: M }>;
+  return runtime as Extract<RuntimeView, { mode: M }>;
 }
 
-export const aircraftRuntime = (request: FastifyRequest): AircraftRuntime =>
+export const aircraftRuntime = (request: FastifyRequest): AircraftRuntimeView =>
   pinnedRuntime(request, "aircraft");
-export const winchRuntime = (request: FastifyRequest): WinchRuntime => pinnedRuntime(request, "winch");
+export const winchRuntime = (request: FastifyRequest): WinchRuntimeView => pinnedRuntime(request, "winch");

@@ -1,9 +1,9 @@
 import swagger from "@fastify/swagger";
 import type { FastifySchema } from "fastify";
 import { MUTATING_METHODS } from "./auth.js";
-import type { AnyFastifyInstance } from "./fastify-instance.js";
 import { AUTH_ERROR_RESPONSES, BODY_ERROR_RESPONSES } from "./responses.js";
 import { API_SCHEMAS } from "./schemas/index.js";
+import type { WebApp } from "./web-app.js";
 
 export const OPENAPI_PATH = "/api/openapi.json";
 
@@ -18,7 +18,7 @@ export interface OpenApiOptions {
  * Adds every `$id`'d resource schema to `app` so routes can `ref()` them. Separate from the document
  * so tests and tools can build an instance without OpenAPI.
  */
-export function registerApiSchemas(app: AnyFastifyInstance): void {
+export function registerApiSchemas(app: WebApp): void {
   const known = app.getSchemas() as Record<string, unknown>;
   for (const schema of API_SCHEMAS) {
     const id = (schema as { $id: string }).$id;
@@ -34,7 +34,7 @@ const methodsOf = (method: string | string[]): string[] => (Array.isArray(method
  * added — then serve `GET /api/openapi.json`. OpenAPI 3.1, because 3.0 cannot carry JSON Schema's
  * `const`, `examples` or `type: "null"` that the TypeBox schemas use.
  */
-export async function registerOpenApi(app: AnyFastifyInstance, opts: OpenApiOptions): Promise<void> {
+export async function registerOpenApi(app: WebApp, opts: OpenApiOptions): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",
@@ -94,6 +94,6 @@ export async function registerOpenApi(app: AnyFastifyInstance, opts: OpenApiOpti
         },
       },
     },
-    async () => app.swagger(),
+    async () => app.swagger() as unknown as Record<string, unknown>,
   );
 }

@@ -1,4 +1,6 @@
 import { Type } from "typebox";
+import { defineNamespace } from "../core/namespace-decl.js";
+import { openNamespace } from "../store/open-namespace.js";
 import type { SettingsStore } from "../store/settings-store.js";
 import type { PasswordStore, StoredHash } from "./auth.js";
 import { StoredHashSchema } from "./password-hash.js";
@@ -8,10 +10,11 @@ export const SecuritySettings = Type.Object(
   { api_password: Type.Union([StoredHashSchema, Type.Null()]) },
   { additionalProperties: false },
 );
+export const SECURITY_NAMESPACE = defineNamespace("security", SecuritySettings, { api_password: null });
 
 /** The API password kept in the device's settings store, so it survives restarts and power loss. */
 export function settingsPasswordStore(store: SettingsStore): PasswordStore {
-  const ns = store.namespace("security", SecuritySettings, { api_password: null });
+  const ns = openNamespace(store, SECURITY_NAMESPACE);
   return {
     load: () => ns.get().api_password as StoredHash | null,
     save: async (hash) => {

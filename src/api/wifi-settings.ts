@@ -1,4 +1,6 @@
 import { type Static, Type } from "typebox";
+import { defineNamespace } from "../core/namespace-decl.js";
+import { openNamespace } from "../store/open-namespace.js";
 import type { SettingsStore } from "../store/settings-store.js";
 import type { WifiSettings, WifiUpdate } from "./schemas/wifi.js";
 
@@ -42,8 +44,12 @@ export function defaultWifi(softapSsid: string): StoredWifi {
   };
 }
 
+/** The `wifi` settings namespace; its defaults name the SoftAP after the device. */
+export const wifiNamespace = (softapSsid: string) =>
+  defineNamespace("wifi", StoredWifi, defaultWifi(softapSsid));
+
 export function wifiSettings(store: SettingsStore, softapSsid: string) {
-  return store.namespace("wifi", StoredWifi, defaultWifi(softapSsid));
+  return openNamespace(store, wifiNamespace(softapSsid));
 }
 
 /** What `GET /api/wifi` shows: everything but the passphrases, which only say whether one is set. */

@@ -4,7 +4,6 @@
  * injects the API (`registerApi`) rather than the API importing it.
  */
 import type { AddressInfo } from "node:net";
-import { type Static, Type } from "typebox";
 import {
   type DeviceCertificate,
   type KeyType,
@@ -13,6 +12,8 @@ import {
 } from "../certs/index.js";
 import type { Logger } from "../core/logger.js";
 import { type MdnsAdvertiser, startMdns } from "../mdns/advertiser.js";
+import { DEVICE_NAMESPACE, type DeviceSettings } from "../store/device-settings.js";
+import { openNamespace } from "../store/open-namespace.js";
 import { type DataDirLock, lockDataDir, type Namespace, SettingsStore } from "../store/settings-store.js";
 import { HostAllowlist } from "../web/host-allowlist.js";
 import { createHttpsApp, type HttpsApp, type WebApp } from "../web/https-server.js";
@@ -23,14 +24,10 @@ import { attachTlsDiagnostics, type TlsDiagnostics } from "../web/tls-diagnostic
 import { readBuildInfo } from "./build-info.js";
 import type { DeviceContext, DeviceIdentity, MemoryFigures } from "./context.js";
 import { DEFAULT_KEY_TYPE } from "./defaults.js";
-import { detectEspId, deviceHostname, MODES, type Mode } from "./identity.js";
+import { detectEspId, deviceHostname, type Mode } from "./identity.js";
 import type { LogRing } from "./log-ring.js";
 import { MemoryMonitor } from "./memory.js";
 import { type ModeRuntime, type RuntimeEnvironment, startModeRuntime } from "./runtime.js";
-
-export const DeviceSettings = Type.Object({ mode: Type.Enum(MODES) }, { additionalProperties: false });
-export type DeviceSettings = Static<typeof DeviceSettings>;
-export const DEFAULT_DEVICE_SETTINGS: DeviceSettings = { mode: "winch" };
 
 /** First wait before a failed runtime start is tried again; it doubles up to RUNTIME_RETRY_MAX_MS. */
 export const RUNTIME_RETRY_FIRST_MS = 1_000;
@@ -134,7 +131,7 @@ export class Device implements DeviceContext {
     let device: Device;
     try {
       const store = await SettingsStore.open(opts.dataDir, opts.logger);
-      const settings = store.namespace("device", DeviceSettings, DEFAULT_DEVICE_SETTINGS);
+      const settings = openNamespace(store, DEVICE_NAMESPACE);
       if (opts.mode && opts.mode !== settings.get().mode) await settings.set({ mode: opts.mode });
       let espId = opts.espId;
       if (!espId) {

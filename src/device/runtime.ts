@@ -1,38 +1,27 @@
-import { Type } from "typebox";
 import { AircraftState } from "../aircraft/aircraft-state.js";
-import { DEFAULT_AIRCRAFT_PROFILE } from "../aircraft/profile.js";
+import { AIRCRAFT_NAMESPACE, type AircraftProfile } from "../aircraft/profile.js";
 import {
   type TelemetryInput,
   Transmitter,
   type TransmitterSettings,
   telemetryInputFromAircraftState,
 } from "../aircraft/transmitter.js";
-import { AircraftProfile } from "../api/schemas/aircraft.js";
 import type { Logger } from "../core/logger.js";
 import type { RadioLink } from "../radio/link.js";
 import { RadioService } from "../radio/radio-service.js";
-import { DEFAULT_RADIO_SETTINGS, RadioSettingsSchema } from "../radio/radio-settings.js";
+import { RADIO_NAMESPACE } from "../radio/radio-settings.js";
 import { createIasSource, type IasSourceSettings } from "../sensors/create-source.js";
+import { openNamespace } from "../store/open-namespace.js";
 import type { Namespace, SettingsStore } from "../store/settings-store.js";
-import { LaunchHistory, LaunchSchema } from "../winch/history.js";
+import { HISTORY_NAMESPACE, LaunchHistory } from "../winch/history.js";
 import { WinchReceiver } from "../winch/receiver.js";
 import type { Mode } from "./identity.js";
 
-/** Stored launch list; an object so the file can grow other fields later. */
-const HistoryFile = Type.Object({ launches: Type.Array(LaunchSchema) }, { additionalProperties: false });
-
-/** Where each part of the runtime keeps its settings. Opening twice returns the same namespace. */
-export function aircraftSettings(store: SettingsStore): Namespace<AircraftProfile> {
-  return store.namespace("aircraft", AircraftProfile, DEFAULT_AIRCRAFT_PROFILE);
-}
-
-export function radioSettings(store: SettingsStore) {
-  return store.namespace("radio", RadioSettingsSchema, DEFAULT_RADIO_SETTINGS);
-}
-
-export function historySettings(store: SettingsStore) {
-  return store.namespace("history", HistoryFile, { launches: [] });
-}
+/** Where each part of the runtime keeps its settings (declared beside the code they configure). */
+const aircraftSettings = (store: SettingsStore): Namespace<AircraftProfile> =>
+  openNamespace(store, AIRCRAFT_NAMESPACE);
+const radioSettings = (store: SettingsStore) => openNamespace(store, RADIO_NAMESPACE);
+const historySettings = (store: SettingsStore) => openNamespace(store, HISTORY_NAMESPACE);
 
 export interface RuntimeEnvironment {
   store: SettingsStore;

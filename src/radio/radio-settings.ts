@@ -1,5 +1,6 @@
 import { type Static, Type } from "typebox";
 import { Value } from "typebox/value";
+import { defineNamespace } from "../core/namespace-decl.js";
 import { MODEM_BACKENDS, MODEM_PRESETS, type ModemBackend, occupiedBandwidthHz } from "./modem.js";
 import {
   DEFAULT_SRD_PROFILE_ID,
@@ -83,6 +84,9 @@ export const DEFAULT_RADIO_SETTINGS: RadioSettings = {
   tx_power_dbm: 14,
   duty_cycle_lab_override: false,
 };
+
+/** The `radio` settings namespace; the radio service persists into it, `/api/radio` reads it. */
+export const RADIO_NAMESPACE = defineNamespace("radio", RadioSettingsSchema, DEFAULT_RADIO_SETTINGS);
 
 export interface SettingsDetail {
   field: string;

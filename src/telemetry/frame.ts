@@ -3,6 +3,7 @@
  * code in `gen/`), identity hash and speed quantisation. A pure codec: it may import only `src/core`.
  */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import type { IdentityBand } from "../core/identity-band.js";
 import { SPEED_UNITS, type SpeedUnit } from "../core/units.js";
 import { AircraftRadioDownlinkSchema, SpeedUnit as PbSpeedUnit } from "./gen/owts_aircraft_telemetry_pb.js";
 import { identityHash } from "./identity.js";
@@ -24,14 +25,8 @@ export const MAX_TYPE_BYTES = 32;
 export const MAX_BAND_SPEED = 1000;
 
 /** A full frame: identity, band (whole units) and current IAS (tenths of `unit`). */
-export interface FullTelemetry {
+export interface FullTelemetry extends IdentityBand {
   kind: "full";
-  registration: string;
-  type: string;
-  unit: SpeedUnit;
-  v_min: number;
-  v_opt: number;
-  v_max: number;
   v_current_tenths: number;
   sequence: number;
 }

@@ -1,31 +1,10 @@
-import { type Static, Type } from "typebox";
+import { type Launch, StoredLaunchSchema } from "./launch.js";
+
+export { HISTORY_NAMESPACE, type Launch, LaunchSchema, StoredLaunchSchema } from "./launch.js";
+
 import { Value } from "typebox/value";
 import type { Logger } from "../core/logger.js";
-import { SPEED_UNITS } from "../core/units.js";
 import type { Band, Identity, LinkState, ShownTelemetry, WinchReceiver } from "./receiver.js";
-
-/** One recorded launch, as `GET /api/history` lists it (the API's Launch schema). */
-export const LaunchSchema = Type.Object(
-  {
-    start: Type.String({ description: "ISO 8601 (UTC) time of the first frame" }),
-    duration_s: Type.Number({ minimum: 0, description: "First to last frame, 0.1 s resolution" }),
-    registration: Type.String(),
-    type: Type.String(),
-    unit: Type.Enum(SPEED_UNITS),
-    v_min: Type.Number(),
-    v_opt: Type.Number(),
-    v_max: Type.Number(),
-    max_ias: Type.Number({ minimum: 0, description: "Highest IAS shown, in unit" }),
-    in_band_share: Type.Number({
-      minimum: 0,
-      maximum: 1,
-      description: "Share of the launch's time inside the band",
-    }),
-    frames_lost: Type.Integer({ minimum: 0 }),
-  },
-  { $id: "StoredLaunch", additionalProperties: false },
-);
-export type Launch = Static<typeof LaunchSchema>;
 
 /** Where the list is kept; the device backs it with the settings store. */
 export interface LaunchStore {
@@ -114,7 +93,7 @@ export class LaunchHistory {
       loaded = [];
     }
     const raw = Array.isArray(loaded) ? loaded : [];
-    const good = raw.filter((x): x is Launch => Value.Check(LaunchSchema, x));
+    const good = raw.filter((x): x is Launch => Value.Check(StoredLaunchSchema, x));
     if (!Array.isArray(loaded) || good.length !== raw.length) {
       h.log.warn(
         { dropped: raw.length - good.length },

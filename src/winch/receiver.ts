@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { type Clock, systemClock } from "../core/clock.js";
+import type { Band, IdentityBand } from "../core/identity-band.js";
 import type { Logger } from "../core/logger.js";
 import { ProblemList } from "../core/problems.js";
 import type { SpeedUnit } from "../core/units.js";
@@ -23,11 +24,7 @@ import { fromTenths } from "../telemetry/speed.js";
 export type LinkState = "no_signal" | "ok" | "stale";
 export type Zone = "below" | "inside" | "above";
 
-export interface Band {
-  v_min: number;
-  v_opt: number;
-  v_max: number;
-}
+export type { Band } from "../core/identity-band.js";
 
 export interface Identity {
   registration: string;
@@ -40,13 +37,7 @@ export interface Identity {
  * The telemetry part of `GET /api/winch` (the API's WinchTelemetry schema); null when nothing current
  * is known. `rssi_dbm`/`snr_db` are null on the UDP link, which has no radio to measure them.
  */
-export interface WinchTelemetry {
-  registration: string;
-  type: string;
-  unit: SpeedUnit;
-  v_min: number;
-  v_opt: number;
-  v_max: number;
+export interface WinchTelemetry extends IdentityBand {
   /** IAS in `unit`, 0.1 resolution. */
   ias: number;
   zone: Zone;

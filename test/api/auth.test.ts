@@ -1,8 +1,8 @@
 import type { LightMyRequestResponse } from "fastify";
 import { describe, expect, it } from "vitest";
 import { ApiAuth } from "../../src/api/auth.js";
-import type { AnyFastifyInstance } from "../../src/api/fastify-instance.js";
 import { hashPassword } from "../../src/api/password-hash.js";
+import type { WebApp } from "../../src/api/web-app.js";
 import { createDeviceLogger } from "../../src/device/logger.js";
 import { buildTestApp, MemoryPasswordStore } from "./test-app.js";
 
@@ -15,7 +15,7 @@ const MUTATING: Method[] = ["PUT", "PATCH", "POST", "DELETE"];
 
 /** A stand-in resource per mutating method that counts how often its handler ran. */
 function counterRoutes(hits: Record<string, number>) {
-  return (app: AnyFastifyInstance) => {
+  return (app: WebApp) => {
     for (const method of MUTATING)
       app.route({
         method,
@@ -50,7 +50,7 @@ function expectUnauthorized(res: LightMyRequestResponse, label: string) {
   expect(res.json(), label).toMatchObject({ error: "unauthorized" });
 }
 
-async function setPassword(app: AnyFastifyInstance, password: string | null, current?: string) {
+async function setPassword(app: WebApp, password: string | null, current?: string) {
   return app.inject({
     method: "PUT",
     url: "/api/security",

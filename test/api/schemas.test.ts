@@ -98,7 +98,9 @@ describe("resource schemas", () => {
     expect(Value.Check(AircraftProfilePatch, { v_opt: 110 })).toBe(true);
     expect(Value.Check(AircraftProfilePatch, {})).toBe(false);
     expect(Value.Check(AircraftProfilePatch, { v_opt: 110, colour: "red" })).toBe(false);
-    expect(Value.Check(AircraftProfilePatch, { registration: "d-1" })).toBe(false);
+    // Written registrations may be lower case with surrounding spaces (stored trimmed and upper-cased).
+    expect(Value.Check(AircraftProfilePatch, { registration: " d-1 " })).toBe(true);
+    expect(Value.Check(AircraftProfilePatch, { registration: "d_1" })).toBe(false);
   });
 
   it("mode, radio patch and security bodies reject unknown fields and bad values", () => {

@@ -1,16 +1,10 @@
-import Fastify, { type FastifyError } from "fastify";
-import {
-  ApiAuth,
-  type ApiAuthOptions,
-  type PasswordStore,
-  registerApiAuth,
-  type StoredHash,
-} from "../../src/api/auth.js";
-import type { AnyFastifyInstance } from "../../src/api/fastify-instance.js";
-import { registerOpenApi } from "../../src/api/openapi.js";
-import { registerSecurityRoutes } from "../../src/api/routes/security.js";
-import { ApiError, sendError } from "../../src/core/api-error.js";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import Fastify, { type FastifyBaseLogger } from "fastify";
+import { ApiAuth, type ApiAuthOptions, type PasswordStore, type StoredHash } from "../../src/api/auth.js";
+import { registerApi } from "../../src/api/device-api.js";
+import type { WebApp } from "../../src/api/web-app.js";
 import { createDeviceLogger } from "../../src/device/logger.js";
+import { installErrorHandling } from "../../src/web/error-handling.js";
 
 /** An in-memory PasswordStore that records what was saved, as JSON text (what a file would hold). */
 export class MemoryPasswordStore implements PasswordStore {
@@ -32,11 +26,13 @@ export class MemoryPasswordStore implements PasswordStore {
 
 /**
  * A bare Fastify instance with this capability's parts, standing in for the device's HTTPS server:
- * strict JSON bodies (no type coercion) and an error handler that speaks the envelope.
+ * strict JSON bodies (no type coercion), the device's error envelopes, and the API registered the one
+ * way the device registers it (`registerApi`: OpenAPI, auth guard, `/api/security`). `routes` adds test
+ * fixtures on the root app (absolute paths).
  */
 export async function buildTestApp(
-  opts: Partial<ApiAuthOptions> & { store?: PasswordStore; routes?: (app: AnyFastifyInstance) => void } = {},
-): Promise<{ app: AnyFastifyInstance; auth: ApiAuth; store: PasswordStore; logText: () => string }> {
+  opts: Partial<ApiAuthOptions> & { store?: PasswordStore; routes?: (app: WebApp) => void } = {},
+): Promise<{ app: WebApp; auth: ApiAuth; store: PasswordStore; logText: () => string }> {
   const lines: string[] = [];
   const destination = {
     write(chunk: string) {
@@ -48,27 +44,12 @@ export async function buildTestApp(
   const store = opts.store ?? new MemoryPasswordStore();
   const { routes: _routes, ...authOpts } = opts;
   const auth = new ApiAuth({ scrypt: { N: 1024, r: 8, p: 1 }, ...authOpts, store, logger });
-  const app: AnyFastifyInstance = Fastify({
-    loggerInstance: logger,
+  const app: WebApp = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
     ajv: { customOptions: { coerceTypes: false, allErrors: true, removeAdditional: false } },
-  });
-  app.setErrorHandler((err: FastifyError, _req, reply) => {
-    if (err instanceof ApiError) return sendError(reply, err);
-    if (err.validation)
-      return sendError(
-        reply,
-        new ApiError(
-          400,
-          "validation_failed",
-          "The request does not match the schema.",
-          err.validation.map((v) => ({ field: v.instancePath || "/", message: v.message ?? "invalid" })),
-        ),
-      );
-    return sendError(reply, new ApiError(err.statusCode ?? 500, "internal", "internal error"));
-  });
-  await registerOpenApi(app, { version: "0.0.0-test" });
-  registerApiAuth(app, auth);
-  registerSecurityRoutes(app, auth);
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  installErrorHandling(app, logger);
+  await registerApi(app, { version: "0.0.0-test", auth });
   opts.routes?.(app);
   await app.ready();
   return { app, auth, store, logText: () => lines.join("") };

@@ -1,13 +1,17 @@
 import type {} from "@fastify/swagger";
-import type { DeviceContext } from "../../device/context.js";
-import type { AnyFastifyInstance } from "../fastify-instance.js";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { DeviceContext } from "../device-port.js";
 import { ref } from "../schema-ref.js";
 import { About } from "../schemas/about.js";
 
 /** `GET /api/about`: who the device is, what it runs, and the certificate a user can compare with the browser's. */
-export function registerAboutRoutes(app: AnyFastifyInstance, ctx: DeviceContext): void {
+export interface AboutRoutesOptions {
+  device: Pick<DeviceContext, "identity" | "certificate" | "build" | "startedAt">;
+}
+
+export const aboutRoutes: FastifyPluginAsyncTypebox<AboutRoutesOptions> = async (app, { device }) => {
   app.get(
-    "/api/about",
+    "/about",
     {
       schema: {
         summary: "Device identity, version and certificate",
@@ -16,15 +20,15 @@ export function registerAboutRoutes(app: AnyFastifyInstance, ctx: DeviceContext)
       },
     },
     async (): Promise<About> => {
-      const id = ctx.identity();
-      const cert = ctx.certificate();
+      const id = device.identity();
+      const cert = device.certificate();
       return {
         mode: id.mode,
         esp_id: id.esp_id,
         hostname: `${id.hostname}.local`,
-        version: ctx.build.version,
-        build: ctx.build.build,
-        uptime_s: Math.floor((Date.now() - ctx.startedAt) / 1000),
+        version: device.build.version,
+        build: device.build.build,
+        uptime_s: Math.floor((Date.now() - device.startedAt) / 1000),
         certificate: { sha256: cert.fingerprintSha256, not_after: cert.notAfter.toISOString() },
       };
     },
@@ -32,7 +36,7 @@ export function registerAboutRoutes(app: AnyFastifyInstance, ctx: DeviceContext)
 
   // The PEM itself, so a user can install trust for this device (the About page links here).
   app.get(
-    "/api/about/certificate",
+    "/about/certificate",
     {
       schema: {
         summary: "The device's HTTPS certificate (PEM)",
@@ -48,12 +52,12 @@ export function registerAboutRoutes(app: AnyFastifyInstance, ctx: DeviceContext)
       },
     },
     async (_request, reply) => {
-      const { hostname } = ctx.identity();
+      const { hostname } = device.identity();
       return reply
         .type("application/x-pem-file")
         .header("Content-Disposition", `attachment; filename="${hostname}.crt"`)
         .header("Cache-Control", "no-cache")
-        .send(ctx.certificate().certPem);
+        .send(device.certificate().certPem);
     },
   );
-}
+};

@@ -1,15 +1,17 @@
 import type {} from "@fastify/swagger";
-import type { DeviceContext } from "../../device/context.js";
-import { aircraftSettings } from "../../device/runtime.js";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { Namespace } from "../../store/settings-store.js";
 import { answerIfNotModified, liveEtag } from "../conditional.js";
-import type { AnyFastifyInstance } from "../fastify-instance.js";
+import type { RuntimeSource } from "../device-port.js";
 import { aircraftRuntime, modeOnlyResponse, requireMode } from "../mode-guard.js";
 import { NOT_MODIFIED_RESPONSE } from "../responses.js";
 import { ref } from "../schema-ref.js";
 import {
   AircraftProfile,
+  AircraftProfileInput,
   AircraftProfilePatch,
   checkAircraftRules,
+  normaliseProfile,
   type AircraftProfile as Profile,
 } from "../schemas/aircraft.js";
 import { AircraftLive } from "../schemas/aircraft-live.js";
@@ -20,14 +22,22 @@ import { rulesFailed, storeOrReject } from "../store-errors.js";
  * `aircraft` namespace; the running aircraft follows it through the namespace's change listener, so a
  * saved profile reaches the transmitter and the simulator at once. A refused write stores nothing.
  */
-export function registerAircraftRoutes(app: AnyFastifyInstance, ctx: DeviceContext): void {
-  const profile = aircraftSettings(ctx.store);
-  const onRequest = requireMode(ctx, "aircraft");
+export interface AircraftRoutesOptions {
+  /** The `aircraft` namespace (AIRCRAFT_NAMESPACE). */
+  profile: Namespace<Profile>;
+  device: RuntimeSource;
+}
+
+export const aircraftRoutes: FastifyPluginAsyncTypebox<AircraftRoutesOptions> = async (
+  app,
+  { profile, device },
+) => {
+  const onRequest = requireMode(device, "aircraft");
   const notHere = modeOnlyResponse("aircraft");
   const tags = ["aircraft"];
 
   app.get(
-    "/api/aircraft",
+    "/aircraft",
     {
       onRequest,
       schema: {
@@ -39,27 +49,29 @@ export function registerAircraftRoutes(app: AnyFastifyInstance, ctx: DeviceConte
     async (): Promise<Profile> => profile.get(),
   );
 
-  app.put<{ Body: Profile }>(
-    "/api/aircraft",
+  app.put<{ Body: AircraftProfileInput }>(
+    "/aircraft",
     {
       onRequest,
       schema: {
         summary: "Replace the aircraft profile",
         description: "Every field is required. The new profile applies to the running aircraft at once.",
         tags,
-        body: ref(AircraftProfile),
+        body: ref(AircraftProfileInput),
         response: { 200: ref(AircraftProfile), ...notHere },
       },
     },
     async (request): Promise<Profile> => {
-      const problems = checkAircraftRules(request.body);
+      // Trimmed and upper-cased before the rules, so what is stored is what every reader sees.
+      const body = normaliseProfile(request.body);
+      const problems = checkAircraftRules(body);
       if (problems.length > 0) throw rulesFailed(problems, "aircraft profile");
-      return storeOrReject(() => profile.set(request.body), "aircraft profile");
+      return storeOrReject(() => profile.set(body), "aircraft profile");
     },
   );
 
   app.patch<{ Body: AircraftProfilePatch }>(
-    "/api/aircraft",
+    "/aircraft",
     {
       onRequest,
       schema: {
@@ -72,7 +84,7 @@ export function registerAircraftRoutes(app: AnyFastifyInstance, ctx: DeviceConte
       },
     },
     async (request): Promise<Profile> => {
-      const patch = request.body;
+      const patch = normaliseProfile(request.body);
       // Merged inside the namespace's queue, so two PATCHes in flight never lose each other's fields.
       return storeOrReject(
         () =>
@@ -88,7 +100,7 @@ export function registerAircraftRoutes(app: AnyFastifyInstance, ctx: DeviceConte
   );
 
   app.get(
-    "/api/aircraft/live",
+    "/aircraft/live",
     {
       onRequest,
       schema: {
@@ -100,11 +112,11 @@ export function registerAircraftRoutes(app: AnyFastifyInstance, ctx: DeviceConte
         response: { 200: ref(AircraftLive), ...NOT_MODIFIED_RESPONSE, ...notHere },
       },
     },
-    async (request, reply): Promise<AircraftLive | typeof reply> => {
+    async (request, reply) => {
       const runtime = aircraftRuntime(request);
       const live: AircraftLive = { ...runtime.state.snapshot(), tx: runtime.transmitter.status() };
       if (answerIfNotModified(request, reply, liveEtag(live))) return reply;
       return live;
     },
   );
-}
+};

@@ -1,15 +1,19 @@
 import type {} from "@fastify/swagger";
-import type { DeviceContext } from "../../device/context.js";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { answerIfNotModified, logEtag } from "../conditional.js";
-import type { AnyFastifyInstance } from "../fastify-instance.js";
+import type { LogSource } from "../device-port.js";
 import { NOT_MODIFIED_RESPONSE } from "../responses.js";
 import { ref } from "../schema-ref.js";
 import { LogPage, LogQuery } from "../schemas/log.js";
 
 /** `GET /api/log?after=<seq>`: the RAM log's lines after `seq`, with a 304 when nothing is new. */
-export function registerLogRoutes(app: AnyFastifyInstance, ctx: DeviceContext): void {
+export interface LogRoutesOptions {
+  ring: LogSource;
+}
+
+export const logRoutes: FastifyPluginAsyncTypebox<LogRoutesOptions> = async (app, { ring }) => {
   app.get<{ Querystring: LogQuery }>(
-    "/api/log",
+    "/log",
     {
       schema: {
         summary: "Recent device log lines",
@@ -24,12 +28,12 @@ export function registerLogRoutes(app: AnyFastifyInstance, ctx: DeviceContext): 
     },
     async (request, reply): Promise<LogPage | typeof reply> => {
       const after = request.query.after ?? 0;
-      const { lines, dropped } = ctx.ring.after(after);
+      const { lines, dropped } = ring.after(after);
       // The newest seq is read with the lines: a line logged after this point belongs to the next page.
-      const newest_seq = lines.at(-1)?.seq ?? ctx.ring.newestSeq;
+      const newest_seq = lines.at(-1)?.seq ?? ring.newestSeq;
       const page: LogPage = { lines, newest_seq, dropped };
       if (answerIfNotModified(request, reply, logEtag(page, after))) return reply;
       return page;
     },
   );
-}
+};

@@ -1,8 +1,9 @@
 import type {} from "@fastify/swagger";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyRequest } from "fastify";
-import type { DeviceContext } from "../../device/context.js";
-import { DEFAULT_DEVICE_SETTINGS, DeviceSettings } from "../../device/device.js";
-import type { AnyFastifyInstance } from "../fastify-instance.js";
+import type { DeviceSettings } from "../../store/device-settings.js";
+import type { Namespace } from "../../store/settings-store.js";
+import type { Restarter, RuntimeSource } from "../device-port.js";
 import { restartInBackground } from "../restart-later.js";
 import { ref } from "../schema-ref.js";
 import { type ModeChange, ModeChange as ModeChangeSchema, ModeSetting } from "../schemas/mode.js";
@@ -12,12 +13,21 @@ import { type ModeChange, ModeChange as ModeChangeSchema, ModeSetting } from "..
  * and only once the answer is on the wire does the device restart in place (a restart closes idle
  * sessions, which must not cut off the very response that announces it).
  */
-export function registerModeRoutes(app: AnyFastifyInstance, ctx: DeviceContext): void {
-  const stored = ctx.store.namespace("device", DeviceSettings, DEFAULT_DEVICE_SETTINGS);
+export interface ModeRoutesOptions {
+  /** The `device` namespace, where the mode is stored. */
+  settings: Namespace<DeviceSettings>;
+  device: Pick<RuntimeSource, "identity">;
+  restarter: Restarter;
+}
+
+export const modeRoutes: FastifyPluginAsyncTypebox<ModeRoutesOptions> = async (
+  app,
+  { settings: stored, device, restarter },
+) => {
   const restartAfter = new WeakSet<FastifyRequest>();
 
   app.get(
-    "/api/mode",
+    "/mode",
     {
       schema: {
         summary: "The mode the device runs in",
@@ -25,11 +35,11 @@ export function registerModeRoutes(app: AnyFastifyInstance, ctx: DeviceContext):
         response: { 200: ref(ModeSetting) },
       },
     },
-    async (): Promise<ModeSetting> => ({ mode: ctx.identity().mode }),
+    async (): Promise<ModeSetting> => ({ mode: device.identity().mode }),
   );
 
   app.put<{ Body: ModeSetting }>(
-    "/api/mode",
+    "/mode",
     {
       schema: {
         summary: "Change the mode",
@@ -44,7 +54,7 @@ export function registerModeRoutes(app: AnyFastifyInstance, ctx: DeviceContext):
       },
       onResponse: async (request) => {
         if (restartAfter.has(request))
-          restartInBackground(ctx, `mode set to ${request.body.mode} over the API`);
+          restartInBackground(restarter, `mode set to ${request.body.mode} over the API`);
       },
     },
     async (request): Promise<ModeChange> => {
@@ -52,9 +62,9 @@ export function registerModeRoutes(app: AnyFastifyInstance, ctx: DeviceContext):
       await stored.set({ mode });
       // A restart already under way may be about to read an older mode: this write must get its own
       // (coalesced) restart, or the unit could end up running the mode that was overwritten.
-      const restarting = mode !== ctx.identity().mode || ctx.restartPending();
+      const restarting = mode !== device.identity().mode || restarter.restartPending();
       if (restarting) restartAfter.add(request);
       return { mode, restarting };
     },
   );
-}
+};

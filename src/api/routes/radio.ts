@@ -1,8 +1,13 @@
 import type {} from "@fastify/swagger";
-import type { DeviceContext } from "../../device/context.js";
-import { radioSettings } from "../../device/runtime.js";
-import { type RadioValidation, radioView, validateRadioSettings } from "../../radio/radio-settings.js";
-import type { AnyFastifyInstance } from "../fastify-instance.js";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { RadioService } from "../../radio/radio-service.js";
+import {
+  type RadioSettings,
+  type RadioValidation,
+  radioView,
+  validateRadioSettings,
+} from "../../radio/radio-settings.js";
+import type { Namespace } from "../../store/settings-store.js";
 import { ref } from "../schema-ref.js";
 import { RadioPatch, RadioView } from "../schemas/radio.js";
 import { rulesFailed, storeOrReject } from "../store-errors.js";
@@ -11,12 +16,21 @@ import { rulesFailed, storeOrReject } from "../store-errors.js";
  * `GET`/`PATCH /api/radio`, both modes. Writes go through the running RadioService (which checks,
  * persists, then retunes the link); a device without a runtime checks and stores them the same way.
  */
-export function registerRadioRoutes(app: AnyFastifyInstance, ctx: DeviceContext): void {
-  const stored = radioSettings(ctx.store);
+export interface RadioRoutesOptions {
+  /** The `radio` namespace (RADIO_NAMESPACE), written directly only while no runtime runs. */
+  settings: Namespace<RadioSettings>;
+  /** The running runtime's radio service, or undefined while none runs. */
+  radio: () => RadioService | undefined;
+}
+
+export const radioRoutes: FastifyPluginAsyncTypebox<RadioRoutesOptions> = async (
+  app,
+  { settings: stored, radio: current },
+) => {
   const tags = ["radio"];
 
   app.get(
-    "/api/radio",
+    "/radio",
     {
       schema: {
         summary: "Radio settings, SRD profiles and the duty cycle used",
@@ -27,13 +41,13 @@ export function registerRadioRoutes(app: AnyFastifyInstance, ctx: DeviceContext)
     async (_request, reply): Promise<RadioView> => {
       // duty_cycle_used_ppm moves with every frame sent.
       reply.header("Cache-Control", "no-cache");
-      const radio = ctx.runtime()?.radio;
+      const radio = current();
       return radio ? radio.view() : radioView(stored.get(), 0);
     },
   );
 
   app.patch<{ Body: RadioPatch }>(
-    "/api/radio",
+    "/radio",
     {
       schema: {
         summary: "Change radio settings",
@@ -47,7 +61,7 @@ export function registerRadioRoutes(app: AnyFastifyInstance, ctx: DeviceContext)
       },
     },
     async (request): Promise<RadioView> => {
-      const radio = ctx.runtime()?.radio;
+      const radio = current();
       let result: RadioValidation;
       if (radio) result = await storeOrReject(() => radio.update(request.body), "radio settings");
       else {
@@ -61,4 +75,4 @@ export function registerRadioRoutes(app: AnyFastifyInstance, ctx: DeviceContext)
       return radio ? radio.view() : radioView(stored.get(), 0);
     },
   );
-}
+};

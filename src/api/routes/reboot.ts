@@ -1,14 +1,18 @@
 import type {} from "@fastify/swagger";
-import type { DeviceContext } from "../../device/context.js";
-import type { AnyFastifyInstance } from "../fastify-instance.js";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { Restarter } from "../device-port.js";
 import { restartInBackground } from "../restart-later.js";
 import { ref } from "../schema-ref.js";
 import { RebootAccepted } from "../schemas/reboot.js";
 
 /** `POST /api/reboot`: 202, and once that answer is sent, the in-place restart from stored settings. */
-export function registerRebootRoutes(app: AnyFastifyInstance, ctx: DeviceContext): void {
+export interface RebootRoutesOptions {
+  restarter: Restarter;
+}
+
+export const rebootRoutes: FastifyPluginAsyncTypebox<RebootRoutesOptions> = async (app, { restarter }) => {
   app.post(
-    "/api/reboot",
+    "/reboot",
     {
       schema: {
         summary: "Restart the device's runtime",
@@ -19,7 +23,7 @@ export function registerRebootRoutes(app: AnyFastifyInstance, ctx: DeviceContext
         response: { 202: ref(RebootAccepted) },
       },
       onResponse: async (_request, reply) => {
-        if (reply.statusCode === 202) restartInBackground(ctx, "reboot requested over the API");
+        if (reply.statusCode === 202) restartInBackground(restarter, "reboot requested over the API");
       },
     },
     async (_request, reply): Promise<RebootAccepted> => {
@@ -27,4 +31,4 @@ export function registerRebootRoutes(app: AnyFastifyInstance, ctx: DeviceContext
       return { restarting: true };
     },
   );
-}
+};

@@ -1,8 +1,8 @@
 import type {} from "@fastify/swagger"; // route-schema fields summary/tags/description
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { ApiError } from "../../core/api-error.js";
 import type { ApiAuth } from "../auth.js";
-import type { AnyFastifyInstance } from "../fastify-instance.js";
 import { ref } from "../schema-ref.js";
 import { SecurityState, SecurityUpdate } from "../schemas/security.js";
 
@@ -11,9 +11,13 @@ import { SecurityState, SecurityUpdate } from "../schemas/security.js";
  * (`registerApiSchemas`) and the auth guard installed (`registerApiAuth`); the PUT handler re-checks
  * that the guard passed the request, so a missing guard cannot open the password to anyone.
  */
-export function registerSecurityRoutes(app: AnyFastifyInstance, auth: ApiAuth): void {
+export interface SecurityRoutesOptions {
+  auth: ApiAuth;
+}
+
+export const securityRoutes: FastifyPluginAsyncTypebox<SecurityRoutesOptions> = async (app, { auth }) => {
   app.get(
-    "/api/security",
+    "/security",
     {
       schema: {
         summary: "Whether an API password is set",
@@ -25,7 +29,7 @@ export function registerSecurityRoutes(app: AnyFastifyInstance, auth: ApiAuth): 
   );
 
   app.put<{ Body: SecurityUpdate }>(
-    "/api/security",
+    "/security",
     {
       schema: {
         summary: "Set, change or clear the API password",
@@ -54,7 +58,7 @@ export function registerSecurityRoutes(app: AnyFastifyInstance, auth: ApiAuth): 
   );
 
   app.post(
-    "/api/security/check",
+    "/security/check",
     {
       schema: {
         summary: "Check a password",
@@ -70,7 +74,7 @@ export function registerSecurityRoutes(app: AnyFastifyInstance, auth: ApiAuth): 
         throw new ApiError(401, "unauthorized", "No valid API password was presented.", undefined, {
           "WWW-Authenticate": 'Bearer realm="owts"',
         });
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
-}
+};

@@ -1,17 +1,24 @@
 import type {} from "@fastify/swagger";
-import type { DeviceContext } from "../../device/context.js";
-import type { AnyFastifyInstance } from "../fastify-instance.js";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { DeviceContext, MemoryFigures, TlsFailureCounts } from "../device-port.js";
 import { ref } from "../schema-ref.js";
 import { Status } from "../schemas/status.js";
 
 /** `GET /api/status`: memory, the session budget, TLS failures by class and the radio counters. */
-export function registerStatusRoutes(
-  app: AnyFastifyInstance,
-  ctx: DeviceContext,
-  radio: () => Status["radio"],
-): void {
+export interface StatusRoutesOptions {
+  budget: DeviceContext["budget"];
+  memory: () => MemoryFigures;
+  tlsFailures: () => TlsFailureCounts;
+  /** The radio counters of whatever runtime runs now. */
+  radio: () => Status["radio"];
+}
+
+export const statusRoutes: FastifyPluginAsyncTypebox<StatusRoutesOptions> = async (
+  app,
+  { budget, memory, tlsFailures, radio },
+) => {
   app.get(
-    "/api/status",
+    "/status",
     {
       schema: {
         summary: "Health figures: memory, sessions, TLS failures, radio",
@@ -21,9 +28,9 @@ export function registerStatusRoutes(
     },
     async (_request, reply): Promise<Status> => {
       reply.header("Cache-Control", "no-cache");
-      const s = ctx.budget.stats();
+      const s = budget.stats();
       return {
-        memory: ctx.memory(),
+        memory: memory(),
         sessions: {
           open: s.open,
           max: s.max,
@@ -32,9 +39,9 @@ export function registerStatusRoutes(
           queued: s.queued_total,
           rejected: s.rejected,
         },
-        tls_failures: ctx.tlsFailures(),
+        tls_failures: tlsFailures(),
         radio: radio(),
       };
     },
   );
-}
+};

@@ -1,22 +1,26 @@
 import type {} from "@fastify/swagger";
-import type { DeviceContext } from "../../device/context.js";
-import type { AnyFastifyInstance } from "../fastify-instance.js";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { Namespace } from "../../store/settings-store.js";
 import { ref } from "../schema-ref.js";
 import { checkWifiRules, WifiSettings, WifiUpdate } from "../schemas/wifi.js";
 import { rulesFailed, storeOrReject } from "../store-errors.js";
-import { applyWifiUpdate, wifiSettings, wifiView } from "../wifi-settings.js";
+import { applyWifiUpdate, type StoredWifi, wifiView } from "../wifi-settings.js";
 
 const SCOPE =
   "On a Linux board the settings are stored and reported; applying them to the operating system's network " +
   "stack (hostapd, wpa_supplicant, NetworkManager) is out of scope.";
 
 /** `GET`/`PUT /api/wifi`, both modes. Passwords are write-only: reads say `password_set`. */
-export function registerWifiRoutes(app: AnyFastifyInstance, ctx: DeviceContext): void {
-  const stored = wifiSettings(ctx.store, ctx.identity().hostname);
+export interface WifiRoutesOptions {
+  /** The `wifi` namespace (`wifiNamespace`). */
+  settings: Namespace<StoredWifi>;
+}
+
+export const wifiRoutes: FastifyPluginAsyncTypebox<WifiRoutesOptions> = async (app, { settings: stored }) => {
   const tags = ["wifi"];
 
   app.get(
-    "/api/wifi",
+    "/wifi",
     {
       schema: {
         summary: "WiFi settings (SoftAP and station)",
@@ -29,7 +33,7 @@ export function registerWifiRoutes(app: AnyFastifyInstance, ctx: DeviceContext):
   );
 
   app.put<{ Body: WifiUpdate }>(
-    "/api/wifi",
+    "/wifi",
     {
       schema: {
         summary: "Replace the WiFi settings",
@@ -51,4 +55,4 @@ export function registerWifiRoutes(app: AnyFastifyInstance, ctx: DeviceContext):
       return wifiView(saved);
     },
   );
-}
+};

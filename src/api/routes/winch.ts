@@ -1,8 +1,8 @@
 import type {} from "@fastify/swagger";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import type { DeviceContext } from "../../device/context.js";
 import { answerIfNotModified } from "../conditional.js";
-import type { AnyFastifyInstance } from "../fastify-instance.js";
+import type { RuntimeSource } from "../device-port.js";
 import { modeOnlyResponse, requireMode, winchRuntime } from "../mode-guard.js";
 import { NOT_MODIFIED_RESPONSE } from "../responses.js";
 import { ref } from "../schema-ref.js";
@@ -10,13 +10,17 @@ import { LaunchHistory } from "../schemas/history.js";
 import { WinchState } from "../schemas/winch.js";
 
 /** `/api/winch` (live telemetry) and `/api/history` (recorded launches), winch mode only. */
-export function registerWinchRoutes(app: AnyFastifyInstance, ctx: DeviceContext): void {
-  const onRequest = requireMode(ctx, "winch");
+export interface WinchRoutesOptions {
+  device: RuntimeSource;
+}
+
+export const winchRoutes: FastifyPluginAsyncTypebox<WinchRoutesOptions> = async (app, { device }) => {
+  const onRequest = requireMode(device, "winch");
   const notHere = modeOnlyResponse("winch");
   const tags = ["winch"];
 
   app.get(
-    "/api/winch",
+    "/winch",
     {
       onRequest,
       schema: {
@@ -28,7 +32,7 @@ export function registerWinchRoutes(app: AnyFastifyInstance, ctx: DeviceContext)
         response: { 200: ref(WinchState), ...NOT_MODIFIED_RESPONSE, ...notHere },
       },
     },
-    async (request, reply): Promise<WinchState | typeof reply> => {
+    async (request, reply) => {
       const { receiver } = winchRuntime(request);
       // Tag before body: if the link changes between the two, the client holds an older tag than its
       // body and merely fetches once more, instead of holding a tag that hides a change.
@@ -39,7 +43,7 @@ export function registerWinchRoutes(app: AnyFastifyInstance, ctx: DeviceContext)
   );
 
   app.get(
-    "/api/history",
+    "/history",
     {
       onRequest,
       schema: {
@@ -52,7 +56,7 @@ export function registerWinchRoutes(app: AnyFastifyInstance, ctx: DeviceContext)
   );
 
   app.delete(
-    "/api/history",
+    "/history",
     {
       onRequest,
       schema: {
@@ -63,7 +67,7 @@ export function registerWinchRoutes(app: AnyFastifyInstance, ctx: DeviceContext)
     },
     async (request, reply) => {
       await winchRuntime(request).history.clear();
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
-}
+};

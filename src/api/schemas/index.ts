@@ -1,7 +1,7 @@
 import type { TSchema } from "typebox";
 import { ErrorEnvelope } from "../../core/api-error.js";
 import { About } from "./about.js";
-import { AircraftProfile, AircraftProfilePatch } from "./aircraft.js";
+import { AircraftProfile, AircraftProfileInput, AircraftProfilePatch } from "./aircraft.js";
 import { AircraftLive } from "./aircraft-live.js";
 import { LaunchHistory } from "./history.js";
 import { LogPage } from "./log.js";
@@ -36,6 +36,7 @@ export const API_SCHEMAS: readonly TSchema[] = [
   ModeSetting,
   ModeChange,
   AircraftProfile,
+  AircraftProfileInput,
   AircraftProfilePatch,
   AircraftLive,
   WinchState,

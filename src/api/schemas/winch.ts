@@ -1,17 +1,13 @@
 import { type Static, Type } from "typebox";
-import { AircraftTypeSchema, Counter, RegistrationSchema, SpeedUnitSchema, WholeSpeed } from "./common.js";
+import { IdentityBandSchema } from "../../core/identity-band.js";
+import { Counter } from "./common.js";
 
 export const IAS_ZONES = ["below", "inside", "above"] as const;
 export const LINK_STATES = ["no_signal", "ok", "stale"] as const;
 
 export const WinchTelemetrySchema = Type.Object(
   {
-    registration: RegistrationSchema,
-    type: AircraftTypeSchema,
-    unit: SpeedUnitSchema,
-    v_min: WholeSpeed("Lower end of the glider's target band, in `unit`.", 90),
-    v_opt: WholeSpeed("Optimal launch speed, in `unit`.", 105),
-    v_max: WholeSpeed("Upper end of the target band, in `unit`.", 130),
+    ...IdentityBandSchema.properties,
     ias: Type.Number({
       minimum: 0,
       description: "Indicated airspeed in `unit`, 0.1 resolution.",

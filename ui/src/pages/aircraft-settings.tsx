@@ -63,7 +63,7 @@ export function AircraftSettings() {
     e.preventDefault();
     const local: Record<string, string> = {};
     const body: Record<string, unknown> = {
-      registration: v.registration.trim(),
+      registration: v.registration.trim().toUpperCase(),
       type: v.type.trim(),
       unit: v.unit,
     };

@@ -88,6 +88,7 @@ function deviceRoutes(device: DeviceContext): ApiPlugin {
       memory: () => device.memory(),
       tlsFailures: () => device.tlsFailures(),
       radio: () => currentRadioStatus(device),
+      displays: () => device.displays(),
     });
     await api.register(modeRoutes, {
       settings: openNamespace(store, DEVICE_NAMESPACE),

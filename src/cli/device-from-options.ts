@@ -72,6 +72,7 @@ export async function startDeviceFromOptions(opts: StartOptions): Promise<Device
     logger,
     ring,
     runtime,
+    displays: opts.displays,
     registerApi: registerDeviceApi,
     portFlags: { https: flagName("https-port"), http: flagName("http-port") },
   });

@@ -4,13 +4,18 @@
  * injects the API (`registerApi`) rather than the API importing it.
  */
 import type { AddressInfo } from "node:net";
+import { networkInterfaces } from "node:os";
 import {
   type DeviceCertificate,
   type KeyType,
   type LiveCertificate,
   openLiveCertificate,
 } from "../certs/index.js";
+import { systemClock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
+import { assembleDisplays, type DisplayedState } from "../display/assemble.js";
+import type { DisplayRunner, DisplayStatus } from "../display/runner.js";
+import type { DisplaySettings } from "../display/settings.js";
 import { type MdnsAdvertiser, startMdns } from "../mdns/advertiser.js";
 import { DEVICE_NAMESPACE, type DeviceSettings } from "../store/device-settings.js";
 import { openNamespace } from "../store/open-namespace.js";
@@ -70,6 +75,8 @@ export interface DeviceOptions {
   portFlags?: { https: string; http: string };
   /** How the runtime reaches its radio and sensor; without it the device runs its web side only. */
   runtime?: Omit<RuntimeEnvironment, "store" | "logger">;
+  /** The displays beside the unit (OLED, strip, console). @default none */
+  displays?: DisplaySettings;
 }
 
 /**
@@ -96,6 +103,7 @@ export class Device implements DeviceContext {
   #redirect!: ReturnType<typeof createRedirectServer>;
   #mdns: MdnsAdvertiser | null = null;
   #runtime: ModeRuntime | null = null;
+  #displays: DisplayRunner | null = null;
   #restarting: Promise<void> | null = null;
   /** The reason of a restart asked for while one ran; it runs once more when that one ends. */
   #restartAgain: string | null = null;
@@ -147,6 +155,7 @@ export class Device implements DeviceContext {
     try {
       await device.#startShell();
       await device.#startRuntime();
+      device.#startDisplays();
     } catch (err) {
       await device.stop().catch(() => {});
       throw err;
@@ -263,6 +272,32 @@ export class Device implements DeviceContext {
 
   runtime(): ModeRuntime | null {
     return this.#runtime;
+  }
+
+  displays(): DisplayStatus[] {
+    return this.#displays?.status() ?? [];
+  }
+
+  /** The displays read the running runtime at each update, so they follow restarts and mode changes. */
+  #startDisplays(): void {
+    const settings = this.#opts.displays;
+    if (!settings) return;
+    this.#displays = assembleDisplays({
+      settings,
+      state: (): DisplayedState | null => {
+        const rt = this.#runtime;
+        if (!rt) return null;
+        return rt.mode === "winch"
+          ? { mode: "winch", receiver: rt.receiver }
+          : { mode: "aircraft", aircraft: rt.state, transmitter: rt.transmitter };
+      },
+      hostname: () => `${this.identity().hostname}.local`,
+      address: () => servedAddress(this.#opts.listen),
+      fingerprint: () => this.#cert.current().fingerprintSha256,
+      clock: systemClock,
+      logger: this.logger,
+    });
+    this.#displays?.start();
   }
 
   async #startRuntime(): Promise<void> {
@@ -387,6 +422,7 @@ export class Device implements DeviceContext {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#cancelRetry();
+    await this.#displays?.stop();
     this.#memory.stop();
     this.#cert?.close();
     await this.#runtime?.stop().catch((err: Error) => this.#log.error(`runtime stop failed: ${err.message}`));
@@ -401,4 +437,12 @@ export class Device implements DeviceContext {
     await this.#lock.release();
     this.#log.info("stopped");
   }
+}
+
+/** The address a phone should open: the bound one, or (bound to all) the first external IPv4. */
+function servedAddress(listen: string): string | null {
+  if (listen !== "0.0.0.0" && listen !== "::") return listen;
+  for (const list of Object.values(networkInterfaces()))
+    for (const a of list ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  return null;
 }

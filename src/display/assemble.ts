@@ -38,7 +38,7 @@ export interface DisplayAssembly {
    * The running state, asked at every update: an in-place restart or a mode switch brings a new
    * receiver or aircraft state, and the displays follow it.
    */
-  state: () => DisplayedState;
+  state: () => DisplayedState | null;
   /** The unit's host name, asked when shown (a mode switch changes it). */
   hostname: () => string;
   /** The address the device serves on, asked at each update (it may change with Wi-Fi). */
@@ -96,6 +96,8 @@ export function assembleDisplays(a: DisplayAssembly): DisplayRunner | null {
   };
   const live = (): DisplayContent => {
     const st = a.state();
+    // No runtime (a restart is swapping it, or the device runs its web side only): nothing is current.
+    if (!st) return { kind: "winch", link: "no_signal", hostname: a.hostname(), address: a.address() };
     if (st !== shownState) {
       shownState = st;
       source =

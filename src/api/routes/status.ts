@@ -4,18 +4,20 @@ import type { DeviceContext, MemoryFigures, TlsFailureCounts } from "../device-p
 import { ref } from "../schema-ref.js";
 import { Status } from "../schemas/status.js";
 
-/** `GET /api/status`: memory, the session budget, TLS failures by class and the radio counters. */
+/** `GET /api/status`: memory, the session budget, TLS failures by class, the radio counters, the displays. */
 export interface StatusRoutesOptions {
   budget: DeviceContext["budget"];
   memory: () => MemoryFigures;
   tlsFailures: () => TlsFailureCounts;
   /** The radio counters of whatever runtime runs now. */
   radio: () => Status["radio"];
+  /** The displays' health (a bus error shows here, retried, never fatal). */
+  displays: () => Status["displays"];
 }
 
 export const statusRoutes: FastifyPluginAsyncTypebox<StatusRoutesOptions> = async (
   app,
-  { budget, memory, tlsFailures, radio },
+  { budget, memory, tlsFailures, radio, displays },
 ) => {
   app.get(
     "/status",
@@ -41,6 +43,7 @@ export const statusRoutes: FastifyPluginAsyncTypebox<StatusRoutesOptions> = asyn
         },
         tls_failures: tlsFailures(),
         radio: radio(),
+        displays: displays(),
       };
     },
   );

@@ -1,4 +1,5 @@
 import { type Static, Type } from "typebox";
+import { DisplaysStatusSchema } from "../../display/status-schema.js";
 import { Counter } from "./common.js";
 
 const Bytes = (description: string, example: number) =>
@@ -56,6 +57,7 @@ export const Status = Type.Object(
       },
       { additionalProperties: false, description: "Radio link counters since start." },
     ),
+    displays: DisplaysStatusSchema,
   },
   {
     $id: "Status",
@@ -79,6 +81,7 @@ export const Status = Type.Object(
           other: 0,
         },
         radio: { sent: 1234, received: 0, lost: 0, bad_frames: 0, duty_blocked: 0, duty_used_ppm: 2400 },
+        displays: [{ name: "oled", state: "ok", errors: 0, updates: 1200 }],
       },
     ],
   },

@@ -1,3 +1,8 @@
+/**
+ * API: the REST API v1 (SPEC §3) — routes as Fastify plugins with narrow options, their schemas
+ * (`schemas/`: `$id`, descriptions and examples over the domain's own), auth and OpenAPI. It sees the
+ * device only through the interfaces of `device-port.ts`; it may import layers 0–3, never src/device.
+ */
 import { AIRCRAFT_NAMESPACE } from "../aircraft/profile.js";
 import { RADIO_NAMESPACE } from "../radio/radio-settings.js";
 import { radioStatus } from "../radio/radio-status.js";
@@ -89,6 +94,7 @@ function deviceRoutes(device: DeviceContext): ApiPlugin {
       tlsFailures: () => device.tlsFailures(),
       radio: () => currentRadioStatus(device),
       displays: () => device.displays(),
+      runtime: () => ({ running: device.runtime() !== null, problem: device.runtimeProblem() }),
     });
     await api.register(modeRoutes, {
       settings: openNamespace(store, DEVICE_NAMESPACE),

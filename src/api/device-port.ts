@@ -97,4 +97,6 @@ export interface DeviceContext extends RuntimeSource, Restarter {
   tlsFailures(): TlsFailureCounts;
   /** The displays beside the unit (`--display`) and their health; empty when none is configured. */
   displays(): DisplayStatusJson[];
+  /** Why the runtime is not running while it is retried in the background; null when it runs. */
+  runtimeProblem(): { reason: string; since: string; attempts: number; retry_in_ms: number } | null;
 }

@@ -295,7 +295,10 @@ async function previousKeyType(paths: CertPaths): Promise<KeyType | null> {
 export interface IssueCertificateOptions {
   dataDir: string;
   hostname: string;
-  /** Validity, 1..36500 days (default 3650). */
+  /**
+   * Validity, 1..36500 days.
+   * @default 3650
+   */
   days?: number;
   /** Make a new key; otherwise the existing key is kept (and a key is only created when none exists). */
   regenKey?: boolean;

@@ -1,4 +1,8 @@
 #!/usr/bin/env node
+/**
+ * CLI: `owts start`, `owts demo`, `owts certs`. The top layer: it may import everything. Every flag is
+ * one row of `flags.ts`; parsing, env mapping, help and checks are derived from it.
+ */
 import { readBuildInfo } from "../device/build-info.js";
 
 const USAGE = `owts — Open Winch Telemetry System device

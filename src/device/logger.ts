@@ -20,7 +20,10 @@ export interface DeviceLoggerOptions {
    * @default DEFAULT_LOG_LEVEL
    */
   level?: string;
-  /** Where the JSON lines go besides the ring (default stdout; null for nowhere). */
+  /**
+   * Where the JSON lines go besides the ring (null for nowhere).
+   * @default stdout
+   */
   destination?: NodeJS.WritableStream | null;
   ringCapacity?: number;
 }

@@ -142,7 +142,10 @@ export interface ReplaySourceOptions {
   /** CSV text, checked at once (give this or `path`). */
   text?: string;
   unit?: ReplayUnit;
-  /** Start over after the last row (default false: hold the last value). */
+  /**
+   * Start over after the last row (hold the last value).
+   * @default false
+   */
   loop?: boolean;
   /**
    * Recording milliseconds per real millisecond, (0, 1000].

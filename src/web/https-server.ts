@@ -94,8 +94,6 @@ export interface HttpsAppOptions {
   uiDir?: string | null;
   /** What the fallback page says about the device. */
   device: DeviceSummary;
-  /** API routes, registered under `/api` (more can be registered on `app` before `listen`). */
-  api?: ApiPlugin | ApiPlugin[];
   limits?: Partial<HttpsLimits>;
   staticLimits?: Partial<StaticSiteLimits>;
 }
@@ -182,9 +180,6 @@ export async function createHttpsApp(opts: HttpsAppOptions): Promise<HttpsApp> {
   app.addHook("onRequest", async (_req, reply) => {
     reply.headers(SECURITY_HEADERS);
   });
-  for (const plugin of opts.api === undefined ? [] : Array.isArray(opts.api) ? opts.api : [opts.api]) {
-    app.register(plugin, { prefix: "/api" });
-  }
   app.get("/*", async (req, reply) => {
     // The wildcard also catches /api paths no plugin claimed: those are a JSON 404, never the app.
     if (isApiPath(req.url)) {

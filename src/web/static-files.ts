@@ -126,7 +126,10 @@ export interface LoadStaticOptions {
   required?: boolean;
   /** The page served as index.html when the directory has none. */
   fallbackHtml: () => string;
-  /** Compress at load what has no stored `.gz`/`.br` twin (default true). */
+  /**
+   * Compress at load what has no stored `.gz`/`.br` twin.
+   * @default true
+   */
   compressMissing?: boolean;
   limits?: Partial<StaticSiteLimits>;
   logger: Logger;

@@ -137,9 +137,15 @@ export interface TlsDiagnosticsOptions {
   memory?: MemorySampler;
   /** Connections the budget turns away for want of a slot count as resource failures. */
   budget?: SocketBudget;
-  /** Individual lines per window before the rest are summed up in one line (default 10). */
+  /**
+   * Individual lines per window before the rest are summed up in one line.
+   * @default 10
+   */
   maxLinesPerWindow?: number;
-  /** Length of that window, ms (default 1000). */
+  /**
+   * Length of that window, ms.
+   * @default 1000
+   */
   windowMs?: number;
 }
 

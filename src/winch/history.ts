@@ -26,16 +26,26 @@ export function memoryLaunchStore(initial: Launch[] = []): LaunchStore & { saved
 export interface HistoryOptions {
   store: LaunchStore;
   logger: Logger;
-  /** Launches kept, oldest dropped first (default 100). */
+  /**
+   * Launches kept, oldest dropped first.
+   * @default 100
+   */
   limit?: number;
-  /** Launches with fewer shown frames are noise, not launches (default 3). */
+  /**
+   * Launches with fewer shown frames are noise, not launches.
+   * @default 3
+   */
   min_frames?: number;
   /**
-   * Longest interval one frame's zone stands for when sharing out time in band (default 1500 ms,
-   * the receiver's stale timeout): a gap in reception does not count as time in any zone.
+   * Longest interval one frame's zone stands for when sharing out time in band (the receiver's
+   * stale timeout): a gap in reception does not count as time in any zone.
+   * @default 1500 ms
    */
   max_sample_interval_ms?: number;
-  /** Wall clock for start times (default Date.now). */
+  /**
+   * Wall clock for start times.
+   * @default Date.now
+   */
   wallNow?: () => number;
 }
 

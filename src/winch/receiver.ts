@@ -94,9 +94,15 @@ export interface ReceiverEvents {
 }
 
 export interface ReceiverSettings {
-  /** No shown frame for this long → link "stale", 200–60 000 ms (default 1500). */
+  /**
+   * No shown frame for this long → link "stale", 200–60 000 ms.
+   * @default 1500
+   */
   stale_after_ms?: number;
-  /** No shown frame for this long → link "no_signal", telemetry null, identity forgotten (default 10 000). */
+  /**
+   * No shown frame for this long → link "no_signal", telemetry null, identity forgotten.
+   * @default 10 000
+   */
   absent_after_ms?: number;
 }
 

@@ -13,11 +13,12 @@ export interface StatusRoutesOptions {
   radio: () => Status["radio"];
   /** The displays' health (a bus error shows here, retried, never fatal). */
   displays: () => Status["displays"];
+  runtime: () => Status["runtime"];
 }
 
 export const statusRoutes: FastifyPluginAsyncTypebox<StatusRoutesOptions> = async (
   app,
-  { budget, memory, tlsFailures, radio, displays },
+  { budget, memory, tlsFailures, radio, runtime, displays },
 ) => {
   app.get(
     "/status",
@@ -44,6 +45,7 @@ export const statusRoutes: FastifyPluginAsyncTypebox<StatusRoutesOptions> = asyn
         tls_failures: tlsFailures(),
         radio: radio(),
         displays: displays(),
+        runtime: runtime(),
       };
     },
   );

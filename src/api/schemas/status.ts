@@ -58,6 +58,41 @@ export const Status = Type.Object(
       { additionalProperties: false, description: "Radio link counters since start." },
     ),
     displays: DisplaysStatusSchema,
+    runtime: Type.Object(
+      {
+        running: Type.Boolean({
+          description: "The mode's runtime (sensor, radio, receiver) runs.",
+          examples: [true],
+        }),
+        problem: Type.Union(
+          [
+            Type.Object(
+              {
+                reason: Type.String({
+                  description: "Why it did not start, in plain words.",
+                  examples: ["udp radio cannot bind 0.0.0.0:47800: bind EADDRINUSE 0.0.0.0:47800"],
+                }),
+                since: Type.String({ format: "date-time", description: "When it first failed." }),
+                attempts: Counter("Failed starts so far.", 3),
+                retry_in_ms: Type.Integer({
+                  minimum: 0,
+                  description: "Wait before the next attempt.",
+                  examples: [4000],
+                }),
+              },
+              { additionalProperties: false },
+            ),
+            Type.Null(),
+          ],
+          {
+            description:
+              "Set while a runtime that failed to start (after a mode change or reboot) is retried in the background; " +
+              "null when it runs. The web side keeps serving meanwhile.",
+          },
+        ),
+      },
+      { additionalProperties: false, description: "The mode's runtime." },
+    ),
   },
   {
     $id: "Status",
@@ -82,6 +117,7 @@ export const Status = Type.Object(
         },
         radio: { sent: 1234, received: 0, lost: 0, bad_frames: 0, duty_blocked: 0, duty_used_ppm: 2400 },
         displays: [{ name: "oled", state: "ok", errors: 0, updates: 1200 }],
+        runtime: { running: true, problem: null },
       },
     ],
   },

@@ -17,7 +17,9 @@ export const LAYERS = [
   ["core"],
   ["store", "certs", "telemetry", "radio", "sensors", "mdns"],
   ["aircraft", "winch"],
-  ["web", "mqtt"],
+  // mqtt and display carry the same state the API serves outward (to a broker, an OLED, an LED strip,
+  // a console) and never block the radio or the web side.
+  ["web", "mqtt", "display"],
   ["api"],
   ["device"],
   ["cli"],

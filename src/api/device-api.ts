@@ -95,6 +95,7 @@ function deviceRoutes(device: DeviceContext): ApiPlugin {
       memory: () => device.memory(),
       tlsFailures: () => device.tlsFailures(),
       radio: () => currentRadioStatus(device),
+      displays: () => device.displays(),
       runtime: () => ({ running: device.runtime() !== null, problem: device.runtimeProblem() }),
       mqtt: () => mqttStatus(device.mqtt),
     });

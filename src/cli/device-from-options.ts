@@ -92,6 +92,7 @@ export async function startDeviceFromOptions(opts: StartOptions, hooks: StartHoo
     logger,
     ring,
     runtime,
+    displays: opts.displays,
     registerApi: registerDeviceApi,
     portFlags: { https: flagName("https-port"), http: flagName("http-port") },
     mqtt: mqtt.patch,

@@ -28,6 +28,10 @@ import {
   LOG_LEVELS,
 } from "../device/defaults.js";
 import { MODES, parseEspId } from "../device/identity.js";
+import { checkSpiPath, DISPLAY_DEFAULTS, parseDisplayList, parseI2cAddress } from "../display/settings.js";
+import { DISPLAY_NAMES } from "../display/sink.js";
+import { OLED_CONTROLLERS } from "../display/ssd1306.js";
+import { MAX_LEDS } from "../display/ws2812.js";
 import { checkPrefix, DEFAULT_MQTT_PREFIX, parseBrokerUrl } from "../mqtt/config.js";
 import { SX1262_BOARDS } from "../radio/sx1262/boards.js";
 import { DEFAULT_GPIO_CHIP } from "../radio/sx1262/config.js";
@@ -283,6 +287,56 @@ export const FLAGS = {
     type: int(0, 255),
     help: "ms4525do: Linux I2C bus number",
     default: DEFAULT_I2C_BUS,
+    commands: { start: {} },
+  }),
+  display: flag({
+    type: custom("LIST", parseDisplayList, (v) => (v.length ? v.join(",") : "none")),
+    help: `displays beside the unit: ${DISPLAY_NAMES.join(", ")} (comma list)`,
+    default: DISPLAY_DEFAULTS.display,
+    commands: { start: {} },
+  }),
+  "oled-bus": flag({
+    type: int(0, 255),
+    help: "oled: Linux I2C bus number",
+    default: DISPLAY_DEFAULTS.oledBus,
+    commands: { start: {} },
+  }),
+  "oled-address": flag({
+    type: shown(
+      custom("ADDR", parseI2cAddress, (v) => `0x${v.toString(16)}`),
+      { range: "0x03-0x77" },
+    ),
+    help: "oled: 7-bit I2C address",
+    default: DISPLAY_DEFAULTS.oledAddress,
+    commands: { start: {} },
+  }),
+  "oled-controller": flag({
+    type: oneOf(OLED_CONTROLLERS),
+    help: "oled: controller chip",
+    default: DISPLAY_DEFAULTS.oledController,
+    commands: { start: {} },
+  }),
+  "strip-spi": flag({
+    type: text("DEV", checkSpiPath),
+    help: "ws2812: SPI device of the strip (MOSI)",
+    default: DISPLAY_DEFAULTS.stripSpi,
+    commands: { start: {} },
+  }),
+  "strip-leds": flag({
+    type: int(1, MAX_LEDS),
+    help: "ws2812: LEDs on the strip (required with ws2812)",
+    commands: { start: {} },
+  }),
+  "strip-brightness": flag({
+    type: int(1, 255),
+    help: "ws2812: cap on every colour channel",
+    default: DISPLAY_DEFAULTS.stripBrightness,
+    commands: { start: {} },
+  }),
+  "tty-device": flag({
+    type: text("DEV"),
+    help: "tty: console to draw on (/dev/tty1: the board's HDMI console)",
+    default: DISPLAY_DEFAULTS.ttyDevice,
     commands: { start: {} },
   }),
   "time-scale": flag({

@@ -6,6 +6,7 @@
 import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Mode } from "../device/identity.js";
+import { checkDisplaySettings, type DisplaySettings } from "../display/settings.js";
 import type { MqttFlagValues } from "../mqtt/flags.js";
 import { resolveSx1262Config, type Sx1262Config, type Sx1262Input } from "../radio/sx1262/config.js";
 import type { IasSourceSettings } from "../sensors/create-source.js";
@@ -32,6 +33,7 @@ export interface StartOptions {
   sensor: IasSourceSettings;
   /** The MQTT flags as given; their files are read and checked when the device starts. */
   mqtt: MqttFlagValues;
+  displays: DisplaySettings;
 }
 
 /** How the device reaches the other unit: an in-process simulated radio, UDP datagrams, or an SX1262. */
@@ -92,6 +94,7 @@ export function parseStartOptions(
     maxSockets: v["max-sockets"],
     radio: radioOptions(v, read.given),
     sensor: sensorSettings(v),
+    displays: displaySettings(v),
     mdns: !v["no-mdns"],
     mdnsInterface: v["mdns-interface"],
     sans: v.san,
@@ -138,6 +141,21 @@ function radioOptions(v: FlagValues<"start">, given: ReadonlySet<FlagName>): Rad
     return { kind: "sim" };
   }
   return { kind: "udp", bind: v["radio-bind"], peers: v["radio-peer"] };
+}
+
+function displaySettings(v: FlagValues<"start">): DisplaySettings {
+  const r = checkDisplaySettings({
+    displays: v.display,
+    oledBus: v["oled-bus"],
+    oledAddress: v["oled-address"],
+    oledController: v["oled-controller"],
+    stripSpi: v["strip-spi"],
+    stripLeds: v["strip-leds"],
+    stripBrightness: v["strip-brightness"],
+    ttyDevice: v["tty-device"],
+  });
+  if (!r.ok) throw new UsageError(r.message);
+  return r.settings;
 }
 
 function sensorSettings(v: FlagValues<"start">): IasSourceSettings {

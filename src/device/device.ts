@@ -4,13 +4,18 @@
  * injects the API (`registerApi`) rather than the API importing it.
  */
 import type { AddressInfo } from "node:net";
+import { networkInterfaces } from "node:os";
 import {
   type DeviceCertificate,
   type KeyType,
   type LiveCertificate,
   openLiveCertificate,
 } from "../certs/index.js";
+import { systemClock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
+import { assembleDisplays, type DisplayedState } from "../display/assemble.js";
+import type { DisplayRunner, DisplayStatus } from "../display/runner.js";
+import type { DisplaySettings } from "../display/settings.js";
 import { type MdnsAdvertiser, startMdns } from "../mdns/advertiser.js";
 import type { MqttService } from "../mqtt/service.js";
 import type { MqttSettings } from "../mqtt/settings.js";
@@ -76,6 +81,8 @@ export interface DeviceOptions {
   runtime?: Omit<RuntimeEnvironment, "store" | "logger">;
   /** MQTT settings from the command line (checked), stored before connecting. @default none */
   mqtt?: Partial<MqttSettings> | undefined;
+  /** The displays beside the unit (OLED, strip, console). @default none */
+  displays?: DisplaySettings;
 }
 
 /**
@@ -104,6 +111,7 @@ export class Device implements DeviceContext {
   #runtime: ModeRuntime | null = null;
   readonly mqtt: MqttService;
   #unfollowMqtt: (() => void) | null = null;
+  #displays: DisplayRunner | null = null;
   #restarting: Promise<void> | null = null;
   /** The reason of a restart asked for while one ran; it runs once more when that one ends. */
   #restartAgain: string | null = null;
@@ -192,6 +200,7 @@ export class Device implements DeviceContext {
       await device.#startShell();
       await applyStoredMqtt(device.mqtt, device.store, opts.logger, opts.mqtt);
       await device.#startRuntime();
+      device.#startDisplays();
     } catch (err) {
       await device.stop().catch(() => {});
       throw err;
@@ -308,6 +317,32 @@ export class Device implements DeviceContext {
 
   runtime(): ModeRuntime | null {
     return this.#runtime;
+  }
+
+  displays(): DisplayStatus[] {
+    return this.#displays?.status() ?? [];
+  }
+
+  /** The displays read the running runtime at each update, so they follow restarts and mode changes. */
+  #startDisplays(): void {
+    const settings = this.#opts.displays;
+    if (!settings) return;
+    this.#displays = assembleDisplays({
+      settings,
+      state: (): DisplayedState | null => {
+        const rt = this.#runtime;
+        if (!rt) return null;
+        return rt.mode === "winch"
+          ? { mode: "winch", receiver: rt.receiver }
+          : { mode: "aircraft", aircraft: rt.state, transmitter: rt.transmitter };
+      },
+      hostname: () => `${this.identity().hostname}.local`,
+      address: () => servedAddress(this.#opts.listen),
+      fingerprint: () => this.#cert.current().fingerprintSha256,
+      clock: systemClock,
+      logger: this.logger,
+    });
+    this.#displays?.start();
   }
 
   async #startRuntime(): Promise<void> {
@@ -440,6 +475,7 @@ export class Device implements DeviceContext {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#cancelRetry();
+    await this.#displays?.stop();
     this.#memory.stop();
     this.#cert?.close();
     // First, so the broker hears the unit's own "offline" before anything else goes away.
@@ -456,4 +492,12 @@ export class Device implements DeviceContext {
     await this.#lock.release();
     this.#log.info("stopped");
   }
+}
+
+/** The address a phone should open: the bound one, or (bound to all) the first external IPv4. */
+function servedAddress(listen: string): string | null {
+  if (listen !== "0.0.0.0" && listen !== "::") return listen;
+  for (const list of Object.values(networkInterfaces()))
+    for (const a of list ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  return null;
 }

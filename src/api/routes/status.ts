@@ -4,13 +4,15 @@ import type { DeviceContext, MemoryFigures, TlsFailureCounts } from "../device-p
 import { ref } from "../schema-ref.js";
 import { Status } from "../schemas/status.js";
 
-/** `GET /api/status`: memory, the session budget, TLS failures by class and the radio counters. */
+/** `GET /api/status`: memory, the session budget, TLS failures by class, the radio counters, the displays. */
 export interface StatusRoutesOptions {
   budget: DeviceContext["budget"];
   memory: () => MemoryFigures;
   tlsFailures: () => TlsFailureCounts;
   /** The radio counters of whatever runtime runs now. */
   radio: () => Status["radio"];
+  /** The displays' health (a bus error shows here, retried, never fatal). */
+  displays: () => Status["displays"];
   runtime: () => Status["runtime"];
   /** The broker connection's state and counters. */
   mqtt: () => Status["mqtt"];
@@ -18,7 +20,7 @@ export interface StatusRoutesOptions {
 
 export const statusRoutes: FastifyPluginAsyncTypebox<StatusRoutesOptions> = async (
   app,
-  { budget, memory, tlsFailures, radio, runtime, mqtt },
+  { budget, memory, tlsFailures, radio, runtime, mqtt, displays },
 ) => {
   app.get(
     "/status",
@@ -44,6 +46,7 @@ export const statusRoutes: FastifyPluginAsyncTypebox<StatusRoutesOptions> = asyn
         },
         tls_failures: tlsFailures(),
         radio: radio(),
+        displays: displays(),
         runtime: runtime(),
         mqtt: mqtt(),
       };

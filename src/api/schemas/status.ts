@@ -1,4 +1,5 @@
 import { type Static, Type } from "typebox";
+import { DisplaysStatusSchema } from "../../display/status-schema.js";
 import { Counter } from "./common.js";
 import { MqttStatusSchema } from "./mqtt.js";
 
@@ -78,6 +79,7 @@ export const Status = Type.Object(
       },
       { additionalProperties: false, description: "Radio link counters since start." },
     ),
+    displays: DisplaysStatusSchema,
     runtime: Type.Object(
       {
         running: Type.Boolean({
@@ -137,6 +139,7 @@ export const Status = Type.Object(
           other: 0,
         },
         radio: { sent: 1234, received: 0, lost: 0, bad_frames: 0, duty_blocked: 0, duty_used_ppm: 2400 },
+        displays: [{ name: "oled", state: "ok", errors: 0, updates: 1200 }],
         runtime: { running: true, problem: null },
         mqtt: {
           state: "off",

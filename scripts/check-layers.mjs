@@ -16,6 +16,8 @@ export const LAYERS = [
   ["web"],
   ["api"],
   ["device"],
+  // systemd unit text and files: it knows no device, only what `owts start` is called with.
+  ["service"],
   ["cli"],
 ];
 

@@ -46,7 +46,10 @@ async function checkSensor(opts: StartOptions): Promise<void> {
 }
 
 /** Builds and starts a device from parsed `owts start` options; logs go to stderr in ESP-IDF style. */
-export async function startDeviceFromOptions(opts: StartOptions): Promise<Device> {
+export async function startDeviceFromOptions(
+  opts: StartOptions,
+  onRestart?: (phase: "begin" | "end") => void,
+): Promise<Device> {
   await checkSensor(opts);
   const { logger, ring } = createDeviceLogger({
     level: opts.logLevel,
@@ -74,5 +77,6 @@ export async function startDeviceFromOptions(opts: StartOptions): Promise<Device
     runtime,
     registerApi: registerDeviceApi,
     portFlags: { https: flagName("https-port"), http: flagName("http-port") },
+    ...(onRestart ? { onRestart } : {}),
   });
 }

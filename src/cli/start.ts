@@ -75,11 +75,17 @@ export async function runStartCommand(argv: string[]): Promise<number> {
   }
   // Loaded only now so that `--help` and bad flags answer without loading the server stack.
   const { startDeviceFromOptions } = await import("./device-from-options.js");
+  const { SystemdLink } = await import("./systemd.js");
+  const systemd = new SystemdLink();
   try {
-    const device = await startDeviceFromOptions(opts);
+    const device = await startDeviceFromOptions(opts, systemd.onRestart);
     // Handlers first: whoever reads the ready block may signal at once.
-    stopOnSignals(() => device.stop());
+    stopOnSignals(() => {
+      systemd.stopping();
+      return device.stop();
+    });
     process.stdout.write(readyBlock(device, opts.listen));
+    systemd.started(device);
     return 0;
   } catch (err) {
     if (isPlainFailure(err)) {

@@ -70,6 +70,8 @@ export interface DeviceOptions {
   portFlags?: { https: string; http: string };
   /** How the runtime reaches its radio and sensor; without it the device runs its web side only. */
   runtime?: Omit<RuntimeEnvironment, "store" | "logger">;
+  /** Told when an in-place restart begins and when it (and any queued behind it) ends: systemd's RELOADING=1/READY=1. @default none */
+  onRestart?: (phase: "begin" | "end") => void;
 }
 
 /**
@@ -287,6 +289,7 @@ export class Device implements DeviceContext {
       return this.#restarting;
     }
     const run = (async () => {
+      this.#opts.onRestart?.("begin");
       try {
         let why: string | null = reason;
         while (why !== null && !this.#stopped) {
@@ -298,6 +301,7 @@ export class Device implements DeviceContext {
         // Inside the async function, right after the loop's last check: no restart() call can slip
         // between "no follow-up asked for" and "no restart running".
         this.#restarting = null;
+        this.#opts.onRestart?.("end");
       }
     })();
     this.#restarting = run;

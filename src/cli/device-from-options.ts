@@ -2,7 +2,7 @@ import { registerDeviceApi } from "../api/device-api.js";
 import type { Logger } from "../core/logger.js";
 import { Device } from "../device/device.js";
 import type { Mode } from "../device/identity.js";
-import { espStyleStream } from "../device/log-text.js";
+import { espStyleStream, isJournalStream, journalStream } from "../device/log-text.js";
 import { createDeviceLogger } from "../device/logger.js";
 import type { RuntimeEnvironment } from "../device/runtime.js";
 import type { RadioLink } from "../radio/link.js";
@@ -45,7 +45,7 @@ async function checkSensor(opts: StartOptions): Promise<void> {
   }
 }
 
-/** Builds and starts a device from parsed `owts start` options; logs go to stderr in ESP-IDF style. */
+/** Builds and starts a device from parsed `owts start` options; logs go to stderr (ESP-IDF style, or journald's). */
 export async function startDeviceFromOptions(
   opts: StartOptions,
   onRestart?: (phase: "begin" | "end") => void,
@@ -53,7 +53,10 @@ export async function startDeviceFromOptions(
   await checkSensor(opts);
   const { logger, ring } = createDeviceLogger({
     level: opts.logLevel,
-    destination: espStyleStream(process.stderr),
+    // Under systemd, journald gets priorities and keeps its own timestamps; a terminal gets the ESP form.
+    destination: isJournalStream(process.env)
+      ? journalStream(process.stderr)
+      : espStyleStream(process.stderr),
   });
   const runtime: Omit<RuntimeEnvironment, "store" | "logger"> = {
     radioLink: radioFactory(opts.radio, logger),

@@ -49,6 +49,7 @@ async function checkSensor(opts: StartOptions): Promise<void> {
 export async function startDeviceFromOptions(
   opts: StartOptions,
   onRestart?: (phase: "begin" | "end") => void,
+  listenFds?: { https: number; http: number },
 ): Promise<Device> {
   await checkSensor(opts);
   const { logger, ring } = createDeviceLogger({
@@ -81,5 +82,6 @@ export async function startDeviceFromOptions(
     registerApi: registerDeviceApi,
     portFlags: { https: flagName("https-port"), http: flagName("http-port") },
     ...(onRestart ? { onRestart } : {}),
+    listenFds,
   });
 }

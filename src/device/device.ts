@@ -70,6 +70,8 @@ export interface DeviceOptions {
   portFlags?: { https: string; http: string };
   /** How the runtime reaches its radio and sensor; without it the device runs its web side only. */
   runtime?: Omit<RuntimeEnvironment, "store" | "logger">;
+  /** Listening sockets handed over by systemd (LISTEN_FDS): taken instead of binding the ports. @default none */
+  listenFds?: { https: number; http: number } | undefined;
   /** Told when an in-place restart begins and when it (and any queued behind it) ends: systemd's RELOADING=1/READY=1. @default none */
   onRestart?: (phase: "begin" | "end") => void;
 }
@@ -228,6 +230,7 @@ export class Device implements DeviceContext {
       port: o.httpsPort,
       host: o.listen,
       flag: o.portFlags?.https,
+      ...(o.listenFds ? { fd: o.listenFds.https } : {}),
     });
     this.#ports.https = https.port;
 
@@ -241,6 +244,7 @@ export class Device implements DeviceContext {
       port: o.httpPort,
       host: o.listen,
       flag: o.portFlags?.http ?? "--http-port",
+      ...(o.listenFds ? { fd: o.listenFds.http } : {}),
     });
     this.#ports.http = http.port;
 

@@ -22,7 +22,7 @@ async function logOf(matching: boolean): Promise<string> {
   let out = "";
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ready block: ${out}`)), 20_000);
-    child.stdout.on("data", (c: Buffer) => {
+    child.stdout?.on("data", (c: Buffer) => {
       out += c.toString();
       if (out.includes("ready")) {
         clearTimeout(timer);

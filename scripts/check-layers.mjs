@@ -22,6 +22,8 @@ export const LAYERS = [
   ["web", "mqtt", "display"],
   ["api"],
   ["device"],
+  // systemd unit text and files: it knows no device, only what `owts start` is called with.
+  ["service"],
   ["cli"],
 ];
 

@@ -2,7 +2,7 @@ import { registerDeviceApi } from "../api/device-api.js";
 import type { Logger } from "../core/logger.js";
 import { Device } from "../device/device.js";
 import type { Mode } from "../device/identity.js";
-import { espStyleStream } from "../device/log-text.js";
+import { espStyleStream, isJournalStream, journalStream } from "../device/log-text.js";
 import { createDeviceLogger } from "../device/logger.js";
 import type { RuntimeEnvironment } from "../device/runtime.js";
 import { mqttSettingsFromFlags } from "../mqtt/flags.js";
@@ -21,8 +21,21 @@ export const WINCH_POSITION = [0, 0, 2] as const;
 
 /** What a test puts behind the seams the real hardware sits behind. */
 export interface StartHooks {
-  /** The SX1262's SPI/GPIO (a chip model in tests); default the Linux devices from the options. */
+  /**
+   * The SX1262's SPI/GPIO (a chip model in tests).
+   * @default the Linux devices from the options
+   */
   openSx1262Hal?: OpenSx1262Hal;
+  /**
+   * Told when an in-place restart begins and ends (systemd's RELOADING=1/READY=1).
+   * @default none
+   */
+  onRestart?: (phase: "begin" | "end") => void;
+  /**
+   * Listening sockets handed over by systemd (LISTEN_FDS), taken instead of binding the ports.
+   * @default none
+   */
+  listenFds?: { https: number; http: number } | undefined;
 }
 
 /**
@@ -63,14 +76,18 @@ async function checkSensor(opts: StartOptions): Promise<void> {
   }
 }
 
-/** Builds and starts a device from parsed `owts start` options; logs go to stderr in ESP-IDF style. */
+/** Builds and starts a device from parsed `owts start` options; logs go to stderr (ESP-IDF style, or journald's). */
 export async function startDeviceFromOptions(opts: StartOptions, hooks: StartHooks = {}): Promise<Device> {
+  const { onRestart, listenFds } = hooks;
   await checkSensor(opts);
   const mqtt = await mqttSettingsFromFlags(opts.mqtt);
   if (!mqtt.ok) throw new UsageError(mqtt.line);
   const { logger, ring } = createDeviceLogger({
     level: opts.logLevel,
-    destination: espStyleStream(process.stderr),
+    // Under systemd, journald gets priorities and keeps its own timestamps; a terminal gets the ESP form.
+    destination: isJournalStream(process.env)
+      ? journalStream(process.stderr)
+      : espStyleStream(process.stderr),
   });
   const runtime: Omit<RuntimeEnvironment, "store" | "logger"> = {
     radioLink: radioFactory(opts.radio, logger, undefined, hooks),
@@ -96,5 +113,7 @@ export async function startDeviceFromOptions(opts: StartOptions, hooks: StartHoo
     registerApi: registerDeviceApi,
     portFlags: { https: flagName("https-port"), http: flagName("http-port") },
     mqtt: mqtt.patch,
+    ...(onRestart ? { onRestart } : {}),
+    listenFds,
   });
 }

@@ -115,7 +115,11 @@ export const FLAGS = {
     type: text("DIR"),
     help: "settings, certificate and key",
     commands: {
-      start: { default: DEFAULT_DATA_DIR },
+      // Without the flag or OWTS_DATA_DIR, $STATE_DIRECTORY (systemd) comes before the default (options.ts).
+      start: {
+        default: DEFAULT_DATA_DIR,
+        help: "settings, certificate and key; unset: $STATE_DIRECTORY if set",
+      },
       demo: { default: ".owts-demo", help: "one folder per unit inside" },
     },
   }),

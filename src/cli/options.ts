@@ -74,16 +74,29 @@ export function prepareDataDir(dir: string): string {
   return abs;
 }
 
+/**
+ * The data directory, first found: --data-dir, OWTS_DATA_DIR, $STATE_DIRECTORY (systemd's
+ * `StateDirectory=`, its first entry), the default. A service thus needs no flag, and a flag given
+ * on purpose still wins.
+ */
+export function dataDirOf(
+  v: FlagValues<"start">,
+  given: ReadonlySet<FlagName>,
+  env: NodeJS.ProcessEnv,
+): string {
+  if (given.has("data-dir")) return v["data-dir"];
+  const state = env.STATE_DIRECTORY?.split(":")[0];
+  return state ? state : v["data-dir"];
+}
+
 /** Reads flags (strict: unknown flags are errors) and OWTS_* variables; throws UsageError. */
 export function parseStartOptions(
   argv: string[],
   env: NodeJS.ProcessEnv = process.env,
 ): { help: true } | ({ help: false } & StartOptions) {
-  const read = readFlags("start", argv, env);
+  const read = checkStartFlags(argv, env);
   if (read.help) return { help: true };
   const v = read.values;
-  if (v["https-port"] === v["http-port"] && v["https-port"] !== 0)
-    throw new UsageError(`--https-port and --http-port are both ${v["https-port"]}; they must differ`);
   return {
     help: false,
     mode: v.mode,
@@ -102,7 +115,7 @@ export function parseStartOptions(
     logLevel: v["log-level"],
     mqtt: mqttFlagValues(v, read.given),
     // Last, so that a bad flag elsewhere leaves no directory behind.
-    dataDir: prepareDataDir(v["data-dir"]),
+    dataDir: prepareDataDir(dataDirOf(v, read.given, env)),
   };
 }
 
@@ -123,6 +136,24 @@ export function mqttFlagValues(
     prefix: given.has("mqtt-prefix") ? v["mqtt-prefix"] : undefined,
     noDiscovery: v["no-mqtt-discovery"],
   };
+}
+
+/**
+ * Every check `owts start` makes of its flags, touching nothing: `owts service install` refuses the
+ * start flags it is asked to bake in by the same rules. Throws UsageError.
+ */
+export function checkStartFlags(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): ReturnType<typeof readFlags<"start">> {
+  const read = readFlags("start", argv, env);
+  if (read.help) return read;
+  const v = read.values;
+  if (v["https-port"] === v["http-port"] && v["https-port"] !== 0)
+    throw new UsageError(`--https-port and --http-port are both ${v["https-port"]}; they must differ`);
+  radioOptions(v, read.given);
+  sensorSettings(v);
+  return read;
 }
 
 function radioOptions(v: FlagValues<"start">, given: ReadonlySet<FlagName>): RadioOptions {

@@ -83,6 +83,10 @@ export interface DeviceOptions {
   mqtt?: Partial<MqttSettings> | undefined;
   /** The displays beside the unit (OLED, strip, console). @default none */
   displays?: DisplaySettings;
+  /** Listening sockets handed over by systemd (LISTEN_FDS): taken instead of binding the ports. @default none */
+  listenFds?: { https: number; http: number } | undefined;
+  /** Told when an in-place restart begins and when it (and any queued behind it) ends: systemd's RELOADING=1/READY=1. @default none */
+  onRestart?: (phase: "begin" | "end") => void;
 }
 
 /**
@@ -280,6 +284,7 @@ export class Device implements DeviceContext {
       port: o.httpsPort,
       host: o.listen,
       flag: o.portFlags?.https,
+      ...(o.listenFds ? { fd: o.listenFds.https } : {}),
     });
     this.#ports.https = https.port;
 
@@ -293,6 +298,7 @@ export class Device implements DeviceContext {
       port: o.httpPort,
       host: o.listen,
       flag: o.portFlags?.http ?? "--http-port",
+      ...(o.listenFds ? { fd: o.listenFds.http } : {}),
     });
     this.#ports.http = http.port;
 
@@ -376,6 +382,7 @@ export class Device implements DeviceContext {
       return this.#restarting;
     }
     const run = (async () => {
+      this.#opts.onRestart?.("begin");
       try {
         let why: string | null = reason;
         while (why !== null && !this.#stopped) {
@@ -387,6 +394,7 @@ export class Device implements DeviceContext {
         // Inside the async function, right after the loop's last check: no restart() call can slip
         // between "no follow-up asked for" and "no restart running".
         this.#restarting = null;
+        this.#opts.onRestart?.("end");
       }
     })();
     this.#restarting = run;

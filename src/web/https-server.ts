@@ -104,6 +104,8 @@ export interface ListenOptions {
   host?: string;
   /** The flag that chose the port, for the advice when binding fails. */
   flag?: string;
+  /** A listening socket from systemd: the budget's TCP server takes it instead of binding. @default none */
+  fd?: number;
 }
 
 export interface HttpsApp {
@@ -236,6 +238,7 @@ export async function createHttpsApp(opts: HttpsAppOptions): Promise<HttpsApp> {
         port: listenOpts.port,
         ...(listenOpts.host ? { host: listenOpts.host } : {}),
         flag: listenOpts.flag ?? "--https-port",
+        ...(listenOpts.fd !== undefined ? { fd: listenOpts.fd } : {}),
       });
       // Node starts its header/request-timeout checks on "listening"; the HTTPS server never binds
       // (the budget hands it connections), so it is told here, or slow clients would never time out.

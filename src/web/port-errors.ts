@@ -5,6 +5,8 @@ export interface ListenTarget {
   host?: string;
   /** The CLI flag that chose this port, named in the advice ("--https-port"). */
   flag?: string;
+  /** A listening socket handed over by systemd (socket activation): used instead of binding. @default none */
+  fd?: number;
 }
 
 const PRIVILEGED_PORT_LIMIT = 1024;
@@ -69,6 +71,7 @@ export function listenOn(server: Server, target: ListenTarget): Promise<AddressI
     };
     server.once("error", onError);
     server.once("listening", onListening);
-    server.listen({ port: target.port, host: target.host });
+    if (target.fd !== undefined) server.listen({ fd: target.fd });
+    else server.listen({ port: target.port, host: target.host });
   });
 }

@@ -11,6 +11,7 @@ import {
   parseCertificatePem,
 } from "./inspect.js";
 import { checkDays, DEFAULT_DAYS, issueSelfSignedPem, MAX_DAYS } from "./issue.js";
+import { DEFAULT_KEY_TYPE } from "./key-type.js";
 import { type DeviceKey, generateKeyPem, type KeyType, parsePrivateKey } from "./keys.js";
 import {
   coversSans,
@@ -221,7 +222,7 @@ export async function ensureDeviceCertificate(opts: EnsureCertificateOptions): P
 
   const text = await readPair(paths);
   if (text.cert === null && text.key === null) {
-    const keyType = opts.keyType ?? "ecdsa";
+    const keyType = opts.keyType ?? DEFAULT_KEY_TYPE;
     const keyPem = await generateKeyPem(keyType);
     const key = parsePrivateKey(keyPem, paths.key);
     const certPem = await issueSelfSignedPem({
@@ -336,7 +337,7 @@ export async function issueCertificate(opts: IssueCertificateOptions): Promise<I
   let key: DeviceKey;
   if (keyPem === null) {
     keyState = opts.regenKey ? "regenerated" : "created";
-    keyPem = await generateKeyPem(opts.keyType ?? (await previousKeyType(paths)) ?? "ecdsa");
+    keyPem = await generateKeyPem(opts.keyType ?? (await previousKeyType(paths)) ?? DEFAULT_KEY_TYPE);
     key = parsePrivateKey(keyPem, paths.key);
   } else {
     try {

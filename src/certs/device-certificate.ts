@@ -192,11 +192,19 @@ export interface EnsureCertificateOptions {
   dataDir: string;
   /** The device hostname, e.g. `OWTS-winch-3A4F1C` (`.local` is added to a bare label). */
   hostname: string;
-  /** Extra names (`--san`): DNS names or IP addresses, optionally prefixed `DNS:` / `IP:`. */
+  /**
+   * Extra names (`--san`): DNS names or IP addresses, optionally prefixed `DNS:` / `IP:`.
+   * @default [] (the standard names only)
+   */
   extraSans?: readonly (string | San)[];
-  /** Only used when a new key is generated; an existing key is never replaced here. */
+  /**
+   * Only used when a new key is generated; an existing key is never replaced here.
+   * @default DEFAULT_KEY_TYPE ("ecdsa")
+   */
   keyType?: KeyType;
+  /** @default undefined (no logging) */
   logger?: Logger;
+  /** @default the current time (`new Date()`) */
   now?: Date;
 }
 
@@ -301,15 +309,22 @@ export interface IssueCertificateOptions {
    * @default 3650
    */
   days?: number;
-  /** Make a new key; otherwise the existing key is kept (and a key is only created when none exists). */
+  /**
+   * Make a new key; otherwise the existing key is kept (and a key is only created when none exists).
+   * @default false
+   */
   regenKey?: boolean;
+  /** @default [] (the standard names only) */
   extraSans?: readonly (string | San)[];
   /**
    * The type of a new key (default: the type of the key being replaced, else ECDSA); asking for the
    * other type while keeping the key is an error.
+   * @default the replaced key's type, else DEFAULT_KEY_TYPE ("ecdsa")
    */
   keyType?: KeyType;
+  /** @default undefined (no logging) */
   logger?: Logger;
+  /** @default the current time (`new Date()`) */
   now?: Date;
 }
 

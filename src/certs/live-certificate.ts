@@ -21,7 +21,10 @@ export interface LiveCertificateOptions {
    */
   keyType?: KeyType;
   logger: Logger;
-  /** Tuning of the file watcher (tests shorten its debounce). */
+  /**
+   * Tuning of the file watcher (tests shorten its debounce).
+   * @default {} (the watcher's defaults: debounce 300 ms, retry 1000 ms, poll 2000 ms)
+   */
   watch?: Omit<WatchCertificateOptions, "current">;
 }
 

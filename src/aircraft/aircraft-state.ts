@@ -49,6 +49,7 @@ export interface AircraftStateEvents {
 export interface AircraftStateOptions {
   source: IasSource;
   profile: AircraftProfile;
+  /** @default {} (every phase setting at its own default; see FlightPhaseSettings) */
   phase?: FlightPhaseSettings;
   /**
    * Readings per second, 1–100.
@@ -61,6 +62,7 @@ export interface AircraftStateOptions {
    * @default 5000
    */
   retryStartMs?: number;
+  /** @default undefined (no logging) */
   logger?: Logger;
 }
 

@@ -24,6 +24,7 @@ export type FlightPhase = (typeof FLIGHT_PHASES)[number];
  * under a second on a winch launch.
  */
 export interface FlightPhaseSettings {
+  /** @default `v_en` × DEFAULT_LANDING_THRESHOLD_FACTOR (0.75), rounded to 0.1 */
   landing_threshold?: number;
   /**
    * 1–600 whole seconds.

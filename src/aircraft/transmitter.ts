@@ -57,6 +57,7 @@ export interface TransmitterOptions extends TransmitterSettings {
   radio: FrameSender;
   input: TelemetryInput;
   logger: Logger;
+  /** @default systemClock */
   clock?: Clock;
 }
 

@@ -25,7 +25,10 @@ export interface BackoffOptions {
    * @default 256
    */
   maxClients?: number;
-  /** Monotonic clock in ms (tests pass a fake). */
+  /**
+   * Monotonic clock in ms (tests pass a fake).
+   * @default `performance.now`
+   */
   now?: () => number;
 }
 

@@ -22,6 +22,7 @@ export interface PasswordStore {
 export interface ApiAuthOptions {
   store: PasswordStore;
   logger: Logger;
+  /** @default {} (every FailureBackoff default) */
   backoff?: BackoffOptions;
   /**
    * scrypt cost for newly set passwords; tests lower it for speed.

@@ -35,7 +35,10 @@ import { wifiSettings } from "./wifi-settings.js";
  */
 
 export interface DeviceApiOptions {
-  /** Backoff and scrypt tuning for the API password (tests loosen the backoff and cheapen scrypt). */
+  /**
+   * Backoff and scrypt tuning for the API password (tests loosen the backoff and cheapen scrypt).
+   * @default {} (ApiAuth's defaults: FailureBackoff's, DEFAULT_SCRYPT_PARAMS, `Date.now`)
+   */
   auth?: Pick<ApiAuthOptions, "backoff" | "scrypt" | "wallClock">;
 }
 
@@ -43,7 +46,10 @@ export interface ApiOptions {
   /** The version the OpenAPI document names. */
   version: string;
   auth: ApiAuth;
-  /** The resource routes, registered under `/api` after `/api/security` (omitted: security only). */
+  /**
+   * The resource routes, registered under `/api` after `/api/security` (omitted: security only).
+   * @default undefined (only `/api/security`)
+   */
   routes?: ApiPlugin;
 }
 

@@ -53,8 +53,12 @@ export interface RuntimeProblem {
 }
 
 export interface DeviceOptions {
-  /** When given, stored as the device's mode (like configuring a unit); otherwise the stored mode. */
+  /**
+   * When given, stored as the device's mode (like configuring a unit); otherwise the stored mode.
+   * @default undefined (the stored mode)
+   */
   mode?: Mode | undefined;
+  /** @default undefined (detected from the hardware; see detectEspId) */
   espId?: string | undefined;
   dataDir: string;
   httpsPort: number;
@@ -62,22 +66,34 @@ export interface DeviceOptions {
   listen: string;
   maxSockets: number;
   mdns: boolean;
+  /** @default undefined (the interface of the default route) */
   mdnsInterface?: string | undefined;
+  /** @default [] (the standard names only) */
   sans?: string[];
   /** @default DEFAULT_KEY_TYPE */
   keyType?: KeyType;
   logger: Logger;
   ring: LogRing;
-  /** The built UI; see createHttpsApp. */
+  /**
+   * The built UI; see createHttpsApp.
+   * @default undefined (DEFAULT_UI_DIR, as createHttpsApp)
+   */
   uiDir?: string | null;
   /**
    * Registers the REST API on the root app (routes carry full `/api/...` paths), after the shell's own
    * hooks and before the port is bound; registered once, so routes outlive in-place restarts.
+   * @default undefined (no REST API; the web shell only)
    */
   registerApi?: (app: WebApp, ctx: DeviceContext) => Promise<void>;
-  /** The CLI flags that chose the ports, named in the advice when binding fails. */
+  /**
+   * The CLI flags that chose the ports, named in the advice when binding fails.
+   * @default { https: "--https-port", http: "--http-port" }
+   */
   portFlags?: { https: string; http: string };
-  /** How the runtime reaches its radio and sensor; without it the device runs its web side only. */
+  /**
+   * How the runtime reaches its radio and sensor; without it the device runs its web side only.
+   * @default undefined (web side only)
+   */
   runtime?: Omit<RuntimeEnvironment, "store" | "logger">;
   /** MQTT settings from the command line (checked), stored before connecting. @default none */
   mqtt?: Partial<MqttSettings> | undefined;

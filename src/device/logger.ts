@@ -25,6 +25,7 @@ export interface DeviceLoggerOptions {
    * @default stdout
    */
   destination?: NodeJS.WritableStream | null;
+  /** @default 200 */
   ringCapacity?: number;
 }
 

@@ -16,7 +16,10 @@ export interface MemoryMonitorOptions {
    * @default 5 s
    */
   sampleIntervalMs?: number;
-  /** Where readings come from; the default asks V8 and the process. */
+  /**
+   * Where readings come from; the default asks V8 and the process.
+   * @default readProcessMemory (V8 heap and process figures)
+   */
   read?: () => MemoryReading;
 }
 

@@ -16,10 +16,17 @@ import { findSrdProfile } from "./srd-profiles.js";
 export interface RadioServiceOptions {
   link: RadioLink;
   logger: Logger;
-  /** Stored settings; they are re-validated, and defaults are used (with a warning) if they fail. */
+  /**
+   * Stored settings; they are re-validated, and defaults are used (with a warning) if they fail.
+   * @default DEFAULT_RADIO_SETTINGS
+   */
   settings?: RadioSettings;
-  /** Saves accepted settings (e.g. into the settings store). A rejection leaves the settings unchanged. */
+  /**
+   * Saves accepted settings (e.g. into the settings store). A rejection leaves the settings unchanged.
+   * @default undefined (settings live in memory only)
+   */
   persist?: (settings: RadioSettings) => Promise<void> | void;
+  /** @default systemClock */
   clock?: Clock;
 }
 

@@ -5,20 +5,42 @@ import { MODEM_PRESETS, noiseBandwidthHz } from "./modem.js";
 import { logDistancePathLossDb, noiseFloorDbm } from "./path-loss.js";
 
 export interface SimMediumOptions {
-  /** Seed for loss, jitter and fading draws: the same seed and traffic give the same run. */
+  /**
+   * Seed for loss, jitter and fading draws: the same seed and traffic give the same run.
+   * @default 1
+   */
   seed?: number;
-  /** Probability that a frame is lost regardless of the link budget (interference, antenna shadow). */
+  /**
+   * Probability that a frame is lost regardless of the link budget (interference, antenna shadow).
+   * @default 0
+   */
   loss?: number;
-  /** Fixed delay added after the frame's air time (radio and driver processing), ms. */
+  /**
+   * Fixed delay added after the frame's air time (radio and driver processing), ms.
+   * @default 2
+   */
   latency_ms?: number;
-  /** Uniform extra delay in [0, jitter_ms). Delivery order per receiver is kept, as on a real radio. */
+  /**
+   * Uniform extra delay in [0, jitter_ms). Delivery order per receiver is kept, as on a real radio.
+   * @default 0
+   */
   jitter_ms?: number;
-  /** Path-loss exponent (2 = free space). */
+  /**
+   * Path-loss exponent (2 = free space).
+   * @default 2.7
+   */
   path_loss_exponent?: number;
-  /** Standard deviation of log-normal fading added to the received level, dB. */
+  /**
+   * Standard deviation of log-normal fading added to the received level, dB.
+   * @default 2
+   */
   fading_sigma_db?: number;
-  /** Receiver noise figure, dB (the SX1262 is about 6 dB in its low-power receive mode). */
+  /**
+   * Receiver noise figure, dB (the SX1262 is about 6 dB in its low-power receive mode).
+   * @default 6
+   */
   noise_figure_db?: number;
+  /** @default systemClock */
   clock?: Clock;
 }
 

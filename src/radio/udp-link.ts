@@ -18,6 +18,7 @@ export interface UdpLinkOptions {
   /** Where frames go: the other device(s). */
   peers: UdpEndpoint[];
   logger: Logger;
+  /** @default systemClock */
   clock?: Clock;
 }
 

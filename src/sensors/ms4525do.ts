@@ -114,9 +114,12 @@ export interface Ms4525Options {
    * Part-number range code: full scale in psi (3 digits) + pressure type, D = differential (±P),
    * G = gauge (0..P). Default "001D", the ±1 psi part fitted to common airspeed boards.
    * Give `pminPsi` and `pmaxPsi` instead for anything else.
+   * @default "001D"
    */
   range?: string;
+  /** @default undefined (taken from `range`) */
   pminPsi?: number;
+  /** @default undefined (taken from `range`) */
   pmaxPsi?: number;
   /**
    * Readings averaged for the zero offset at start, 1–1000.
@@ -133,10 +136,16 @@ export interface Ms4525Options {
    * @default 250 ms
    */
   readTimeoutMs?: number;
-  /** Opens the bus; default loads the optional `i2c-bus` package. */
+  /**
+   * Opens the bus; default loads the optional `i2c-bus` package.
+   * @default openI2cBus (the optional `i2c-bus` package)
+   */
   openBus?: (busNumber: number) => Promise<I2cBus>;
+  /** @default `performance.now` */
   now?: () => number;
+  /** @default a `setTimeout` promise */
   sleep?: (ms: number) => Promise<void>;
+  /** @default undefined (no logging) */
   logger?: Logger;
 }
 

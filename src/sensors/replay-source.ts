@@ -137,10 +137,17 @@ export async function loadReplayFile(path: string, opts: { unit?: ReplayUnit } =
 }
 
 export interface ReplaySourceOptions {
-  /** CSV file, read and checked by start(). */
+  /**
+   * CSV file, read and checked by start().
+   * @default none — give this or `text`
+   */
   path?: string;
-  /** CSV text, checked at once (give this or `path`). */
+  /**
+   * CSV text, checked at once (give this or `path`).
+   * @default none — give this or `path`
+   */
   text?: string;
+  /** @default undefined (the header's suffix says it) */
   unit?: ReplayUnit;
   /**
    * Start over after the last row (hold the last value).
@@ -152,7 +159,9 @@ export interface ReplaySourceOptions {
    * @default DEFAULT_TIME_SCALE
    */
   timeScale?: number;
+  /** @default `performance.now` */
   now?: () => number;
+  /** @default undefined (no logging) */
   logger?: Logger;
 }
 

@@ -54,7 +54,7 @@ export interface SimSourceOptions {
    */
   timeScale?: number;
   /**
-   * Repeat launchesforever; otherwise stay on the ground after the first.
+   * Repeat launches forever; otherwise stay on the ground after the first.
    * @default true
    */
   loop?: boolean;
@@ -69,10 +69,11 @@ export interface SimSourceOptions {
    */
   groundPauseS?: number;
   /**
-   * Millisecondclock; inject a virtual clock in tests.
+   * Millisecond clock; inject a virtual clock in tests.
    * @default `performance.now`
    */
   now?: () => number;
+  /** @default undefined (no logging) */
   logger?: Logger;
 }
 

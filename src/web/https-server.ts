@@ -42,17 +42,35 @@ export type WebApp = FastifyInstance<
 export type ApiPlugin = FastifyPluginAsyncTypebox;
 
 export interface HttpsLimits {
-  /** A TLS handshake that has not completed by then is dropped. */
+  /**
+   * A TLS handshake that has not completed by then is dropped.
+   * @default 10 000 ms
+   */
   handshakeTimeoutMs: number;
-  /** Time from connection (or the previous response) until the request headers are complete. */
+  /**
+   * Time from connection (or the previous response) until the request headers are complete.
+   * @default 10 000 ms
+   */
   headersTimeoutMs: number;
-  /** Time until the whole request, body included, has arrived. */
+  /**
+   * Time until the whole request, body included, has arrived.
+   * @default 20 000 ms
+   */
   requestTimeoutMs: number;
-  /** An idle keep-alive connection is closed after this. */
+  /**
+   * An idle keep-alive connection is closed after this.
+   * @default 5000 ms
+   */
   keepAliveTimeoutMs: number;
-  /** Request line + headers; beyond it the answer is 431. */
+  /**
+   * Request line + headers; beyond it the answer is 431.
+   * @default 8192 bytes
+   */
   maxHeaderSize: number;
-  /** How often Node checks the header/request timeouts (its default, 30 s, would let a silent client stay far too long). */
+  /**
+   * How often Node checks the header/request timeouts (its default, 30 s, would let a silent client stay far too long).
+   * @default 1000 ms
+   */
   timeoutCheckIntervalMs: number;
 }
 
@@ -91,18 +109,25 @@ export interface HttpsAppOptions {
   /**
    * The built UI. Omitted: DEFAULT_UI_DIR, and the fallback page while it is not built. A path:
    * that directory, which must exist. null: the fallback page only.
+   * @default undefined (DEFAULT_UI_DIR, or the fallback page while it is not built)
    */
   uiDir?: string | null;
   /** What the fallback page says about the device. */
   device: DeviceSummary;
+  /** @default DEFAULT_HTTPS_LIMITS (given fields override) */
   limits?: Partial<HttpsLimits>;
+  /** @default DEFAULT_STATIC_LIMITS (given fields override) */
   staticLimits?: Partial<StaticSiteLimits>;
 }
 
 export interface ListenOptions {
   port: number;
+  /** @default undefined (every address, as `server.listen`) */
   host?: string;
-  /** The flag that chose the port, for the advice when binding fails. */
+  /**
+   * The flag that chose the port, for the advice when binding fails.
+   * @default "--https-port"
+   */
   flag?: string;
   /** A listening socket from systemd: the budget's TCP server takes it instead of binding. @default none */
   fd?: number;

@@ -108,6 +108,7 @@ export interface ReceiverSettings {
 
 export interface ReceiverOptions extends ReceiverSettings {
   logger: Logger;
+  /** @default systemClock */
   clock?: Clock;
 }
 

@@ -80,10 +80,18 @@ describe("bind failures say what to do", () => {
       const realError = JSON.parse(out) as { code: string };
       expect(realError.code).toBe("EACCES");
       const message = describeListenError(realError, { port: 80, flag: "--http-port" });
-      expect(message).toContain("--https-port 8443 --http-port 8080");
+      expect(message).toContain("run with --http-port 8080,");
       expect(message).toContain("sudo setcap cap_net_bind_service=+ep $(command -v node)");
     },
   );
+
+  it("EACCES below 1024 names the flag it was given, or start's two flags without one", () => {
+    const demo = describeListenError({ code: "EACCES" }, { port: 443, flag: "--aircraft-https-port" });
+    expect(demo).toContain("run with --aircraft-https-port 8443,");
+    expect(demo).not.toContain("--http-port");
+    const bare = describeListenError({ code: "EACCES" }, { port: 443 });
+    expect(bare).toContain("run with --https-port 8443 --http-port 8080,");
+  });
 
   it("EACCES on a high port suggests another port, not setcap", () => {
     const message = describeListenError({ code: "EACCES" }, { port: 8443, flag: "--https-port" });

@@ -187,7 +187,9 @@ export class Sx1262Link implements RadioLink {
     }
     const gen = this.#gen;
     return this.#serial(async (): Promise<TxResult> => {
-      if (gen !== this.#gen || !this.#driver) return { ok: false, error: "sx1262 radio was reset" };
+      // The receive loop may have met the fault first and reset the chip meanwhile: answer with its reason.
+      if (gen !== this.#gen || !this.#driver)
+        return { ok: false, error: this.#reason ?? "sx1262 radio was reset" };
       const d = this.#driver;
       try {
         this.#erp = meta.tx_power_dbm;

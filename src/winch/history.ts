@@ -52,6 +52,7 @@ interface Open {
   frames: number;
   lost: number;
   lastZoneInside: boolean;
+  verified: boolean;
 }
 
 /**
@@ -151,7 +152,7 @@ export class LaunchHistory {
 
   onTelemetry(t: ShownTelemetry): void {
     const o = this.open;
-    if (o && o.identity.identity_hash !== t.identity.identity_hash) this.finish();
+    if (o && (o.identity.identity_hash !== t.identity.identity_hash || o.verified !== t.verified)) this.finish();
     if (!this.open) {
       this.open = {
         identity: { ...t.identity },
@@ -166,6 +167,7 @@ export class LaunchHistory {
         frames: 1,
         lost: 0,
         lastZoneInside: t.zone === "inside",
+        verified: t.verified,
       };
       return;
     }
@@ -219,6 +221,7 @@ export class LaunchHistory {
       in_band_share:
         o.counted_ms > 0 ? Math.round((o.inside_ms / o.counted_ms) * 1000) / 1000 : o.lastZoneInside ? 1 : 0,
       frames_lost: o.lost,
+      verified: o.verified,
     };
   }
 

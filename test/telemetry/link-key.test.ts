@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { inspect } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createDeviceLogger } from "../../src/device/logger.js";
@@ -18,7 +19,13 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function logger() {
-  return createDeviceLogger({ destination: { write: (s: string) => lines.push(s) }, level: "debug" }).logger;
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return createDeviceLogger({ destination, level: "debug" }).logger;
 }
 
 describe("link key", () => {

@@ -9,8 +9,8 @@ import { type Position, SimMedium } from "../../src/radio/sim-link.js";
 import { decodeFrame } from "../../src/telemetry/frame.js";
 import { identityHash } from "../../src/telemetry/identity.js";
 import { LinkKey } from "../../src/telemetry/link-key.js";
-import { PairingBook } from "../../src/winch/pairings.js";
 import { type ShownTelemetry, WinchReceiver } from "../../src/winch/receiver.js";
+import { pairingBookWith } from "./pairing-rig.js";
 
 const { logger } = createDeviceLogger({ destination: null });
 const CH = { frequency_hz: DEFAULT_RADIO_SETTINGS.frequency_hz, modem: "gfsk" as const };
@@ -111,17 +111,7 @@ function checkShown(t: ShownTelemetry, truths: Map<string, Truth>[]): void {
 
 /** A winch paired with `codes` (its pairings kept in memory). */
 async function pairedWinch(clock: ManualClock, codes: string[]): Promise<WinchReceiver> {
-  let file = { pairings: [] as never[] };
-  const pairings = new PairingBook({
-    ns: {
-      get: () => structuredClone(file),
-      set: async (v) => ((file = structuredClone(v) as typeof file), v),
-    },
-    logger,
-    clock,
-  });
-  for (const code of codes) expect((await pairings.add(code)).ok).toBe(true);
-  return new WinchReceiver({ logger, clock, pairings });
+  return new WinchReceiver({ logger, clock, pairings: await pairingBookWith(codes, logger, clock) });
 }
 
 async function run(clock: ManualClock, ms: number): Promise<void> {

@@ -63,6 +63,7 @@ const NO_RADIO: Status["radio"] = {
   received: 0,
   lost: 0,
   bad_frames: 0,
+  rejected: { bad_mac: 0, replay: 0, unknown_key: 0, unpaired: 0 },
   duty_blocked: 0,
   duty_used_ppm: 0,
 };

@@ -1,3 +1,4 @@
+import { type AuthRejectReason, emptyRejectCounts } from "../telemetry/trust.js";
 import type { RadioService } from "./radio-service.js";
 
 /** The `radio` object of `/api/status` (the API's Status schema). */
@@ -6,13 +7,20 @@ export interface RadioStatus {
   received: number;
   lost: number;
   bad_frames: number;
+  /** Well-formed frames a paired winch did not trust, by reason (all 0 in aircraft mode). */
+  rejected: Record<AuthRejectReason, number>;
   duty_blocked: number;
   duty_used_ppm: number;
 }
 
 /** What a telemetry receiver counts (the winch's WinchReceiver); absent in aircraft mode. */
 export interface ReceiveCounters {
-  counters(): { received: number; lost: number; bad_frames_total: number };
+  counters(): {
+    received: number;
+    lost: number;
+    bad_frames_total: number;
+    rejected: Record<AuthRejectReason, number>;
+  };
 }
 
 /**
@@ -27,6 +35,7 @@ export function radioStatus(radio: RadioService, receiver?: ReceiveCounters | nu
     received: r ? r.received : s.rx_frames,
     lost: r?.lost ?? 0,
     bad_frames: r?.bad_frames_total ?? 0,
+    rejected: r ? { ...r.rejected } : emptyRejectCounts(),
     duty_blocked: s.tx_blocked_duty,
     duty_used_ppm: Math.round(s.duty_cycle_used_ppm),
   };

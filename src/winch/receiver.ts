@@ -26,16 +26,10 @@ import {
 import { identityHash } from "../telemetry/identity.js";
 import { keyIdHex } from "../telemetry/link-key.js";
 import { fromTenths } from "../telemetry/speed.js";
+import { type AuthRejectReason, emptyRejectCounts } from "../telemetry/trust.js";
 import { RateLimitedLog } from "./rate-limited-log.js";
 
-/**
- * Why a well-formed frame was not trusted (the winch has at least one pairing): `bad_mac` — the key id
- * is paired but the MAC does not verify (forged or damaged); `replay` — genuine, but its counter is
- * not above the last one accepted for that key; `unknown_key` — a key id this winch is not paired
- * with; `unpaired` — a frame without any key id (a unit that signs nothing).
- */
-export const AUTH_REJECT_REASONS = ["bad_mac", "replay", "unknown_key", "unpaired"] as const;
-export type AuthRejectReason = (typeof AUTH_REJECT_REASONS)[number];
+export { AUTH_REJECT_REASONS, type AuthRejectReason } from "../telemetry/trust.js";
 
 /** What the receiver needs from the winch's pairings (`PairingBook` is the real one). */
 export interface PairingLookup {
@@ -215,7 +209,7 @@ export class WinchReceiver extends EventEmitter<ReceiverEvents> {
     duplicates: 0,
     behind: 0,
     bad_frames: emptyReasonCounts(),
-    rejected: Object.fromEntries(AUTH_REJECT_REASONS.map((r) => [r, 0])) as Record<AuthRejectReason, number>,
+    rejected: emptyRejectCounts(),
   };
   private unpairedChangedAt = Number.NEGATIVE_INFINITY;
   private cancelTimer: (() => void) | null = null;

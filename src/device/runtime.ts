@@ -15,7 +15,7 @@ import { openNamespace } from "../store/open-namespace.js";
 import type { Namespace, SettingsStore } from "../store/settings-store.js";
 import { type LinkKeyHolder, openEpochCounter, openLinkKey } from "../telemetry/link-key-store.js";
 import { HISTORY_NAMESPACE, LaunchHistory } from "../winch/history.js";
-import { PairingBook, pairingSettings } from "../winch/pairings.js";
+import { PAIRINGS_NAMESPACE, PairingBook } from "../winch/pairings.js";
 import { WinchReceiver } from "../winch/receiver.js";
 import type { Mode } from "./identity.js";
 
@@ -126,7 +126,7 @@ async function startAircraft(radio: RadioService, env: RuntimeEnvironment): Prom
 
 async function startWinch(radio: RadioService, env: RuntimeEnvironment): Promise<WinchRuntime> {
   const stored = historySettings(env.store);
-  const pairings = new PairingBook({ ns: pairingSettings(env.store), logger: env.logger });
+  const pairings = new PairingBook({ ns: openNamespace(env.store, PAIRINGS_NAMESPACE), logger: env.logger });
   const receiver = new WinchReceiver({ logger: env.logger, pairings });
   const history = await LaunchHistory.open({
     logger: env.logger,

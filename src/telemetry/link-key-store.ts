@@ -1,5 +1,7 @@
 import { Type } from "typebox";
 import type { Logger } from "../core/logger.js";
+import { defineNamespace } from "../core/namespace-decl.js";
+import { openNamespace } from "../store/open-namespace.js";
 import type { Namespace, SettingsStore } from "../store/settings-store.js";
 import { MAX_EPOCH } from "./frame.js";
 import { keyIdHex, LinkKey } from "./link-key.js";
@@ -22,13 +24,8 @@ const EpochFile = Type.Object(
   { additionalProperties: false },
 );
 
-export function linkKeySettings(store: SettingsStore) {
-  return store.namespace("link_key", LinkKeyFile, { key: "", created: "" });
-}
-
-export function linkEpochSettings(store: SettingsStore) {
-  return store.namespace("link_epoch", EpochFile, { epoch: 0 });
-}
+export const LINK_KEY_NAMESPACE = defineNamespace("link_key", LinkKeyFile, { key: "", created: "" });
+export const LINK_EPOCH_NAMESPACE = defineNamespace("link_epoch", EpochFile, { epoch: 0 });
 
 /** The aircraft unit's link key as the device holds it: the current key, and rotation. */
 export interface LinkKeyHolder {
@@ -41,7 +38,7 @@ export interface LinkKeyHolder {
 /** Opens the link key, making (and durably storing) one the first time. */
 export async function openLinkKey(store: SettingsStore, logger: Logger): Promise<LinkKeyHolder> {
   const log = logger.child({ tag: "pairing" });
-  const ns: Namespace<{ key: string; created: string }> = linkKeySettings(store);
+  const ns: Namespace<{ key: string; created: string }> = openNamespace(store, LINK_KEY_NAMESPACE);
   const stored = ns.get();
   let key = stored.key === "" ? null : LinkKey.fromStored(stored);
   if (!key) {
@@ -80,7 +77,7 @@ export interface EpochCounter {
 }
 
 export async function openEpochCounter(store: SettingsStore): Promise<EpochCounter> {
-  const ns = linkEpochSettings(store);
+  const ns = openNamespace(store, LINK_EPOCH_NAMESPACE);
   let epoch = await bump(ns);
   return {
     current: () => epoch,

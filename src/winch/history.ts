@@ -152,7 +152,8 @@ export class LaunchHistory {
 
   onTelemetry(t: ShownTelemetry): void {
     const o = this.open;
-    if (o && (o.identity.identity_hash !== t.identity.identity_hash || o.verified !== t.verified)) this.finish();
+    if (o && (o.identity.identity_hash !== t.identity.identity_hash || o.verified !== t.verified))
+      this.finish();
     if (!this.open) {
       this.open = {
         identity: { ...t.identity },

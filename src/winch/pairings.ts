@@ -1,7 +1,8 @@
 import { type Static, Type } from "typebox";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
-import type { Namespace, SettingsStore } from "../store/settings-store.js";
+import { defineNamespace } from "../core/namespace-decl.js";
+import type { Namespace } from "../store/settings-store.js";
 import type { FrameVerifier } from "../telemetry/frame.js";
 import { keyIdHex, LinkKey } from "../telemetry/link-key.js";
 import { type PairingCodeProblem, parsePairingCode } from "../telemetry/pairing-code.js";
@@ -33,9 +34,7 @@ type StoredPairing = Static<typeof StoredPairing>;
 type PairingsFile = Static<typeof PairingsFile>;
 
 /** The winch's pairings, alone in their namespace: it holds the aircraft units' link keys. */
-export function pairingSettings(store: SettingsStore): Namespace<PairingsFile> {
-  return store.namespace("winch_pairings", PairingsFile, { pairings: [] });
-}
+export const PAIRINGS_NAMESPACE = defineNamespace("winch_pairings", PairingsFile, { pairings: [] });
 
 /** One pairing as the API lists it: no key material. */
 export interface PairingInfo {

@@ -12,6 +12,7 @@ import { aboutRoutes } from "./routes/about.js";
 import { aircraftRoutes } from "./routes/aircraft.js";
 import { logRoutes } from "./routes/log.js";
 import { modeRoutes } from "./routes/mode.js";
+import { pairingRoutes } from "./routes/pairing.js";
 import { radioRoutes } from "./routes/radio.js";
 import { rebootRoutes } from "./routes/reboot.js";
 import { securityRoutes } from "./routes/security.js";
@@ -98,6 +99,7 @@ function deviceRoutes(device: DeviceContext): ApiPlugin {
     await api.register(rebootRoutes, { restarter: device });
     await api.register(aircraftRoutes, { profile: openNamespace(store, AIRCRAFT_NAMESPACE), device });
     await api.register(winchRoutes, { device });
+    await api.register(pairingRoutes, { profile: openNamespace(store, AIRCRAFT_NAMESPACE), device });
     await api.register(radioRoutes, {
       settings: openNamespace(store, RADIO_NAMESPACE),
       radio: () => device.runtime()?.radio,

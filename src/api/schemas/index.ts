@@ -6,6 +6,7 @@ import { AircraftLive } from "./aircraft-live.js";
 import { LaunchHistory } from "./history.js";
 import { LogPage } from "./log.js";
 import { ModeChange, ModeSetting } from "./mode.js";
+import { LinkKeyInfo, PairingCode, WinchPairing, WinchPairingAdd, WinchPairingList } from "./pairing.js";
 import { RadioPatch, RadioView } from "./radio.js";
 import { RebootAccepted } from "./reboot.js";
 import { SecurityState, SecurityUpdate } from "./security.js";
@@ -20,6 +21,7 @@ export * from "./common.js";
 export * from "./history.js";
 export * from "./log.js";
 export * from "./mode.js";
+export * from "./pairing.js";
 export * from "./radio.js";
 export * from "./reboot.js";
 export * from "./security.js";
@@ -51,4 +53,9 @@ export const API_SCHEMAS: readonly TSchema[] = [
   Status,
   LogPage,
   RebootAccepted,
+  LinkKeyInfo,
+  PairingCode,
+  WinchPairing,
+  WinchPairingList,
+  WinchPairingAdd,
 ];

@@ -22,7 +22,9 @@ export function radioFactory(
   logger: Logger,
   medium?: SimMedium,
 ): (mode: Mode) => RadioLink | Promise<RadioLink> {
-  if (radio.kind === "udp") return () => UdpRadioLink.open({ bind: radio.bind, peers: radio.peers, logger });
+  if (radio.kind === "udp")
+    return () =>
+      UdpRadioLink.open({ bind: radio.bind, peers: radio.peers, accept_any: radio.accept_any, logger });
   const air = medium ?? new SimMedium();
   // The channel is retuned by RadioService from the stored settings as soon as it starts.
   return (mode) =>

@@ -219,6 +219,12 @@ export const FLAGS = {
     default: [],
     commands: { start: {} },
   }),
+  "radio-accept-any": flag({
+    type: bool,
+    help: "udp: accept frames from any address, not only the peers",
+    default: false,
+    commands: { start: {} },
+  }),
   sensor: flag({
     type: shown(oneOf(SOURCE_KINDS), { arg: "KIND", range: SOURCE_KINDS.join("|") }),
     help: "aircraft airspeed source",

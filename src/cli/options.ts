@@ -31,7 +31,9 @@ export interface StartOptions {
 }
 
 /** How the device reaches the other unit: an in-process simulated radio, or UDP datagrams. */
-export type RadioOptions = { kind: "sim" } | { kind: "udp"; bind: Endpoint; peers: Endpoint[] };
+export type RadioOptions =
+  | { kind: "sim" }
+  | { kind: "udp"; bind: Endpoint; peers: Endpoint[]; accept_any: boolean };
 
 export const START_HELP = renderHelp("start");
 
@@ -81,11 +83,11 @@ export function parseStartOptions(
 
 function radioOptions(v: FlagValues<"start">, given: ReadonlySet<FlagName>): RadioOptions {
   if (v.radio === "sim") {
-    if (given.has("radio-bind") || v["radio-peer"].length)
-      throw new UsageError("--radio-bind/--radio-peer need --radio udp");
+    if (given.has("radio-bind") || v["radio-peer"].length || v["radio-accept-any"])
+      throw new UsageError("--radio-bind/--radio-peer/--radio-accept-any need --radio udp");
     return { kind: "sim" };
   }
-  return { kind: "udp", bind: v["radio-bind"], peers: v["radio-peer"] };
+  return { kind: "udp", bind: v["radio-bind"], peers: v["radio-peer"], accept_any: v["radio-accept-any"] };
 }
 
 function sensorSettings(v: FlagValues<"start">): IasSourceSettings {

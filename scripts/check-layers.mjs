@@ -8,14 +8,22 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** Bottom first. Folders on one line are one layer: they may import each other. */
+/**
+ * Bottom first. Folders on one line are one layer: they may import each other. `mqtt` sits with `web`:
+ * both carry runtime state (winch, aircraft) to the outside and know nothing of the API or the device;
+ * the API reports MQTT's status and the device wires it in, so both sit above it.
+ */
 export const LAYERS = [
   ["core"],
   ["store", "certs", "telemetry", "radio", "sensors", "mdns"],
   ["aircraft", "winch"],
-  ["web"],
+  // mqtt and display carry the same state the API serves outward (to a broker, an OLED, an LED strip,
+  // a console) and never block the radio or the web side.
+  ["web", "mqtt", "display"],
   ["api"],
   ["device"],
+  // systemd unit text and files: it knows no device, only what `owts start` is called with.
+  ["service"],
   ["cli"],
 ];
 

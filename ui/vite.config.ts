@@ -7,7 +7,8 @@ const uiRoot = fileURLToPath(new URL(".", import.meta.url));
 /**
  * The device UI build: one JS and one CSS file with stable names (the device serves them from memory,
  * precompressed by scripts/compress-ui.mjs, which also adds `?v=<hash>` so they can be cached), so the
- * first load is index.html + app.js + app.css and nothing else.
+ * first load is index.html + app.js + app.css and nothing else; what only some pages need (uPlot for
+ * the graphs) is an `app-<name>.js` chunk loaded on first use.
  */
 export default defineConfig({
   root: uiRoot,
@@ -31,7 +32,8 @@ export default defineConfig({
         chunkFileNames: "app-[name].js",
         assetFileNames: (asset) =>
           asset.names.some((n) => n.endsWith(".css")) ? "app.css" : "[name][extname]",
-        inlineDynamicImports: true,
+        // Lazy parts (the graph library) are their own chunks, fetched when first needed.
+        inlineDynamicImports: false,
       },
     },
   },

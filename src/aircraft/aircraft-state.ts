@@ -49,14 +49,20 @@ export interface AircraftStateEvents {
 export interface AircraftStateOptions {
   source: IasSource;
   profile: AircraftProfile;
+  /** @default {} (every phase setting at its own default; see FlightPhaseSettings) */
   phase?: FlightPhaseSettings;
-  /** Readings per second, 1–100 (default 20). */
+  /**
+   * Readings per second, 1–100.
+   * @default 20
+   */
   sampleHz?: number;
   /**
    * When the source cannot start (sensor missing at boot, calibration failed), keep the device
-   * running and try again this often, 100–600000 ms (default 5000). 0: start() rejects instead.
+   * running and try again this often, 100–600000 ms. 0: start() rejects instead.
+   * @default 5000
    */
   retryStartMs?: number;
+  /** @default undefined (no logging) */
   logger?: Logger;
 }
 

@@ -24,12 +24,22 @@ export type FlightPhase = (typeof FLIGHT_PHASES)[number];
  * under a second on a winch launch.
  */
 export interface FlightPhaseSettings {
+  /** @default `v_en` × DEFAULT_LANDING_THRESHOLD_FACTOR (0.75), rounded to 0.1 */
   landing_threshold?: number;
-  /** 1–600 whole seconds (default 10). */
+  /**
+   * 1–600 whole seconds.
+   * @default 10
+   */
   landing_hold_time_s?: number;
-  /** 0–5000 ms (default 300). */
+  /**
+   * 0–5000 ms.
+   * @default 300
+   */
   debounce_ms?: number;
-  /** Low-pass time constant, 0–5000 ms (default 500; 0 = use raw readings). */
+  /**
+   * Low-pass time constant, 0–5000 ms (0 = use raw readings).
+   * @default 500
+   */
   smoothing_ms?: number;
 }
 

@@ -2,7 +2,7 @@ import { type Static, Type } from "typebox";
 import { IdentityBandSchema, REGISTRATION_PATTERN, WholeSpeed } from "../core/identity-band.js";
 import { defineNamespace } from "../core/namespace-decl.js";
 import type { FieldProblem } from "../core/problems.js";
-import type { SpeedUnit } from "../core/units.js";
+import { AIRCRAFT_SPEED_RANGE } from "../core/units.js";
 
 /*
  * The aircraft profile: the glider's identity and launch band (`/api/aircraft`, the `aircraft` settings
@@ -80,12 +80,8 @@ export function normaliseProfile<P extends { registration?: string }>(p: P): P {
   return p.registration === undefined ? p : { ...p, registration: normaliseRegistration(p.registration) };
 }
 
-/** Sane speed range per unit (inclusive), applied to every speed of a profile. */
-export const AIRCRAFT_SPEED_RANGE: Readonly<Record<SpeedUnit, { min: number; max: number }>> = {
-  kmh: { min: 20, max: 400 },
-  kt: { min: 10, max: 220 },
-  mph: { min: 12, max: 250 },
-};
+// Declared in core (TypeBox-free), so the UI states the same limits without bundling the schemas.
+export { AIRCRAFT_SPEED_RANGE };
 
 /** The rules beyond the field types, in words (the API's schema descriptions quote it). */
 export const AIRCRAFT_RULES_TEXT =

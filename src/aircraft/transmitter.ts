@@ -35,14 +35,21 @@ export interface FrameSender {
 }
 
 export interface TransmitterSettings {
-  /** Frames per second while not landed, 0.2–20 (default 5: the winch display moves smoothly). */
+  /**
+   * Frames per second while not landed, 0.2–20 (the winch display moves smoothly).
+   * @default 5
+   */
   rate_hz?: number;
   /**
-   * A full frame (identity + band) at least this often, 200–60 000 ms (default 2000): how long a winch
+   * A full frame (identity + band) at least this often, 200–60 000 ms: how long a winch
    * that missed frames, or just switched on, waits for the identity. Deltas in between.
+   * @default 2000
    */
   full_interval_ms?: number;
-  /** A reading older than this is not sent (the sensor stopped): 100–10 000 ms (default 1000). */
+  /**
+   * A reading older than this is not sent (the sensor stopped): 100–10 000 ms.
+   * @default 1000
+   */
   max_reading_age_ms?: number;
   /**
    * A full frame at least every this many frames sent, 1–100 (default 2). The transmitter cannot know
@@ -67,6 +74,7 @@ export interface TransmitterOptions extends TransmitterSettings {
   auth?: FrameAuthenticator;
   input: TelemetryInput;
   logger: Logger;
+  /** @default systemClock */
   clock?: Clock;
 }
 

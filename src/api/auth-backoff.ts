@@ -1,16 +1,34 @@
 /** Failure backoff tuning; the defaults suit a device a handful of people use from the field. */
 export interface BackoffOptions {
-  /** Wrong attempts a client gets before it is slowed down (default 5). */
+  /**
+   * Wrong attempts a client gets before it is slowed down.
+   * @default 5
+   */
   freeFailures?: number;
-  /** First block length once the free attempts are used up; doubles with each further failure (default 1 s). */
+  /**
+   * First block length once the free attempts are used up; doubles with each further failure.
+   * @default 1 s
+   */
   baseDelayMs?: number;
-  /** Longest block (default 5 min). */
+  /**
+   * Longest block.
+   * @default 5 min
+   */
   maxDelayMs?: number;
-  /** A client with no failure for this long starts fresh (default 15 min). */
+  /**
+   * A client with no failure for this long starts fresh.
+   * @default 15 min
+   */
   forgetAfterMs?: number;
-  /** Clients remembered at once; the least recently failing is forgotten first (default 256). */
+  /**
+   * Clients remembered at once; the least recently failing is forgotten first.
+   * @default 256
+   */
   maxClients?: number;
-  /** Monotonic clock in ms (tests pass a fake). */
+  /**
+   * Monotonic clock in ms (tests pass a fake).
+   * @default `performance.now`
+   */
   now?: () => number;
 }
 

@@ -22,10 +22,17 @@ export interface PasswordStore {
 export interface ApiAuthOptions {
   store: PasswordStore;
   logger: Logger;
+  /** @default {} (every FailureBackoff default) */
   backoff?: BackoffOptions;
-  /** scrypt cost for newly set passwords (default `DEFAULT_SCRYPT_PARAMS`); tests lower it for speed. */
+  /**
+   * scrypt cost for newly set passwords; tests lower it for speed.
+   * @default `DEFAULT_SCRYPT_PARAMS`
+   */
   scrypt?: ScryptParams;
-  /** Wall clock for the "try again at" time in 429 messages (default `Date.now`). */
+  /**
+   * Wall clock for the "try again at" time in 429 messages.
+   * @default `Date.now`
+   */
   wallClock?: () => number;
 }
 

@@ -1,4 +1,10 @@
+/**
+ * API: the REST API v1 (SPEC §3) — routes as Fastify plugins with narrow options, their schemas
+ * (`schemas/`: `$id`, descriptions and examples over the domain's own), auth and OpenAPI. It sees the
+ * device only through the interfaces of `device-port.ts`; it may import layers 0–3, never src/device.
+ */
 import { AIRCRAFT_NAMESPACE } from "../aircraft/profile.js";
+import { MQTT_NAMESPACE } from "../mqtt/settings.js";
 import { RADIO_NAMESPACE } from "../radio/radio-settings.js";
 import { radioStatus } from "../radio/radio-status.js";
 import { DEVICE_NAMESPACE } from "../store/device-settings.js";
@@ -12,6 +18,7 @@ import { aboutRoutes } from "./routes/about.js";
 import { aircraftRoutes } from "./routes/aircraft.js";
 import { logRoutes } from "./routes/log.js";
 import { modeRoutes } from "./routes/mode.js";
+import { mqttRoutes, mqttStatus } from "./routes/mqtt.js";
 import { pairingRoutes } from "./routes/pairing.js";
 import { radioRoutes } from "./routes/radio.js";
 import { rebootRoutes } from "./routes/reboot.js";
@@ -29,7 +36,10 @@ import { wifiSettings } from "./wifi-settings.js";
  */
 
 export interface DeviceApiOptions {
-  /** Backoff and scrypt tuning for the API password (tests loosen the backoff and cheapen scrypt). */
+  /**
+   * Backoff and scrypt tuning for the API password (tests loosen the backoff and cheapen scrypt).
+   * @default {} (ApiAuth's defaults: FailureBackoff's, DEFAULT_SCRYPT_PARAMS, `Date.now`)
+   */
   auth?: Pick<ApiAuthOptions, "backoff" | "scrypt" | "wallClock">;
 }
 
@@ -37,7 +47,10 @@ export interface ApiOptions {
   /** The version the OpenAPI document names. */
   version: string;
   auth: ApiAuth;
-  /** The resource routes, registered under `/api` after `/api/security` (omitted: security only). */
+  /**
+   * The resource routes, registered under `/api` after `/api/security` (omitted: security only).
+   * @default undefined (only `/api/security`)
+   */
   routes?: ApiPlugin;
 }
 
@@ -90,6 +103,9 @@ function deviceRoutes(device: DeviceContext): ApiPlugin {
       memory: () => device.memory(),
       tlsFailures: () => device.tlsFailures(),
       radio: () => currentRadioStatus(device),
+      displays: () => device.displays(),
+      runtime: () => ({ running: device.runtime() !== null, problem: device.runtimeProblem() }),
+      mqtt: () => mqttStatus(device.mqtt),
     });
     await api.register(modeRoutes, {
       settings: openNamespace(store, DEVICE_NAMESPACE),
@@ -106,6 +122,7 @@ function deviceRoutes(device: DeviceContext): ApiPlugin {
     });
     await api.register(wifiRoutes, { settings: wifiSettings(store, device.identity().hostname) });
     await api.register(logRoutes, { ring: device.ring });
+    await api.register(mqttRoutes, { settings: openNamespace(store, MQTT_NAMESPACE), service: device.mqtt });
   };
 }
 

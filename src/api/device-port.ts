@@ -3,6 +3,8 @@ import type { Transmitter } from "../aircraft/transmitter.js";
 import type { DeviceCertificate } from "../certs/index.js";
 import type { Logger } from "../core/logger.js";
 import type { Mode } from "../core/mode.js";
+import type { DisplayStatusJson } from "../display/status-schema.js";
+import type { MqttService } from "../mqtt/service.js";
 import type { RadioService } from "../radio/radio-service.js";
 import type { SettingsStore } from "../store/settings-store.js";
 import type { LinkKeyHolder } from "../telemetry/link-key-store.js";
@@ -98,4 +100,10 @@ export interface DeviceContext extends RuntimeSource, Restarter {
   certificate(): Pick<DeviceCertificate, "certPem" | "fingerprintSha256" | "notAfter">;
   memory(): MemoryFigures;
   tlsFailures(): TlsFailureCounts;
+  /** The displays beside the unit (`--display`) and their health; empty when none is configured. */
+  displays(): DisplayStatusJson[];
+  /** Why the runtime is not running while it is retried in the background; null when it runs. */
+  runtimeProblem(): { reason: string; since: string; attempts: number; retry_in_ms: number } | null;
+  /** The broker connection (off until configured); lives as long as the process. */
+  readonly mqtt: MqttService;
 }

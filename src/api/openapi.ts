@@ -10,7 +10,10 @@ export const OPENAPI_PATH = "/api/openapi.json";
 export interface OpenApiOptions {
   /** Software version for `info.version`. */
   version: string;
-  /** Extra text for `info.description` (e.g. the device's hostname). */
+  /**
+   * Extra text for `info.description` (e.g. the device's hostname).
+   * @default undefined (no extra text)
+   */
   description?: string;
 }
 

@@ -14,6 +14,9 @@ export const AUTH_ERROR_RESPONSES = {
   429: errorResponse(
     "`too_many_requests`: too many wrong passwords from this client; wait `Retry-After` seconds.",
   ),
+  507: errorResponse(
+    "`insufficient_storage`: the device's storage is full; nothing was changed (free space, then retry).",
+  ),
 };
 
 /** What every request with a body may answer. */

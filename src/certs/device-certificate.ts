@@ -11,6 +11,7 @@ import {
   parseCertificatePem,
 } from "./inspect.js";
 import { checkDays, DEFAULT_DAYS, issueSelfSignedPem, MAX_DAYS } from "./issue.js";
+import { DEFAULT_KEY_TYPE } from "./key-type.js";
 import { type DeviceKey, generateKeyPem, type KeyType, parsePrivateKey } from "./keys.js";
 import {
   coversSans,
@@ -191,11 +192,19 @@ export interface EnsureCertificateOptions {
   dataDir: string;
   /** The device hostname, e.g. `OWTS-winch-3A4F1C` (`.local` is added to a bare label). */
   hostname: string;
-  /** Extra names (`--san`): DNS names or IP addresses, optionally prefixed `DNS:` / `IP:`. */
+  /**
+   * Extra names (`--san`): DNS names or IP addresses, optionally prefixed `DNS:` / `IP:`.
+   * @default [] (the standard names only)
+   */
   extraSans?: readonly (string | San)[];
-  /** Only used when a new key is generated; an existing key is never replaced here. */
+  /**
+   * Only used when a new key is generated; an existing key is never replaced here.
+   * @default DEFAULT_KEY_TYPE ("ecdsa")
+   */
   keyType?: KeyType;
+  /** @default undefined (no logging) */
   logger?: Logger;
+  /** @default the current time (`new Date()`) */
   now?: Date;
 }
 
@@ -221,7 +230,7 @@ export async function ensureDeviceCertificate(opts: EnsureCertificateOptions): P
 
   const text = await readPair(paths);
   if (text.cert === null && text.key === null) {
-    const keyType = opts.keyType ?? "ecdsa";
+    const keyType = opts.keyType ?? DEFAULT_KEY_TYPE;
     const keyPem = await generateKeyPem(keyType);
     const key = parsePrivateKey(keyPem, paths.key);
     const certPem = await issueSelfSignedPem({
@@ -295,17 +304,27 @@ async function previousKeyType(paths: CertPaths): Promise<KeyType | null> {
 export interface IssueCertificateOptions {
   dataDir: string;
   hostname: string;
-  /** Validity, 1..36500 days (default 3650). */
+  /**
+   * Validity, 1..36500 days.
+   * @default 3650
+   */
   days?: number;
-  /** Make a new key; otherwise the existing key is kept (and a key is only created when none exists). */
+  /**
+   * Make a new key; otherwise the existing key is kept (and a key is only created when none exists).
+   * @default false
+   */
   regenKey?: boolean;
+  /** @default [] (the standard names only) */
   extraSans?: readonly (string | San)[];
   /**
    * The type of a new key (default: the type of the key being replaced, else ECDSA); asking for the
    * other type while keeping the key is an error.
+   * @default the replaced key's type, else DEFAULT_KEY_TYPE ("ecdsa")
    */
   keyType?: KeyType;
+  /** @default undefined (no logging) */
   logger?: Logger;
+  /** @default the current time (`new Date()`) */
   now?: Date;
 }
 
@@ -333,7 +352,7 @@ export async function issueCertificate(opts: IssueCertificateOptions): Promise<I
   let key: DeviceKey;
   if (keyPem === null) {
     keyState = opts.regenKey ? "regenerated" : "created";
-    keyPem = await generateKeyPem(opts.keyType ?? (await previousKeyType(paths)) ?? "ecdsa");
+    keyPem = await generateKeyPem(opts.keyType ?? (await previousKeyType(paths)) ?? DEFAULT_KEY_TYPE);
     key = parsePrivateKey(keyPem, paths.key);
   } else {
     try {

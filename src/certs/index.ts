@@ -15,6 +15,7 @@ export { CertificateError, type CertificateErrorCode } from "./errors.js";
 export { CERT_FILE, type CertPaths, certPaths, KEY_FILE, MAX_PEM_BYTES } from "./files.js";
 export type { CertificateInfo, DeviceCertificate } from "./inspect.js";
 export { DEFAULT_DAYS, MAX_DAYS } from "./issue.js";
+export { DEFAULT_KEY_TYPE } from "./key-type.js";
 export { isKeyType, KEY_TYPES, type KeyType } from "./keys.js";
 export {
   type CertificateListener,

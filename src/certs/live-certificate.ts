@@ -1,6 +1,7 @@
 import type { Logger } from "../core/logger.js";
 import { ensureDeviceCertificate } from "./device-certificate.js";
 import type { DeviceCertificate } from "./inspect.js";
+import { DEFAULT_KEY_TYPE } from "./key-type.js";
 import type { KeyType } from "./keys.js";
 import type { San } from "./names.js";
 import { type WatchCertificateOptions, watchDeviceCertificate } from "./watch.js";
@@ -16,11 +17,14 @@ export interface LiveCertificateOptions {
   extraSans?: readonly (string | San)[];
   /**
    * Key type used only when no key exists yet; an existing key is never replaced here.
-   * @default "ecdsa"
+   * @default DEFAULT_KEY_TYPE ("ecdsa")
    */
   keyType?: KeyType;
   logger: Logger;
-  /** Tuning of the file watcher (tests shorten its debounce). */
+  /**
+   * Tuning of the file watcher (tests shorten its debounce).
+   * @default {} (the watcher's defaults: debounce 300 ms, retry 1000 ms, poll 2000 ms)
+   */
   watch?: Omit<WatchCertificateOptions, "current">;
 }
 
@@ -51,7 +55,7 @@ export async function openLiveCertificate(opts: LiveCertificateOptions): Promise
       dataDir: opts.dataDir,
       hostname,
       extraSans: opts.extraSans ?? [],
-      keyType: opts.keyType ?? "ecdsa",
+      keyType: opts.keyType ?? DEFAULT_KEY_TYPE,
       logger: opts.logger,
     });
 

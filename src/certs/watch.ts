@@ -10,13 +10,25 @@ export interface CertificateWatcher {
 }
 
 export interface WatchCertificateOptions {
-  /** The pair being served now; without it the watcher reads the files once at start. */
+  /**
+   * The pair being served now; without it the watcher reads the files once at start.
+   * @default undefined (the files are read once at start)
+   */
   current?: DeviceCertificate;
-  /** Quiet time after the last file event before the pair is read (a re-issue renames two files). */
+  /**
+   * Quiet time after the last file event before the pair is read (a re-issue renames two files).
+   * @default 300
+   */
   debounceMs?: number;
-  /** A pair that fails its check is read once more after this long before it is reported. */
+  /**
+   * A pair that fails its check is read once more after this long before it is reported.
+   * @default 1000
+   */
   retryMs?: number;
-  /** Interval of the stat-polling fallback, used only when the directory cannot be watched. */
+  /**
+   * Interval of the stat-polling fallback, used only when the directory cannot be watched.
+   * @default 2000
+   */
   pollMs?: number;
 }
 

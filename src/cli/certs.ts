@@ -26,7 +26,10 @@ export interface CertsIo {
   stderr: NodeJS.WritableStream;
   /** Whether a person can answer questions; false (or --yes) means flags and defaults only. */
   isTTY: boolean;
-  /** For OWTS_DATA_DIR (default process.env). */
+  /**
+   * For OWTS_DATA_DIR.
+   * @default process.env
+   */
   env?: NodeJS.ProcessEnv;
 }
 

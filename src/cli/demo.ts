@@ -5,10 +5,12 @@ import { Device } from "../device/device.js";
 import type { Mode } from "../device/identity.js";
 import { espStyleStream } from "../device/log-text.js";
 import { createDeviceLogger } from "../device/logger.js";
+import { mqttSettingsFromFlags } from "../mqtt/flags.js";
+import type { MqttSettings } from "../mqtt/settings.js";
 import { SimMedium } from "../radio/sim-link.js";
 import { radioFactory } from "./device-from-options.js";
 import type { FlagName } from "./flags.js";
-import { prepareDataDir } from "./options.js";
+import { mqttFlagValues, prepareDataDir } from "./options.js";
 import { type FlagValues, flagName, readFlags, renderHelp, UsageError } from "./read-flags.js";
 import { isPlainFailure, readyBlock, stopOnSignals } from "./start.js";
 
@@ -23,6 +25,7 @@ const UNITS = [
 export async function runDemoCommand(argv: string[]): Promise<number> {
   let v: FlagValues<"demo">;
   let dataDir: string;
+  let mqtt: Partial<MqttSettings>;
   try {
     const read = readFlags("demo", argv, {});
     if (read.help) {
@@ -32,6 +35,10 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     v = read.values;
     const ports = UNITS.flatMap((u) => [v[u.httpsFlag], v[u.httpFlag]]).filter((p) => p !== 0);
     if (new Set(ports).size !== ports.length) throw new UsageError("the four demo ports must all differ");
+    const flags = await mqttSettingsFromFlags(mqttFlagValues(v, read.given));
+    if (!flags.ok) throw new UsageError(flags.line);
+    // Both units publish to the same broker, each under its own esp_id.
+    mqtt = flags.patch;
     dataDir = prepareDataDir(v["data-dir"]);
   } catch (err) {
     if (err instanceof UsageError) {
@@ -72,6 +79,7 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
           ring: own.ring,
           registerApi: registerDeviceApi,
           portFlags: { https: flagName(unit.httpsFlag), http: flagName(unit.httpFlag) },
+          mqtt,
           runtime: {
             radioLink: radioFactory({ kind: "sim" }, own.logger, medium),
             // A newcomer should see airspeed at the winch within seconds, so the first launch starts at once.

@@ -28,6 +28,13 @@ import {
   LOG_LEVELS,
 } from "../device/defaults.js";
 import { MODES, parseEspId } from "../device/identity.js";
+import { checkSpiPath, DISPLAY_DEFAULTS, parseDisplayList, parseI2cAddress } from "../display/settings.js";
+import { DISPLAY_NAMES } from "../display/sink.js";
+import { OLED_CONTROLLERS } from "../display/ssd1306.js";
+import { MAX_LEDS } from "../display/ws2812.js";
+import { checkPrefix, DEFAULT_MQTT_PREFIX, parseBrokerUrl } from "../mqtt/config.js";
+import { SX1262_BOARDS } from "../radio/sx1262/boards.js";
+import { DEFAULT_GPIO_CHIP } from "../radio/sx1262/config.js";
 import { DEFAULT_UDP_BIND } from "../radio/udp-link.js";
 import { DEFAULT_SOURCE_KIND, SOURCE_KINDS } from "../sensors/create-source.js";
 import { DEFAULT_TIME_SCALE } from "../sensors/ias-source.js";
@@ -108,7 +115,11 @@ export const FLAGS = {
     type: text("DIR"),
     help: "settings, certificate and key",
     commands: {
-      start: { default: DEFAULT_DATA_DIR },
+      // Without the flag or OWTS_DATA_DIR, $STATE_DIRECTORY (systemd) comes before the default (options.ts).
+      start: {
+        default: DEFAULT_DATA_DIR,
+        help: "settings, certificate and key; unset: $STATE_DIRECTORY if set",
+      },
       demo: { default: ".owts-demo", help: "one folder per unit inside" },
     },
   }),
@@ -202,8 +213,8 @@ export const FLAGS = {
     commands: both,
   }),
   radio: flag({
-    type: oneOf(["sim", "udp"]),
-    help: "link to the other unit; sim is in-process",
+    type: oneOf(["sim", "udp", "sx1262"]),
+    help: "link to the other unit; sim is in-process, sx1262 a radio on SPI",
     default: "sim",
     commands: { start: {} },
   }),
@@ -225,6 +236,52 @@ export const FLAGS = {
     default: false,
     commands: { start: {} },
   }),
+  // The SX1262's wiring: strings here, checked together (presets, collisions, TCXO) by
+  // resolveSx1262Config in src/radio/sx1262/config.ts, which options.ts calls.
+  "radio-board": flag({
+    type: text("NAME"),
+    help: `sx1262: module/HAT preset (${SX1262_BOARDS.map((b) => b.name).join(", ")})`,
+    commands: { start: {} },
+  }),
+  "spi-device": flag({
+    type: text("PATH"),
+    help: "sx1262: SPI device, e.g. /dev/spidev0.0",
+    commands: { start: {} },
+  }),
+  "gpio-chip": flag({
+    type: text("N"),
+    help: `sx1262: GPIO chip of the pins (default ${DEFAULT_GPIO_CHIP})`,
+    commands: { start: {} },
+  }),
+  "pin-reset": flag({ type: text("N"), help: "sx1262: NRESET line", commands: { start: {} } }),
+  "pin-busy": flag({ type: text("N"), help: "sx1262: BUSY line", commands: { start: {} } }),
+  "pin-dio1": flag({ type: text("N"), help: "sx1262: DIO1 (IRQ) line", commands: { start: {} } }),
+  "pin-rxen": flag({ type: text("N"), help: "sx1262: external RF switch, receive", commands: { start: {} } }),
+  "pin-txen": flag({
+    type: text("N"),
+    help: "sx1262: external RF switch, transmit",
+    commands: { start: {} },
+  }),
+  "pin-cs": flag({
+    type: text("N"),
+    help: "sx1262: NSS as a GPIO (HATs not on CE0/CE1)",
+    commands: { start: {} },
+  }),
+  tcxo: flag({
+    type: text("VOLTS"),
+    help: "sx1262: TCXO supply on DIO3, 0 = crystal",
+    commands: { start: {} },
+  }),
+  "dio2-rf-switch": flag({
+    type: text("on|off"),
+    help: "sx1262: DIO2 drives the RF switch",
+    commands: { start: {} },
+  }),
+  "pa-gain-db": flag({
+    type: text("DB"),
+    help: "sx1262: gain of the module's PA after the chip",
+    commands: { start: {} },
+  }),
   sensor: flag({
     type: shown(oneOf(SOURCE_KINDS), { arg: "KIND", range: SOURCE_KINDS.join("|") }),
     help: "aircraft airspeed source",
@@ -242,6 +299,56 @@ export const FLAGS = {
     default: DEFAULT_I2C_BUS,
     commands: { start: {} },
   }),
+  display: flag({
+    type: custom("LIST", parseDisplayList, (v) => (v.length ? v.join(",") : "none")),
+    help: `displays beside the unit: ${DISPLAY_NAMES.join(", ")} (comma list)`,
+    default: DISPLAY_DEFAULTS.display,
+    commands: { start: {} },
+  }),
+  "oled-bus": flag({
+    type: int(0, 255),
+    help: "oled: Linux I2C bus number",
+    default: DISPLAY_DEFAULTS.oledBus,
+    commands: { start: {} },
+  }),
+  "oled-address": flag({
+    type: shown(
+      custom("ADDR", parseI2cAddress, (v) => `0x${v.toString(16)}`),
+      { range: "0x03-0x77" },
+    ),
+    help: "oled: 7-bit I2C address",
+    default: DISPLAY_DEFAULTS.oledAddress,
+    commands: { start: {} },
+  }),
+  "oled-controller": flag({
+    type: oneOf(OLED_CONTROLLERS),
+    help: "oled: controller chip",
+    default: DISPLAY_DEFAULTS.oledController,
+    commands: { start: {} },
+  }),
+  "strip-spi": flag({
+    type: text("DEV", checkSpiPath),
+    help: "ws2812: SPI device of the strip (MOSI)",
+    default: DISPLAY_DEFAULTS.stripSpi,
+    commands: { start: {} },
+  }),
+  "strip-leds": flag({
+    type: int(1, MAX_LEDS),
+    help: "ws2812: LEDs on the strip (required with ws2812)",
+    commands: { start: {} },
+  }),
+  "strip-brightness": flag({
+    type: int(1, 255),
+    help: "ws2812: cap on every colour channel",
+    default: DISPLAY_DEFAULTS.stripBrightness,
+    commands: { start: {} },
+  }),
+  "tty-device": flag({
+    type: text("DEV"),
+    help: "tty: console to draw on (/dev/tty1: the board's HDMI console)",
+    default: DISPLAY_DEFAULTS.ttyDevice,
+    commands: { start: {} },
+  }),
   "time-scale": flag({
     type: float(0.1, 1000),
     help: "sim/replay: speed-up factor",
@@ -253,6 +360,41 @@ export const FLAGS = {
     help: "sim: random seed for the flight profile",
     default: DEFAULT_SIM_SEED,
     commands: { start: {}, demo: { help: "flight profile and radio seed" } },
+  }),
+  mqtt: flag({
+    type: text("URL", (raw) => {
+      const r = parseBrokerUrl(raw);
+      return r.ok ? undefined : r.message;
+    }),
+    help: "MQTT broker, mqtt://host[:1883] or mqtts://host[:8883]; stored like --mode",
+    commands: both,
+  }),
+  "mqtt-user": flag({
+    type: text("USER"),
+    help: "MQTT user name (needs --mqtt)",
+    commands: both,
+  }),
+  "mqtt-password-file": flag({
+    type: text("FILE"),
+    help: "file holding the MQTT password (needs --mqtt)",
+    commands: both,
+  }),
+  "mqtt-ca": flag({
+    type: text("FILE"),
+    help: "PEM CA trusted for an mqtts:// broker (needs --mqtt)",
+    commands: both,
+  }),
+  "mqtt-prefix": flag({
+    type: text("PREFIX", (raw) => checkPrefix(raw) ?? undefined),
+    help: "MQTT topic prefix: <prefix>/<esp_id>/... (needs --mqtt)",
+    default: DEFAULT_MQTT_PREFIX,
+    commands: both,
+  }),
+  "no-mqtt-discovery": flag({
+    type: bool,
+    help: "no Home Assistant discovery; clears configs published before",
+    default: false,
+    commands: both,
   }),
   loss: flag({
     type: float(0, 0.9),

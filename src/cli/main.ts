@@ -1,4 +1,8 @@
 #!/usr/bin/env node
+/**
+ * CLI: `owts start`, `owts demo`, `owts certs`. The top layer: it may import everything. Every flag is
+ * one row of `flags.ts`; parsing, env mapping, help and checks are derived from it.
+ */
 import { readBuildInfo } from "../device/build-info.js";
 
 const USAGE = `owts — Open Winch Telemetry System device
@@ -7,6 +11,7 @@ Usage:
   owts start [options]   run one device (aircraft or winch): HTTPS UI + API, redirects, mDNS
   owts demo [options]    an aircraft and a winch linked by a simulated radio, on unprivileged ports
   owts certs [options]   (re)issue the device certificate, like the firmware's gen_certs.sh
+  owts service print|install|uninstall   a hardened systemd unit for owts start
   owts --version         print the version
 
 'owts <command> --help' explains a command's options.`;
@@ -25,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
         stderr: process.stderr,
         isTTY: Boolean(process.stdin.isTTY),
       });
+    case "service":
+      return (await import("./service.js")).runServiceCommand(rest);
     case "--version":
     case "-v":
       process.stdout.write(`${readBuildInfo().build}\n`);

@@ -6,6 +6,9 @@
 import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Mode } from "../device/identity.js";
+import { checkDisplaySettings, type DisplaySettings } from "../display/settings.js";
+import type { MqttFlagValues } from "../mqtt/flags.js";
+import { resolveSx1262Config, type Sx1262Config, type Sx1262Input } from "../radio/sx1262/config.js";
 import type { IasSourceSettings } from "../sensors/create-source.js";
 import type { Endpoint } from "./flag-types.js";
 import type { FlagName } from "./flags.js";
@@ -28,12 +31,32 @@ export interface StartOptions {
   logLevel: string;
   radio: RadioOptions;
   sensor: IasSourceSettings;
+  /** The MQTT flags as given; their files are read and checked when the device starts. */
+  mqtt: MqttFlagValues;
+  displays: DisplaySettings;
 }
 
-/** How the device reaches the other unit: an in-process simulated radio, or UDP datagrams. */
+/** How the device reaches the other unit: an in-process simulated radio, UDP datagrams, or an SX1262. */
 export type RadioOptions =
   | { kind: "sim" }
-  | { kind: "udp"; bind: Endpoint; peers: Endpoint[]; accept_any: boolean };
+  | { kind: "udp"; bind: Endpoint; peers: Endpoint[]; accept_any: boolean }
+  | { kind: "sx1262"; config: Sx1262Config };
+
+/** The SX1262 wiring flags and the field of resolveSx1262Config's input each fills. */
+const SX1262_FLAGS = {
+  "radio-board": "board",
+  "spi-device": "spi_device",
+  "gpio-chip": "gpio_chip",
+  "pin-reset": "pin_reset",
+  "pin-busy": "pin_busy",
+  "pin-dio1": "pin_dio1",
+  "pin-rxen": "pin_rxen",
+  "pin-txen": "pin_txen",
+  "pin-cs": "pin_cs",
+  tcxo: "tcxo",
+  "dio2-rf-switch": "dio2_rf_switch",
+  "pa-gain-db": "pa_gain_db",
+} as const satisfies Partial<Record<FlagName, keyof Sx1262Input>>;
 
 export const START_HELP = renderHelp("start");
 
@@ -51,16 +74,29 @@ export function prepareDataDir(dir: string): string {
   return abs;
 }
 
+/**
+ * The data directory, first found: --data-dir, OWTS_DATA_DIR, $STATE_DIRECTORY (systemd's
+ * `StateDirectory=`, its first entry), the default. A service thus needs no flag, and a flag given
+ * on purpose still wins.
+ */
+export function dataDirOf(
+  v: FlagValues<"start">,
+  given: ReadonlySet<FlagName>,
+  env: NodeJS.ProcessEnv,
+): string {
+  if (given.has("data-dir")) return v["data-dir"];
+  const state = env.STATE_DIRECTORY?.split(":")[0];
+  return state ? state : v["data-dir"];
+}
+
 /** Reads flags (strict: unknown flags are errors) and OWTS_* variables; throws UsageError. */
 export function parseStartOptions(
   argv: string[],
   env: NodeJS.ProcessEnv = process.env,
 ): { help: true } | ({ help: false } & StartOptions) {
-  const read = readFlags("start", argv, env);
+  const read = checkStartFlags(argv, env);
   if (read.help) return { help: true };
   const v = read.values;
-  if (v["https-port"] === v["http-port"] && v["https-port"] !== 0)
-    throw new UsageError(`--https-port and --http-port are both ${v["https-port"]}; they must differ`);
   return {
     help: false,
     mode: v.mode,
@@ -71,23 +107,87 @@ export function parseStartOptions(
     maxSockets: v["max-sockets"],
     radio: radioOptions(v, read.given),
     sensor: sensorSettings(v),
+    displays: displaySettings(v),
     mdns: !v["no-mdns"],
     mdnsInterface: v["mdns-interface"],
     sans: v.san,
     keyType: v["key-type"],
     logLevel: v["log-level"],
+    mqtt: mqttFlagValues(v, read.given),
     // Last, so that a bad flag elsewhere leaves no directory behind.
-    dataDir: prepareDataDir(v["data-dir"]),
+    dataDir: prepareDataDir(dataDirOf(v, read.given, env)),
   };
 }
 
+/** The MQTT rows of the flags table, for `mqttSettingsFromFlags` (start and demo share them). */
+export function mqttFlagValues(
+  v: Pick<
+    FlagValues<"start">,
+    "mqtt" | "mqtt-user" | "mqtt-password-file" | "mqtt-ca" | "mqtt-prefix" | "no-mqtt-discovery"
+  >,
+  given: ReadonlySet<FlagName>,
+): MqttFlagValues {
+  return {
+    url: v.mqtt,
+    user: v["mqtt-user"],
+    passwordFile: v["mqtt-password-file"],
+    caFile: v["mqtt-ca"],
+    // Only when given: the table's default must not count as "a prefix without --mqtt".
+    prefix: given.has("mqtt-prefix") ? v["mqtt-prefix"] : undefined,
+    noDiscovery: v["no-mqtt-discovery"],
+  };
+}
+
+/**
+ * Every check `owts start` makes of its flags, touching nothing: `owts service install` refuses the
+ * start flags it is asked to bake in by the same rules. Throws UsageError.
+ */
+export function checkStartFlags(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): ReturnType<typeof readFlags<"start">> {
+  const read = readFlags("start", argv, env);
+  if (read.help) return read;
+  const v = read.values;
+  if (v["https-port"] === v["http-port"] && v["https-port"] !== 0)
+    throw new UsageError(`--https-port and --http-port are both ${v["https-port"]}; they must differ`);
+  radioOptions(v, read.given);
+  sensorSettings(v);
+  return read;
+}
+
 function radioOptions(v: FlagValues<"start">, given: ReadonlySet<FlagName>): RadioOptions {
+  const wiring = (Object.keys(SX1262_FLAGS) as (keyof typeof SX1262_FLAGS)[]).filter((f) => given.has(f));
+  if (v.radio === "sx1262") {
+    if (v["radio-accept-any"]) throw new UsageError("--radio-accept-any needs --radio udp");
+    const input: Sx1262Input = {};
+    for (const f of wiring) input[SX1262_FLAGS[f]] = v[f];
+    const r = resolveSx1262Config(input);
+    if (!r.ok) throw new UsageError(r.error);
+    return { kind: "sx1262", config: r.config };
+  }
+  if (wiring[0]) throw new UsageError(`--${wiring[0]} needs --radio sx1262`);
   if (v.radio === "sim") {
     if (given.has("radio-bind") || v["radio-peer"].length || v["radio-accept-any"])
       throw new UsageError("--radio-bind/--radio-peer/--radio-accept-any need --radio udp");
     return { kind: "sim" };
   }
   return { kind: "udp", bind: v["radio-bind"], peers: v["radio-peer"], accept_any: v["radio-accept-any"] };
+}
+
+function displaySettings(v: FlagValues<"start">): DisplaySettings {
+  const r = checkDisplaySettings({
+    displays: v.display,
+    oledBus: v["oled-bus"],
+    oledAddress: v["oled-address"],
+    oledController: v["oled-controller"],
+    stripSpi: v["strip-spi"],
+    stripLeds: v["strip-leds"],
+    stripBrightness: v["strip-brightness"],
+    ttyDevice: v["tty-device"],
+  });
+  if (!r.ok) throw new UsageError(r.message);
+  return r.settings;
 }
 
 function sensorSettings(v: FlagValues<"start">): IasSourceSettings {

@@ -4,6 +4,7 @@ import { localAddresses } from "../device/identity.js";
 import { StoreOpenError } from "../store/settings-store.js";
 import { ListenError } from "../web/port-errors.js";
 import { parseStartOptions, START_HELP, UsageError } from "./options.js";
+import { takeListenFds } from "./socket-activation.js";
 
 /** Errors whose message is already the one line a user needs; anything else is a bug and keeps its stack. */
 export function isPlainFailure(err: unknown): err is Error {
@@ -60,7 +61,9 @@ export function stopOnSignals(stop: () => Promise<void>): void {
 
 export async function runStartCommand(argv: string[]): Promise<number> {
   let opts: ReturnType<typeof parseStartOptions>;
+  let listenFds: ReturnType<typeof takeListenFds>;
   try {
+    listenFds = takeListenFds();
     opts = parseStartOptions(argv);
   } catch (err) {
     if (err instanceof UsageError) {
@@ -75,11 +78,17 @@ export async function runStartCommand(argv: string[]): Promise<number> {
   }
   // Loaded only now so that `--help` and bad flags answer without loading the server stack.
   const { startDeviceFromOptions } = await import("./device-from-options.js");
+  const { SystemdLink } = await import("./systemd.js");
+  const systemd = new SystemdLink();
   try {
-    const device = await startDeviceFromOptions(opts);
+    const device = await startDeviceFromOptions(opts, { onRestart: systemd.onRestart, listenFds });
     // Handlers first: whoever reads the ready block may signal at once.
-    stopOnSignals(() => device.stop());
+    stopOnSignals(() => {
+      systemd.stopping();
+      return device.stop();
+    });
     process.stdout.write(readyBlock(device, opts.listen));
+    systemd.started(device);
     return 0;
   } catch (err) {
     if (isPlainFailure(err)) {

@@ -13,6 +13,7 @@ export const ERROR_TOKENS = [
   "payload_too_large",
   "unsupported_media_type",
   "too_many_requests",
+  "insufficient_storage",
   "internal",
 ] as const;
 export type ErrorToken = (typeof ERROR_TOKENS)[number];

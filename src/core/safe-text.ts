@@ -26,6 +26,18 @@ export function hasUnsafeChars(text: string): boolean {
   return UNSAFE.test(text);
 }
 
+/**
+ * Why `text` cannot be stored as a name other software will show (an SSID, a type, a label), or null
+ * when it can. Control characters end up in configuration files and logs; text-direction overrides
+ * and invisible characters make one name look like another; a name of spaces only looks like none.
+ */
+export function freeTextProblem(text: string): string | null {
+  if (hasUnsafeChars(text))
+    return "must not contain control characters, invisible characters or text-direction overrides";
+  if (text.length > 0 && text.trim().length === 0) return "must not be only spaces";
+  return null;
+}
+
 /** Replaces every control, bidi and invisible character by a visible escape (`\n`, `\x1b`, `\u202e`). */
 export function escapeUnsafe(text: string): string {
   return text.replace(UNSAFE, escapeOne);

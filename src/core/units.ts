@@ -15,3 +15,10 @@ export function mpsTo(unit: SpeedUnit, mps: number): number {
 export function toMps(unit: SpeedUnit, value: number): number {
   return value * MPS_PER_UNIT[unit];
 }
+
+/** Sane speed range per unit (inclusive), applied to every speed of an aircraft profile. */
+export const AIRCRAFT_SPEED_RANGE: Readonly<Record<SpeedUnit, { min: number; max: number }>> = {
+  kmh: { min: 20, max: 400 },
+  kt: { min: 10, max: 220 },
+  mph: { min: 12, max: 250 },
+};

@@ -3,7 +3,6 @@
  * imports nothing at run time: the CLI shows and applies them without loading the server stack,
  * so that `--help` and a bad flag answer at once. device.ts and logger.ts apply them.
  */
-import type { KeyType } from "../certs/index.js";
 
 /** The standard HTTPS port, so that a phone needs no port in the URL. */
 export const DEFAULT_HTTPS_PORT = 443;
@@ -13,8 +12,8 @@ export const DEFAULT_HTTP_PORT = 80;
 export const DEFAULT_LISTEN = "0.0.0.0";
 /** Settings, certificate and key, relative to the working directory. */
 export const DEFAULT_DATA_DIR = ".owts-data";
-/** Key type for a newly generated device key. */
-export const DEFAULT_KEY_TYPE: KeyType = "ecdsa";
+/** Key type for a newly generated device key; declared beside the key code, which applies it. */
+export { DEFAULT_KEY_TYPE } from "../certs/key-type.js";
 
 /** The levels a device log can be set to (pino's names). */
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;

@@ -4,14 +4,22 @@
  * injects the API (`registerApi`) rather than the API importing it.
  */
 import type { AddressInfo } from "node:net";
+import { networkInterfaces } from "node:os";
 import {
   type DeviceCertificate,
   type KeyType,
   type LiveCertificate,
   openLiveCertificate,
 } from "../certs/index.js";
+import { systemClock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
+import { assembleDisplays, type DisplayedState } from "../display/assemble.js";
+import type { DisplayRunner, DisplayStatus } from "../display/runner.js";
+import type { DisplaySettings } from "../display/settings.js";
 import { type MdnsAdvertiser, startMdns } from "../mdns/advertiser.js";
+import type { MqttService } from "../mqtt/service.js";
+import type { MqttSettings } from "../mqtt/settings.js";
+import type { UnitInfo } from "../mqtt/unit-publisher.js";
 import { DEVICE_NAMESPACE, type DeviceSettings } from "../store/device-settings.js";
 import { openNamespace } from "../store/open-namespace.js";
 import { type DataDirLock, lockDataDir, type Namespace, SettingsStore } from "../store/settings-store.js";
@@ -27,6 +35,7 @@ import { DEFAULT_KEY_TYPE } from "./defaults.js";
 import { detectEspId, deviceHostname, type Mode } from "./identity.js";
 import type { LogRing } from "./log-ring.js";
 import { MemoryMonitor } from "./memory.js";
+import { applyStoredMqtt, createDeviceMqtt, runtimeFeed } from "./mqtt.js";
 import { type ModeRuntime, type RuntimeEnvironment, startModeRuntime } from "./runtime.js";
 
 /** First wait before a failed runtime start is tried again; it doubles up to RUNTIME_RETRY_MAX_MS. */
@@ -44,8 +53,12 @@ export interface RuntimeProblem {
 }
 
 export interface DeviceOptions {
-  /** When given, stored as the device's mode (like configuring a unit); otherwise the stored mode. */
+  /**
+   * When given, stored as the device's mode (like configuring a unit); otherwise the stored mode.
+   * @default undefined (the stored mode)
+   */
   mode?: Mode | undefined;
+  /** @default undefined (detected from the hardware; see detectEspId) */
   espId?: string | undefined;
   dataDir: string;
   httpsPort: number;
@@ -53,23 +66,43 @@ export interface DeviceOptions {
   listen: string;
   maxSockets: number;
   mdns: boolean;
+  /** @default undefined (the interface of the default route) */
   mdnsInterface?: string | undefined;
+  /** @default [] (the standard names only) */
   sans?: string[];
   /** @default DEFAULT_KEY_TYPE */
   keyType?: KeyType;
   logger: Logger;
   ring: LogRing;
-  /** The built UI; see createHttpsApp. */
+  /**
+   * The built UI; see createHttpsApp.
+   * @default undefined (DEFAULT_UI_DIR, as createHttpsApp)
+   */
   uiDir?: string | null;
   /**
    * Registers the REST API on the root app (routes carry full `/api/...` paths), after the shell's own
    * hooks and before the port is bound; registered once, so routes outlive in-place restarts.
+   * @default undefined (no REST API; the web shell only)
    */
   registerApi?: (app: WebApp, ctx: DeviceContext) => Promise<void>;
-  /** The CLI flags that chose the ports, named in the advice when binding fails. */
+  /**
+   * The CLI flags that chose the ports, named in the advice when binding fails.
+   * @default { https: "--https-port", http: "--http-port" }
+   */
   portFlags?: { https: string; http: string };
-  /** How the runtime reaches its radio and sensor; without it the device runs its web side only. */
+  /**
+   * How the runtime reaches its radio and sensor; without it the device runs its web side only.
+   * @default undefined (web side only)
+   */
   runtime?: Omit<RuntimeEnvironment, "store" | "logger">;
+  /** MQTT settings from the command line (checked), stored before connecting. @default none */
+  mqtt?: Partial<MqttSettings> | undefined;
+  /** The displays beside the unit (OLED, strip, console). @default none */
+  displays?: DisplaySettings;
+  /** Listening sockets handed over by systemd (LISTEN_FDS): taken instead of binding the ports. @default none */
+  listenFds?: { https: number; http: number } | undefined;
+  /** Told when an in-place restart begins and when it (and any queued behind it) ends: systemd's RELOADING=1/READY=1. @default none */
+  onRestart?: (phase: "begin" | "end") => void;
 }
 
 /**
@@ -96,6 +129,9 @@ export class Device implements DeviceContext {
   #redirect!: ReturnType<typeof createRedirectServer>;
   #mdns: MdnsAdvertiser | null = null;
   #runtime: ModeRuntime | null = null;
+  readonly mqtt: MqttService;
+  #unfollowMqtt: (() => void) | null = null;
+  #displays: DisplayRunner | null = null;
   #restarting: Promise<void> | null = null;
   /** The reason of a restart asked for while one ran; it runs once more when that one ends. */
   #restartAgain: string | null = null;
@@ -121,6 +157,42 @@ export class Device implements DeviceContext {
     this.#settings = settings;
     this.#mode = settings.get().mode;
     this.#memory = new MemoryMonitor({ logger: opts.logger });
+    this.mqtt = createDeviceMqtt({
+      logger: opts.logger,
+      info: () => this.#mqttInfo(),
+      device: () => this.#mqttDevice(),
+    });
+  }
+
+  #httpsUrl(): string {
+    const { https } = this.#ports;
+    return `https://${this.identity().hostname}.local${https === 443 ? "" : `:${https}`}/`;
+  }
+
+  #mqttInfo(): UnitInfo {
+    const id = this.identity();
+    return {
+      espId: id.esp_id,
+      mode: id.mode,
+      hostname: id.hostname,
+      version: this.build.version,
+      configurationUrl: this.#httpsUrl(),
+    };
+  }
+
+  /** The about/status essentials on `<p>/<id>/device`. */
+  #mqttDevice(): Record<string, unknown> {
+    const id = this.identity();
+    return {
+      esp_id: id.esp_id,
+      mode: id.mode,
+      hostname: `${id.hostname}.local`,
+      version: this.build.version,
+      build: this.build.build,
+      uptime_s: Math.floor((Date.now() - this.startedAt) / 1000),
+      url: this.#httpsUrl(),
+      runtime: this.#runtime ? "running" : "stopped",
+    };
   }
 
   /** Starts every part; on failure stops what already started and rethrows (the CLI prints one line). */
@@ -146,7 +218,9 @@ export class Device implements DeviceContext {
     }
     try {
       await device.#startShell();
+      await applyStoredMqtt(device.mqtt, device.store, opts.logger, opts.mqtt);
       await device.#startRuntime();
+      device.#startDisplays();
     } catch (err) {
       await device.stop().catch(() => {});
       throw err;
@@ -226,6 +300,7 @@ export class Device implements DeviceContext {
       port: o.httpsPort,
       host: o.listen,
       flag: o.portFlags?.https,
+      ...(o.listenFds ? { fd: o.listenFds.https } : {}),
     });
     this.#ports.https = https.port;
 
@@ -239,6 +314,7 @@ export class Device implements DeviceContext {
       port: o.httpPort,
       host: o.listen,
       flag: o.portFlags?.http ?? "--http-port",
+      ...(o.listenFds ? { fd: o.listenFds.http } : {}),
     });
     this.#ports.http = http.port;
 
@@ -265,10 +341,45 @@ export class Device implements DeviceContext {
     return this.#runtime;
   }
 
+  displays(): DisplayStatus[] {
+    return this.#displays?.status() ?? [];
+  }
+
+  /** The displays read the running runtime at each update, so they follow restarts and mode changes. */
+  #startDisplays(): void {
+    const settings = this.#opts.displays;
+    if (!settings) return;
+    this.#displays = assembleDisplays({
+      settings,
+      state: (): DisplayedState | null => {
+        const rt = this.#runtime;
+        if (!rt) return null;
+        return rt.mode === "winch"
+          ? { mode: "winch", receiver: rt.receiver }
+          : { mode: "aircraft", aircraft: rt.state, transmitter: rt.transmitter };
+      },
+      hostname: () => `${this.identity().hostname}.local`,
+      address: () => servedAddress(this.#opts.listen),
+      fingerprint: () => this.#cert.current().fingerprintSha256,
+      clock: systemClock,
+      logger: this.logger,
+    });
+    this.#displays?.start();
+  }
+
   async #startRuntime(): Promise<void> {
     const env = this.#opts.runtime;
-    if (env)
-      this.#runtime = await startModeRuntime(this.#mode, { ...env, store: this.store, logger: this.logger });
+    if (!env) return;
+    const runtime = await startModeRuntime(this.#mode, { ...env, store: this.store, logger: this.logger });
+    this.#runtime = runtime;
+    this.#unfollowMqtt = this.mqtt.follow(runtimeFeed(runtime));
+  }
+
+  async #stopRuntime(): Promise<void> {
+    this.#unfollowMqtt?.();
+    this.#unfollowMqtt = null;
+    await this.#runtime?.stop();
+    this.#runtime = null;
   }
 
   /**
@@ -287,6 +398,7 @@ export class Device implements DeviceContext {
       return this.#restarting;
     }
     const run = (async () => {
+      this.#opts.onRestart?.("begin");
       try {
         let why: string | null = reason;
         while (why !== null && !this.#stopped) {
@@ -298,6 +410,7 @@ export class Device implements DeviceContext {
         // Inside the async function, right after the loop's last check: no restart() call can slip
         // between "no follow-up asked for" and "no restart running".
         this.#restarting = null;
+        this.#opts.onRestart?.("end");
       }
     })();
     this.#restarting = run;
@@ -317,8 +430,7 @@ export class Device implements DeviceContext {
   async #restartOnce(reason: string): Promise<void> {
     this.#log.info(`restarting in place: ${reason}`);
     this.#cancelRetry();
-    await this.#runtime?.stop();
-    this.#runtime = null;
+    await this.#stopRuntime();
     const mode = this.#settings.get().mode;
     if (mode !== this.#mode) {
       this.#mode = mode;
@@ -387,9 +499,12 @@ export class Device implements DeviceContext {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#cancelRetry();
+    await this.#displays?.stop();
     this.#memory.stop();
     this.#cert?.close();
-    await this.#runtime?.stop().catch((err: Error) => this.#log.error(`runtime stop failed: ${err.message}`));
+    // First, so the broker hears the unit's own "offline" before anything else goes away.
+    await this.mqtt.stop().catch((err: Error) => this.#log.error(`MQTT stop failed: ${err.message}`));
+    await this.#stopRuntime().catch((err: Error) => this.#log.error(`runtime stop failed: ${err.message}`));
     await this.#mdns?.stop();
     if (this.#redirect?.listening) {
       await new Promise<void>((resolve) => {
@@ -401,4 +516,12 @@ export class Device implements DeviceContext {
     await this.#lock.release();
     this.#log.info("stopped");
   }
+}
+
+/** The address a phone should open: the bound one, or (bound to all) the first external IPv4. */
+function servedAddress(listen: string): string | null {
+  if (listen !== "0.0.0.0" && listen !== "::") return listen;
+  for (const list of Object.values(networkInterfaces()))
+    for (const a of list ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  return null;
 }

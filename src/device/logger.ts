@@ -20,8 +20,12 @@ export interface DeviceLoggerOptions {
    * @default DEFAULT_LOG_LEVEL
    */
   level?: string;
-  /** Where the JSON lines go besides the ring (default stdout; null for nowhere). */
+  /**
+   * Where the JSON lines go besides the ring (null for nowhere).
+   * @default stdout
+   */
   destination?: NodeJS.WritableStream | null;
+  /** @default 200 */
   ringCapacity?: number;
 }
 

@@ -6,11 +6,20 @@ export type { MemoryReading, MemorySnapshot } from "../core/memory.js";
 
 export interface MemoryMonitorOptions {
   logger: Logger;
-  /** Period of the "memory:" log line; 0 turns it off (default 60 s). */
+  /**
+   * Period of the "memory:" log line; 0 turns it off.
+   * @default 60 s
+   */
   logIntervalMs?: number;
-  /** Period of silent sampling that keeps the minimum honest between log lines (default 5 s; 0 = off). */
+  /**
+   * Period of silent sampling that keeps the minimum honest between log lines (0 = off).
+   * @default 5 s
+   */
   sampleIntervalMs?: number;
-  /** Where readings come from; the default asks V8 and the process. */
+  /**
+   * Where readings come from; the default asks V8 and the process.
+   * @default readProcessMemory (V8 heap and process figures)
+   */
   read?: () => MemoryReading;
 }
 

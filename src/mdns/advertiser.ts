@@ -33,11 +33,20 @@ export interface MdnsOptions {
   httpsPort: number;
   /** TXT pairs, e.g. `{ mode, id, version }`; `path=/` is added when absent. */
   txt: Record<string, string>;
-  /** IPv4 address of the interface to run on (tests: "127.0.0.1" inside a private namespace). */
+  /**
+   * IPv4 address of the interface to run on (tests: "127.0.0.1" inside a private namespace).
+   * @default undefined (the chosen interface's first IPv4 address)
+   */
   interfaceAddress?: string | undefined;
-  /** `--mdns-interface NAME`; resolved to its IPv4 address. */
+  /**
+   * `--mdns-interface NAME`; resolved to its IPv4 address.
+   * @default undefined (the interface holding `interfaceAddress`, else the default route's)
+   */
   interfaceName?: string | undefined;
-  /** A/AAAA data; default: every address of the chosen interface. */
+  /**
+   * A/AAAA data; default: every address of the chosen interface.
+   * @default undefined (every address of the chosen interface)
+   */
   addresses?: string[] | undefined;
   logger: Logger;
 }

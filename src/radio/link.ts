@@ -31,9 +31,24 @@ export interface RxChannel {
 
 export type ReceiveHandler = (frame: Uint8Array, meta: RxMeta) => void;
 
+/** How a link with real hardware is doing (sim and udp have none to report). */
+export interface LinkHealth {
+  state: "starting" | "ok" | "fault" | "closed";
+  /** Why it is not working, in plain words. */
+  reason?: string;
+}
+
+/** Listen-before-talk counters of a link that listens before it transmits. */
+export interface LbtCounters {
+  /** Frames that found the channel busy and waited. */
+  deferred: number;
+  /** Frames dropped because the channel stayed busy for the bounded wait. */
+  dropped: number;
+}
+
 /** A half-duplex packet radio as the rest of OWTS sees it. */
 export interface RadioLink {
-  readonly kind: "sim" | "udp";
+  readonly kind: "sim" | "udp" | "sx1262";
   /** Puts one frame on air. Resolves when the link has taken it; never rejects. */
   send(frame: Uint8Array, meta: TxMeta): Promise<TxResult>;
   /** Subscribes to received frames; returns the unsubscribe function. */
@@ -41,4 +56,8 @@ export interface RadioLink {
   /** Sets the receive channel (after a radio settings change). */
   tune(channel: RxChannel): void;
   close(): Promise<void>;
+  /** Hardware links: whether the radio works, and why not. */
+  health?(): LinkHealth;
+  /** Links that listen before talk: their deferral counters. */
+  lbtCounters?(): LbtCounters;
 }

@@ -16,10 +16,17 @@ import { findSrdProfile } from "./srd-profiles.js";
 export interface RadioServiceOptions {
   link: RadioLink;
   logger: Logger;
-  /** Stored settings; they are re-validated, and defaults are used (with a warning) if they fail. */
+  /**
+   * Stored settings; they are re-validated, and defaults are used (with a warning) if they fail.
+   * @default DEFAULT_RADIO_SETTINGS
+   */
   settings?: RadioSettings;
-  /** Saves accepted settings (e.g. into the settings store). A rejection leaves the settings unchanged. */
+  /**
+   * Saves accepted settings (e.g. into the settings store). A rejection leaves the settings unchanged.
+   * @default undefined (settings live in memory only)
+   */
   persist?: (settings: RadioSettings) => Promise<void> | void;
+  /** @default systemClock */
   clock?: Clock;
 }
 
@@ -58,6 +65,9 @@ export class RadioService {
   };
   private updating: Promise<void> = Promise.resolve();
   private lastBlockedLog = Number.NEGATIVE_INFINITY;
+  private lastErrorLog = Number.NEGATIVE_INFINITY;
+  private lastError = "";
+  private errorsSinceLog = 0;
   private blockedSinceLog = 0;
 
   constructor(opts: RadioServiceOptions) {
@@ -81,7 +91,9 @@ export class RadioService {
   }
 
   view(): RadioView {
-    return radioView(this.current, this.duty.usedPpm(this.clock.now()));
+    const view = radioView(this.current, this.duty.usedPpm(this.clock.now()));
+    const lbt = this.link.lbtCounters?.();
+    return lbt ? { ...view, lbt } : view;
   }
 
   /**
@@ -137,7 +149,7 @@ export class RadioService {
     });
     if (!r.ok) {
       this.counters.tx_errors++;
-      this.log.warn({ error: r.error }, "radio send failed");
+      this.noteLinkError(now, r.error);
       return { sent: false, reason: "link_error", airtime_ms, error: r.error };
     }
     this.counters.tx_frames++;
@@ -160,6 +172,19 @@ export class RadioService {
 
   async close(): Promise<void> {
     await this.link.close();
+  }
+
+  /**
+   * A broken radio (e.g. an SX1262 being retried) fails every frame, five a second: log a new reason
+   * at once, the same one at most every BLOCKED_LOG_INTERVAL_MS with the count since.
+   */
+  private noteLinkError(now: number, error: string): void {
+    this.errorsSinceLog++;
+    if (error === this.lastError && now - this.lastErrorLog < BLOCKED_LOG_INTERVAL_MS) return;
+    this.log.warn({ error, failed: this.errorsSinceLog }, "radio send failed");
+    this.lastError = error;
+    this.lastErrorLog = now;
+    this.errorsSinceLog = 0;
   }
 
   private noteBlocked(now: number, maxPpm: number): void {

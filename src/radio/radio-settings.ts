@@ -72,6 +72,15 @@ export const RadioViewSchema = Type.Object(
     duty_cycle_window_s: Type.Integer(),
     flarm_avoidance_hz: Type.Array(Type.Integer(), { minItems: 2, maxItems: 2 }),
     srd_profiles: Type.Array(SrdProfileSchema),
+    lbt: Type.Optional(
+      Type.Object(
+        {
+          deferred: Type.Integer({ minimum: 0, description: "Frames that waited for a busy channel" }),
+          dropped: Type.Integer({ minimum: 0, description: "Frames dropped after the bounded wait" }),
+        },
+        { description: "Listen before talk (sx1262 radio only): counters since start" },
+      ),
+    ),
   },
   { $id: "RadioView" },
 );

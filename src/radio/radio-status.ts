@@ -1,4 +1,5 @@
 import { type AuthRejectReason, emptyRejectCounts } from "../telemetry/trust.js";
+import type { LinkHealth, RadioLink } from "./link.js";
 import type { RadioService } from "./radio-service.js";
 
 /** The `radio` object of `/api/status` (the API's Status schema). */
@@ -11,6 +12,11 @@ export interface RadioStatus {
   rejected: Record<AuthRejectReason, number>;
   duty_blocked: number;
   duty_used_ppm: number;
+  /** Hardware links only: whether the radio works and why not. */
+  link?: { kind: RadioLink["kind"]; state: LinkHealth["state"]; reason?: string };
+  /** Links that listen before talk only. */
+  lbt_deferred?: number;
+  lbt_dropped?: number;
 }
 
 /** What a telemetry receiver counts (the winch's WinchReceiver); absent in aircraft mode. */
@@ -30,6 +36,8 @@ export interface ReceiveCounters {
 export function radioStatus(radio: RadioService, receiver?: ReceiveCounters | null): RadioStatus {
   const s = radio.stats();
   const r = receiver?.counters();
+  const health = radio.link.health?.();
+  const lbt = radio.link.lbtCounters?.();
   return {
     sent: s.tx_frames,
     received: r ? r.received : s.rx_frames,
@@ -38,5 +46,15 @@ export function radioStatus(radio: RadioService, receiver?: ReceiveCounters | nu
     rejected: r ? { ...r.rejected } : emptyRejectCounts(),
     duty_blocked: s.tx_blocked_duty,
     duty_used_ppm: Math.round(s.duty_cycle_used_ppm),
+    ...(health
+      ? {
+          link: {
+            kind: radio.link.kind,
+            state: health.state,
+            ...(health.reason ? { reason: health.reason } : {}),
+          },
+        }
+      : {}),
+    ...(lbt ? { lbt_deferred: lbt.deferred, lbt_dropped: lbt.dropped } : {}),
   };
 }

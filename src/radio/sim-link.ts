@@ -5,20 +5,42 @@ import { MODEM_PRESETS, noiseBandwidthHz } from "./modem.js";
 import { logDistancePathLossDb, noiseFloorDbm } from "./path-loss.js";
 
 export interface SimMediumOptions {
-  /** Seed for loss, jitter and fading draws: the same seed and traffic give the same run. */
+  /**
+   * Seed for loss, jitter and fading draws: the same seed and traffic give the same run.
+   * @default 1
+   */
   seed?: number;
-  /** Probability that a frame is lost regardless of the link budget (interference, antenna shadow). */
+  /**
+   * Probability that a frame is lost regardless of the link budget (interference, antenna shadow).
+   * @default 0
+   */
   loss?: number;
-  /** Fixed delay added after the frame's air time (radio and driver processing), ms. */
+  /**
+   * Fixed delay added after the frame's air time (radio and driver processing), ms.
+   * @default 2
+   */
   latency_ms?: number;
-  /** Uniform extra delay in [0, jitter_ms). Delivery order per receiver is kept, as on a real radio. */
+  /**
+   * Uniform extra delay in [0, jitter_ms). Delivery order per receiver is kept, as on a real radio.
+   * @default 0
+   */
   jitter_ms?: number;
-  /** Path-loss exponent (2 = free space). */
+  /**
+   * Path-loss exponent (2 = free space).
+   * @default 2.7
+   */
   path_loss_exponent?: number;
-  /** Standard deviation of log-normal fading added to the received level, dB. */
+  /**
+   * Standard deviation of log-normal fading added to the received level, dB.
+   * @default 2
+   */
   fading_sigma_db?: number;
-  /** Receiver noise figure, dB (the SX1262 is about 6 dB in its low-power receive mode). */
+  /**
+   * Receiver noise figure, dB (the SX1262 is about 6 dB in its low-power receive mode).
+   * @default 6
+   */
   noise_figure_db?: number;
+  /** @default systemClock */
   clock?: Clock;
 }
 
@@ -42,6 +64,8 @@ export class SimMedium {
   private readonly opts: Required<Omit<SimMediumOptions, "seed" | "clock">>;
   readonly clock: Clock;
   private readonly counters: SimMediumStats = { sent: 0, delivered: 0, lost_random: 0, lost_weak: 0 };
+  /** Transmissions still on air, for carrier sense (listen before talk). */
+  private onAir: { from: SimRadio; meta: TxMeta; until: number }[] = [];
 
   constructor(opts: SimMediumOptions = {}) {
     this.prng = new Prng(opts.seed ?? 1);
@@ -79,11 +103,35 @@ export class SimMedium {
     this.radios.delete(radio);
   }
 
+  /**
+   * Carrier sense: the strongest level (dBm, path loss only, no fading) at `radio` of any other
+   * radio's transmission on air now on the radio's channel; null when the channel is quiet.
+   */
+  levelOnAir(radio: SimRadio): number | null {
+    const now = this.clock.now();
+    this.onAir = this.onAir.filter((t) => t.until > now);
+    let best: number | null = null;
+    for (const t of this.onAir) {
+      if (
+        t.from === radio ||
+        t.meta.frequency_hz !== radio.channel.frequency_hz ||
+        t.meta.modem !== radio.channel.modem
+      )
+        continue;
+      const d = distance(t.from.position, radio.position);
+      const level =
+        t.meta.tx_power_dbm - logDistancePathLossDb(d, t.meta.frequency_hz, this.opts.path_loss_exponent);
+      best = best === null ? level : Math.max(best, level);
+    }
+    return best;
+  }
+
   /** @internal */
   transmit(from: SimRadio, frame: Uint8Array, meta: TxMeta): void {
     this.counters.sent++;
     const bytes = Uint8Array.from(frame);
     const now = this.clock.now();
+    this.onAir.push({ from, meta: { ...meta }, until: now + meta.airtime_ms });
     for (const to of this.radios) {
       if (to === from || to.closed) continue;
       const ch = to.channel;
@@ -147,6 +195,11 @@ export class SimRadio implements RadioLink {
 
   tune(channel: RxChannel): void {
     this.channel = { ...channel };
+  }
+
+  /** Level of someone else's transmission on this radio's channel now, dBm, or null (carrier sense). */
+  levelOnAir(): number | null {
+    return this.medium.levelOnAir(this);
   }
 
   moveTo(position: Position): void {

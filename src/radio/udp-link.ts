@@ -25,6 +25,7 @@ export interface UdpLinkOptions {
    */
   accept_any?: boolean;
   logger: Logger;
+  /** @default systemClock */
   clock?: Clock;
 }
 

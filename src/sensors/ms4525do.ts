@@ -100,28 +100,52 @@ export interface Ms4525Options {
    * @default DEFAULT_I2C_BUS
    */
   bus?: number;
-  /** 7-bit address of the part (default 0x28). */
+  /**
+   * 7-bit address of the part.
+   * @default 0x28
+   */
   address?: number;
-  /** Output type letter from the part number (default "A"). */
+  /**
+   * Output type letter from the part number.
+   * @default "A"
+   */
   outputType?: Ms4525OutputType;
   /**
    * Part-number range code: full scale in psi (3 digits) + pressure type, D = differential (±P),
    * G = gauge (0..P). Default "001D", the ±1 psi part fitted to common airspeed boards.
    * Give `pminPsi` and `pmaxPsi` instead for anything else.
+   * @default "001D"
    */
   range?: string;
+  /** @default undefined (taken from `range`) */
   pminPsi?: number;
+  /** @default undefined (taken from `range`) */
   pmaxPsi?: number;
-  /** Readings averaged for the zero offset at start, 1–1000 (default 50). */
+  /**
+   * Readings averaged for the zero offset at start, 1–1000.
+   * @default 50
+   */
   calibrationSamples?: number;
-  /** Pause between calibration readings, 0–1000 ms (default 5). */
+  /**
+   * Pause between calibration readings, 0–1000 ms.
+   * @default 5
+   */
   calibrationIntervalMs?: number;
-  /** A read that takes longer than this fails (default 250 ms). */
+  /**
+   * A read that takes longer than this fails.
+   * @default 250 ms
+   */
   readTimeoutMs?: number;
-  /** Opens the bus; default loads the optional `i2c-bus` package. */
+  /**
+   * Opens the bus; default loads the optional `i2c-bus` package.
+   * @default openI2cBus (the optional `i2c-bus` package)
+   */
   openBus?: (busNumber: number) => Promise<I2cBus>;
+  /** @default `performance.now` */
   now?: () => number;
+  /** @default a `setTimeout` promise */
   sleep?: (ms: number) => Promise<void>;
+  /** @default undefined (no logging) */
   logger?: Logger;
 }
 

@@ -137,19 +137,31 @@ export async function loadReplayFile(path: string, opts: { unit?: ReplayUnit } =
 }
 
 export interface ReplaySourceOptions {
-  /** CSV file, read and checked by start(). */
+  /**
+   * CSV file, read and checked by start().
+   * @default none — give this or `text`
+   */
   path?: string;
-  /** CSV text, checked at once (give this or `path`). */
+  /**
+   * CSV text, checked at once (give this or `path`).
+   * @default none — give this or `path`
+   */
   text?: string;
+  /** @default undefined (the header's suffix says it) */
   unit?: ReplayUnit;
-  /** Start over after the last row (default false: hold the last value). */
+  /**
+   * Start over after the last row (hold the last value).
+   * @default false
+   */
   loop?: boolean;
   /**
    * Recording milliseconds per real millisecond, (0, 1000].
    * @default DEFAULT_TIME_SCALE
    */
   timeScale?: number;
+  /** @default `performance.now` */
   now?: () => number;
+  /** @default undefined (no logging) */
   logger?: Logger;
 }
 

@@ -53,14 +53,27 @@ export interface SimSourceOptions {
    * @default DEFAULT_TIME_SCALE
    */
   timeScale?: number;
-  /** Repeat launches forever (default true); otherwise stay on the ground after the first. */
+  /**
+   * Repeat launches forever; otherwise stay on the ground after the first.
+   * @default true
+   */
   loop?: boolean;
-  /** Simulated seconds on the ground before the first launch, [0, 3600] (default 3). */
+  /**
+   * Simulated seconds on the ground before the first launch, [0, 3600].
+   * @default 3
+   */
   firstLaunchAfterS?: number;
-  /** Simulated seconds on the ground after each roll-out, [0, 3600] (default 30). */
+  /**
+   * Simulated seconds on the ground after each roll-out, [0, 3600].
+   * @default 30
+   */
   groundPauseS?: number;
-  /** Millisecond clock (default `performance.now`); inject a virtual clock in tests. */
+  /**
+   * Millisecond clock; inject a virtual clock in tests.
+   * @default `performance.now`
+   */
   now?: () => number;
+  /** @default undefined (no logging) */
   logger?: Logger;
 }
 

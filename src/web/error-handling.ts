@@ -99,6 +99,10 @@ export function toApiError(err: unknown): ApiError | null {
       return new ApiError(400, "bad_request", "the request body is empty; send a JSON document");
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
       return new ApiError(400, "bad_request", "the request body does not match its Content-Length");
+    // A settings write that found the disk full changed nothing (the store writes beside, then renames).
+    case "ENOSPC":
+    case "EDQUOT":
+      return new ApiError(507, "insufficient_storage", "the device's storage is full; nothing was changed");
   }
   const status = typeof e?.statusCode === "number" ? e.statusCode : 500;
   if (status === 404) return new ApiError(404, "not_found", "not found");

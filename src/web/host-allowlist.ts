@@ -58,7 +58,10 @@ function interfaceAddresses(): string[] {
 export interface HostAllowlistOptions {
   /** The device's host label (`OWTS-winch-3A4F1C`); a function because it follows a mode change. */
   hostname: () => string;
-  /** This device's addresses; default: every interface address, read at each call (DHCP may change them). */
+  /**
+   * This device's addresses; default: every interface address, read at each call (DHCP may change them).
+   * @default every interface address, read at each call
+   */
   addresses?: () => readonly string[];
 }
 

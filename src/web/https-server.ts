@@ -21,6 +21,7 @@ import type { Logger } from "../core/logger.js";
 import { acceptJsonBodiesOnly, BODY_LIMIT, bodyStrictValidatorFactory } from "./body-rules.js";
 import { clientErrorHandler, installErrorHandling } from "./error-handling.js";
 import { type DeviceSummary, renderFallbackPage } from "./fallback-page.js";
+import { installJsonBodyParser } from "./json-body.js";
 import { listenOn } from "./port-errors.js";
 import { SocketBudget, type SocketBudgetOptions } from "./socket-budget.js";
 import { StaticSite, type StaticSiteLimits, serveStatic } from "./static-files.js";
@@ -41,17 +42,35 @@ export type WebApp = FastifyInstance<
 export type ApiPlugin = FastifyPluginAsyncTypebox;
 
 export interface HttpsLimits {
-  /** A TLS handshake that has not completed by then is dropped. */
+  /**
+   * A TLS handshake that has not completed by then is dropped.
+   * @default 10 000 ms
+   */
   handshakeTimeoutMs: number;
-  /** Time from connection (or the previous response) until the request headers are complete. */
+  /**
+   * Time from connection (or the previous response) until the request headers are complete.
+   * @default 10 000 ms
+   */
   headersTimeoutMs: number;
-  /** Time until the whole request, body included, has arrived. */
+  /**
+   * Time until the whole request, body included, has arrived.
+   * @default 20 000 ms
+   */
   requestTimeoutMs: number;
-  /** An idle keep-alive connection is closed after this. */
+  /**
+   * An idle keep-alive connection is closed after this.
+   * @default 5000 ms
+   */
   keepAliveTimeoutMs: number;
-  /** Request line + headers; beyond it the answer is 431. */
+  /**
+   * Request line + headers; beyond it the answer is 431.
+   * @default 8192 bytes
+   */
   maxHeaderSize: number;
-  /** How often Node checks the header/request timeouts (its default, 30 s, would let a silent client stay far too long). */
+  /**
+   * How often Node checks the header/request timeouts (its default, 30 s, would let a silent client stay far too long).
+   * @default 1000 ms
+   */
   timeoutCheckIntervalMs: number;
 }
 
@@ -90,21 +109,28 @@ export interface HttpsAppOptions {
   /**
    * The built UI. Omitted: DEFAULT_UI_DIR, and the fallback page while it is not built. A path:
    * that directory, which must exist. null: the fallback page only.
+   * @default undefined (DEFAULT_UI_DIR, or the fallback page while it is not built)
    */
   uiDir?: string | null;
   /** What the fallback page says about the device. */
   device: DeviceSummary;
-  /** API routes, registered under `/api` (more can be registered on `app` before `listen`). */
-  api?: ApiPlugin | ApiPlugin[];
+  /** @default DEFAULT_HTTPS_LIMITS (given fields override) */
   limits?: Partial<HttpsLimits>;
+  /** @default DEFAULT_STATIC_LIMITS (given fields override) */
   staticLimits?: Partial<StaticSiteLimits>;
 }
 
 export interface ListenOptions {
   port: number;
+  /** @default undefined (every address, as `server.listen`) */
   host?: string;
-  /** The flag that chose the port, for the advice when binding fails. */
+  /**
+   * The flag that chose the port, for the advice when binding fails.
+   * @default "--https-port"
+   */
   flag?: string;
+  /** A listening socket from systemd: the budget's TCP server takes it instead of binding. @default none */
+  fd?: number;
 }
 
 export interface HttpsApp {
@@ -128,8 +154,25 @@ const SECURITY_HEADERS = {
   "Referrer-Policy": "no-referrer",
 };
 
-function isApiPath(url: string): boolean {
-  return url === "/api" || url.startsWith("/api/") || url.startsWith("/api?");
+function countHeader(raw: readonly string[], name: string): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === name) n++;
+  return n;
+}
+
+/**
+ * Whether a request meant the API, however its path is spelled: `//api/about`, `/api%2fabout` or
+ * `/%61pi/x` must get the API's JSON 404, never the app's HTML with a 200 that a client would parse.
+ */
+export function isApiPath(url: string): boolean {
+  let path = url.split("?", 1)[0]!;
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // Malformed escapes: judge the raw text.
+  }
+  path = path.replace(/[/\\]+/g, "/").toLowerCase();
+  return path === "/api" || path.startsWith("/api/");
 }
 
 /**
@@ -178,13 +221,14 @@ export async function createHttpsApp(opts: HttpsAppOptions): Promise<HttpsApp> {
   const httpsServer = server!;
 
   acceptJsonBodiesOnly(app);
+  installJsonBodyParser(app);
   installErrorHandling(app, opts.logger);
-  app.addHook("onRequest", async (_req, reply) => {
+  app.addHook("onRequest", async (req, reply) => {
     reply.headers(SECURITY_HEADERS);
+    // RFC 9112 §3.2: a request with more than one Host header is answered 400. Node keeps the first.
+    if (countHeader(req.raw.rawHeaders, "host") > 1)
+      throw new ApiError(400, "bad_request", "the request has more than one Host header");
   });
-  for (const plugin of opts.api === undefined ? [] : Array.isArray(opts.api) ? opts.api : [opts.api]) {
-    app.register(plugin, { prefix: "/api" });
-  }
   app.get("/*", async (req, reply) => {
     // The wildcard also catches /api paths no plugin claimed: those are a JSON 404, never the app.
     if (isApiPath(req.url)) {
@@ -219,6 +263,7 @@ export async function createHttpsApp(opts: HttpsAppOptions): Promise<HttpsApp> {
         port: listenOpts.port,
         ...(listenOpts.host ? { host: listenOpts.host } : {}),
         flag: listenOpts.flag ?? "--https-port",
+        ...(listenOpts.fd !== undefined ? { fd: listenOpts.fd } : {}),
       });
       // Node starts its header/request-timeout checks on "listening"; the HTTPS server never binds
       // (the budget hands it connections), so it is told here, or slow clients would never time out.

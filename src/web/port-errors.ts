@@ -3,11 +3,17 @@ import type { AddressInfo, Server } from "node:net";
 export interface ListenTarget {
   port: number;
   host?: string;
-  /** The CLI flag that chose this port, named in the advice ("--https-port"). */
+  /**
+   * The CLI flag that chose this port, named in the advice ("--https-port").
+   * @default undefined (the advice names `owts start`'s --https-port and --http-port)
+   */
   flag?: string;
+  /** A listening socket handed over by systemd (socket activation): used instead of binding. @default none */
+  fd?: number;
 }
 
 const PRIVILEGED_PORT_LIMIT = 1024;
+const UNPRIVILEGED_OFFSET = 8000;
 
 /**
  * Turns a bind failure into one line that says what to do, or null when the error is not a bind
@@ -23,9 +29,13 @@ export function describeListenError(err: unknown, target: ListenTarget): string 
     case "EACCES":
     case "EPERM":
       if (target.port < PRIVILEGED_PORT_LIMIT) {
+        // 443 → 8443, 80 → 8080: the ports people expect as the unprivileged stand-ins.
+        const instead = target.flag
+          ? `${target.flag} ${target.port + UNPRIVILEGED_OFFSET}`
+          : "--https-port 8443 --http-port 8080";
         return (
           `no permission to bind ${where}: ports below ${PRIVILEGED_PORT_LIMIT} need privilege — ` +
-          "run with --https-port 8443 --http-port 8080, or grant Node the right once with " +
+          `run with ${instead}, or grant Node the right once with ` +
           "`sudo setcap cap_net_bind_service=+ep $(command -v node)`"
         );
       }
@@ -69,6 +79,7 @@ export function listenOn(server: Server, target: ListenTarget): Promise<AddressI
     };
     server.once("error", onError);
     server.once("listening", onListening);
-    server.listen({ port: target.port, host: target.host });
+    if (target.fd !== undefined) server.listen({ fd: target.fd });
+    else server.listen({ port: target.port, host: target.host });
   });
 }

@@ -5,13 +5,23 @@ import type { HostAllowlist } from "./host-allowlist.js";
 import { endAndClose, rawResponse } from "./raw-reply.js";
 
 export interface RedirectLimits {
+  /** @default 10 000 ms */
   headersTimeoutMs: number;
+  /** @default 15 000 ms */
   requestTimeoutMs: number;
+  /** @default 5000 ms */
   keepAliveTimeoutMs: number;
+  /** @default 8192 bytes */
   maxHeaderSize: number;
-  /** Open connections at most; a redirect needs a connection for milliseconds, so this is generous. */
+  /**
+   * Open connections at most; a redirect needs a connection for milliseconds, so this is generous.
+   * @default 64
+   */
   maxConnections: number;
-  /** How often Node checks the header/request timeouts. */
+  /**
+   * How often Node checks the header/request timeouts.
+   * @default 1000 ms
+   */
   timeoutCheckIntervalMs: number;
 }
 
@@ -29,6 +39,7 @@ export interface RedirectServerOptions {
   httpsPort: number | (() => number);
   allowlist: HostAllowlist;
   logger: Logger;
+  /** @default DEFAULT_REDIRECT_LIMITS (given fields override) */
   limits?: Partial<RedirectLimits>;
 }
 

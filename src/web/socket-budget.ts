@@ -15,23 +15,34 @@ export interface SocketBudgetOptions {
    * @default DEFAULT_MAX_SOCKETS
    */
   maxSessions?: number;
-  /** How long a TCP connection may wait, un-handshaken, for a free slot (default 10 s). */
+  /**
+   * How long a TCP connection may wait, un-handshaken, for a free slot.
+   * @default 10 s
+   */
   queueTimeoutMs?: number;
-  /** Most connections waiting at once; beyond it a new one is closed at once (default 64). */
+  /**
+   * Most connections waiting at once; beyond it a new one is closed at once.
+   * @default 64
+   */
   maxQueue?: number;
   /**
-   * An idle keep-alive session is only purged once it has been idle this long (default 1 s).
+   * An idle keep-alive session is only purged once it has been idle this long.
    * Closing a socket just as its client reuses it fails that client's request (HTTP/1.1 has no
    * way to say "don't reuse" on an idle connection), so the freshly idle ones are the worst to pick.
+   * @default 1 s
    */
   idleGraceMs?: number;
-  /** A session asked to close (purge, shutdown) that has not closed by then is destroyed (default 2 s). */
+  /**
+   * A session asked to close (purge, shutdown) that has not closed by then is destroyed.
+   * @default 2 s
+   */
   closeGraceMs?: number;
   /**
    * A session that has not finished its handshake, or has not delivered a complete request head, this
    * long after it was admitted (or after its last response) is stalled: while others wait it is closed
-   * first, before any idle or busy session is asked to give its slot up (default 1.5 s). This is what
+   * first, before any idle or busy session is asked to give its slot up. This is what
    * keeps slowloris and half-open handshakes from pushing real clients out of the budget.
+   * @default 1.5 s
    */
   stallGraceMs?: number;
 }

@@ -34,8 +34,11 @@ export interface StaticFile {
 }
 
 export interface StaticSiteLimits {
+  /** @default 500 */
   maxFiles: number;
+  /** @default 16 MiB */
   maxTotalBytes: number;
+  /** @default 8 */
   maxDepth: number;
 }
 
@@ -122,12 +125,19 @@ async function listFiles(dir: string, limits: StaticSiteLimits): Promise<string[
 export interface LoadStaticOptions {
   /** The built UI; null or a missing directory (when `required` is false) serves only the fallback page. */
   dir: string | null;
-  /** Fail when `dir` does not exist (an explicit --ui-dir), instead of falling back. */
+  /**
+   * Fail when `dir` does not exist (an explicit --ui-dir), instead of falling back.
+   * @default false
+   */
   required?: boolean;
   /** The page served as index.html when the directory has none. */
   fallbackHtml: () => string;
-  /** Compress at load what has no stored `.gz`/`.br` twin (default true). */
+  /**
+   * Compress at load what has no stored `.gz`/`.br` twin.
+   * @default true
+   */
   compressMissing?: boolean;
+  /** @default DEFAULT_STATIC_LIMITS (given fields override) */
   limits?: Partial<StaticSiteLimits>;
   logger: Logger;
 }

@@ -133,13 +133,25 @@ export function classifyTlsError(err: unknown): TlsFailure {
 
 export interface TlsDiagnosticsOptions {
   logger: Logger;
-  /** Memory figures are logged next to every resource failure. */
+  /**
+   * Memory figures are logged next to every resource failure.
+   * @default undefined (no memory figures)
+   */
   memory?: MemorySampler;
-  /** Connections the budget turns away for want of a slot count as resource failures. */
+  /**
+   * Connections the budget turns away for want of a slot count as resource failures.
+   * @default undefined (budget rejections are not counted)
+   */
   budget?: SocketBudget;
-  /** Individual lines per window before the rest are summed up in one line (default 10). */
+  /**
+   * Individual lines per window before the rest are summed up in one line.
+   * @default 10
+   */
   maxLinesPerWindow?: number;
-  /** Length of that window, ms (default 1000). */
+  /**
+   * Length of that window, ms.
+   * @default 1000
+   */
   windowMs?: number;
 }
 

@@ -26,16 +26,26 @@ export function memoryLaunchStore(initial: Launch[] = []): LaunchStore & { saved
 export interface HistoryOptions {
   store: LaunchStore;
   logger: Logger;
-  /** Launches kept, oldest dropped first (default 100). */
+  /**
+   * Launches kept, oldest dropped first.
+   * @default 100
+   */
   limit?: number;
-  /** Launches with fewer shown frames are noise, not launches (default 3). */
+  /**
+   * Launches with fewer shown frames are noise, not launches.
+   * @default 3
+   */
   min_frames?: number;
   /**
-   * Longest interval one frame's zone stands for when sharing out time in band (default 1500 ms,
-   * the receiver's stale timeout): a gap in reception does not count as time in any zone.
+   * Longest interval one frame's zone stands for when sharing out time in band (the receiver's
+   * stale timeout): a gap in reception does not count as time in any zone.
+   * @default 1500 ms
    */
   max_sample_interval_ms?: number;
-  /** Wall clock for start times (default Date.now). */
+  /**
+   * Wall clock for start times.
+   * @default Date.now
+   */
   wallNow?: () => number;
 }
 
@@ -70,6 +80,7 @@ export class LaunchHistory {
   private readonly maxInterval: number;
   private readonly wallNow: () => number;
   private saving: Promise<void> = Promise.resolve();
+  private readonly launchListeners = new Set<(launch: Launch) => void>();
 
   private constructor(opts: HistoryOptions) {
     this.store = opts.store;
@@ -208,6 +219,22 @@ export class LaunchHistory {
       "launch recorded",
     );
     void this.persist();
+    for (const fn of this.launchListeners) {
+      try {
+        fn(structuredClone(launch));
+      } catch (err) {
+        // A subscriber's bug (e.g. the MQTT publisher) must not cost the history its record.
+        this.log.error(`a launch listener threw: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** Calls `fn` with each launch as it is recorded; returns the unsubscribe function. */
+  onLaunch(fn: (launch: Launch) => void): () => void {
+    this.launchListeners.add(fn);
+    return () => {
+      this.launchListeners.delete(fn);
+    };
   }
 
   private summary(o: Open): Launch {

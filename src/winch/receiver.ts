@@ -137,14 +137,21 @@ export interface ReceiverEvents {
 }
 
 export interface ReceiverSettings {
-  /** No shown frame for this long → link "stale", 200–60 000 ms (default 1500). */
+  /**
+   * No shown frame for this long → link "stale", 200–60 000 ms.
+   * @default 1500
+   */
   stale_after_ms?: number;
-  /** No shown frame for this long → link "no_signal", telemetry null, identity forgotten (default 10 000). */
+  /**
+   * No shown frame for this long → link "no_signal", telemetry null, identity forgotten.
+   * @default 10 000
+   */
   absent_after_ms?: number;
 }
 
 export interface ReceiverOptions extends ReceiverSettings {
   logger: Logger;
+  /** @default systemClock */
   clock?: Clock;
   /** The winch's pairings. Without any (or without this), telemetry is shown marked unverified. */
   pairings?: PairingLookup;

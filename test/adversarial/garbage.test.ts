@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import net from "node:net";
+import { join } from "node:path";
 import tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gcOnSignalEnv } from "../../bench/lib/processes.js";
@@ -84,8 +85,23 @@ async function switchMode(mode: "aircraft" | "winch"): Promise<void> {
   throw new Error(`the device did not come back in ${mode} mode`);
 }
 
+const PROTOTYPE_PROBE = join(import.meta.dirname, "lib", "prototype-probe.mjs");
+
+/** What the device's own built-in prototypes gained since it started (see lib/prototype-probe.mjs). */
+async function prototypesAdded(): Promise<Record<string, string[]>> {
+  const before = device.output().length;
+  device.proc.child.kill("SIGWINCH");
+  for (const until = Date.now() + 10_000; Date.now() < until; await sleep(50)) {
+    const m = /OWTS-PROTOTYPE-PROBE (\{.*\})/.exec(device.output().slice(before));
+    if (m) return JSON.parse(m[1]!) as Record<string, string[]>;
+  }
+  return expect.unreachable("the device did not answer the prototype probe (was it preloaded?)");
+}
+
 beforeAll(async () => {
-  device = await Device.start(["--mode", "aircraft", "--max-sockets", "4"], { env: gcOnSignalEnv() });
+  const gc = gcOnSignalEnv();
+  const env = { NODE_OPTIONS: `${gc.NODE_OPTIONS ?? ""} --import ${PROTOTYPE_PROBE}`.trim() };
+  device = await Device.start(["--mode", "aircraft", "--max-sockets", "4"], { env });
   // Warm-up: the paths the garbage will hit, so the baseline is a device that has served requests.
   for (let i = 0; i < 50; i++) {
     await device.request({ path: "/api/about" });
@@ -283,7 +299,9 @@ describe("garbage against a running device", () => {
       }
       expect(await settingsSnapshot(), `${mode}: settings unchanged`).toEqual(before);
     }
-    expect(({} as Record<string, unknown>).admin).toBeUndefined();
+    // Pollution would happen inside the device: ask it (the probe it was started with) what its
+    // built-in prototypes gained since it started.
+    expect(await prototypesAdded()).toEqual({ Object: [], Array: [], Function: [], String: [] });
     await stillServing("malformed bodies");
     report("garbage-bodies", {
       endpoints: endpoints.map((e) => `${e.method} ${e.path}`),

@@ -2,7 +2,7 @@ import https from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keepAliveAgent, loopback, send, type Target } from "../../bench/lib/load-client.js";
 import { Histogram } from "../../bench/lib/stats.js";
-import { AttackPool, halfOpenHandshake, slowloris } from "./lib/attackers.js";
+import { AttackPool, type AttackStats, halfOpenHandshake, slowloris } from "./lib/attackers.js";
 import { Device, type DeviceStatus, report, SHORT, sleep } from "./lib/device.js";
 
 /** The target: each of a normal client's requests answered within 2 s. */
@@ -53,6 +53,7 @@ describe("slow clients against a 4-socket device", () => {
    */
   const newcomers = record();
   let status: DeviceStatus;
+  let attack: { loris: AttackStats; halfOpen: AttackStats };
 
   beforeAll(async () => {
     device = await Device.start(["--mode", "winch", "--max-sockets", "4"]);
@@ -89,6 +90,7 @@ describe("slow clients against a 4-socket device", () => {
     await Promise.all([polling, arriving]);
     agent.destroy();
     status = await device.status();
+    attack = { loris: { ...loris.stats }, halfOpen: { ...halfOpen.stats } };
     report("slow-clients", {
       attack_s: ATTACK_MS / 1000,
       poller: summary(poller),
@@ -102,6 +104,17 @@ describe("slow clients against a 4-socket device", () => {
 
   afterAll(async () => {
     await device?.stop();
+  });
+
+  it("the attack landed: every attacker connected, the budget was full, connections waited, stalled ones were cut", () => {
+    expect(attack.loris.connections).toBeGreaterThanOrEqual(50);
+    expect(attack.halfOpen.connections).toBeGreaterThanOrEqual(50);
+    expect(attack.loris.closedByDevice).toBeGreaterThan(0);
+    expect(attack.halfOpen.closedByDevice).toBeGreaterThan(0);
+    expect(status.sessions.peak_open).toBe(status.sessions.max);
+    // `queued` in /api/status counts every connection that ever had to wait.
+    expect(status.sessions.queued).toBeGreaterThan(100);
+    expect(status.sessions.purged).toBeGreaterThan(0);
   });
 
   it("50 slowloris + 50 half-open handshakes: a client polling at 2 Hz keeps getting answers within 2 s", () => {

@@ -124,6 +124,10 @@ describe("soak", () => {
         sessions: s.sessions,
         winch_radio: s.radio,
       });
+      // The load landed: every client kept polling for the whole soak (at least one request a second
+      // each), and the winch kept receiving frames, before "no failure, no growth" means anything.
+      for (const n of counts) expect(n).toBeGreaterThanOrEqual(SOAK_S);
+      expect(s.radio.received ?? 0).toBeGreaterThan(0);
       expect(failures).toEqual([]);
       expect(growth).toBeLessThan(ASSERT_GROWTH);
     } finally {

@@ -203,17 +203,51 @@ describe("transmitter", () => {
         logger,
         input: { latest: () => null, profile: () => DEFAULT_AIRCRAFT_PROFILE },
       });
+    const problemsOf = (s: TransmitterSettings): string[] => {
+      try {
+        make(s)();
+      } catch (e) {
+        if (!(e instanceof SettingsError)) throw e;
+        return e.problems.map((p) => p.field);
+      }
+      return [];
+    };
     expect(make({ rate_hz: 0 })).toThrow(SettingsError);
-    try {
-      make({ rate_hz: 50, full_interval_ms: 10, max_reading_age_ms: Number.NaN })();
-    } catch (e) {
-      expect((e as SettingsError).problems.map((p) => p.field)).toEqual([
-        "/rate_hz",
-        "/full_interval_ms",
-        "/max_reading_age_ms",
-      ]);
-    }
+    expect(problemsOf({ rate_hz: 50, full_interval_ms: 10, max_reading_age_ms: Number.NaN })).toEqual([
+      "/rate_hz",
+      "/full_interval_ms",
+      "/max_reading_age_ms",
+    ]);
   });
+
+  // Each limit on its own, just inside and just outside, so that no check can hide behind another.
+  const LIMITS = [
+    { field: "rate_hz", min: 0.2, max: 20 },
+    { field: "full_interval_ms", min: 200, max: 60_000 },
+    { field: "max_reading_age_ms", min: 100, max: 10_000 },
+  ] as const;
+  for (const { field, min, max } of LIMITS) {
+    it(`accepts ${field} from ${min} to ${max} and refuses just outside, alone`, () => {
+      const make = (value: number) =>
+        new Transmitter({
+          [field]: value,
+          radio: { send: async () => ({ sent: true, airtime_ms: 1 }) },
+          logger,
+          input: { latest: () => null, profile: () => DEFAULT_AIRCRAFT_PROFILE },
+        });
+      expect(make(min)[field]).toBe(min);
+      expect(make(max)[field]).toBe(max);
+      for (const bad of [min * 0.99, max * 1.01, Number.NaN, Number.POSITIVE_INFINITY, -1]) {
+        try {
+          make(bad);
+          expect.unreachable(`${field}=${bad} was accepted`);
+        } catch (e) {
+          if (!(e instanceof SettingsError)) throw e;
+          expect(e.problems.map((p) => p.field)).toEqual([`/${field}`]);
+        }
+      }
+    });
+  }
 
   it("takes its input from the aircraft runtime's sample events", async () => {
     const clock = new ManualClock();

@@ -1,10 +1,11 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, X509Certificate } from "node:crypto";
 import { validate as validateOpenApi } from "@readme/openapi-parser";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Mode } from "../../src/device/identity.js";
 import { SimMedium } from "../../src/radio/sim-link.js";
+import { keyIdHex, LinkKey } from "../../src/telemetry/link-key.js";
 import {
   type ApiReply,
   bearer,
@@ -40,6 +41,9 @@ let devices: Record<Mode, TestDevice>;
 let doc: Doc;
 let ajv: Ajv2020;
 
+/** A unit no device here knows: the winch pairs with it, then removes it again. */
+const stranger = LinkKey.generate();
+
 const pointer = (...parts: string[]) =>
   parts.map((p) => p.replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
 
@@ -67,10 +71,21 @@ function recipe(method: string, path: string, op: Operation, mode: Mode): { path
       );
       return { path, body };
     }
+    case "POST /api/winch/pairings": {
+      // Not the document's example (a shortened code): a real one, which the winch must accept.
+      const body = { code: stranger.pairingCode() };
+      expect(
+        ajv.validate({ $ref: `doc#/${pointer("components", "schemas", "WinchPairingAdd")}` }, body),
+      ).toBe(true);
+      return { path, body };
+    }
+    case "DELETE /api/winch/pairings/{key_id}": // the one the POST just added
+      return { path: path.replace("{key_id}", keyIdHex(stranger.key_id)) };
     case "PUT /api/aircraft":
     case "PATCH /api/aircraft":
     case "PATCH /api/radio":
     case "PUT /api/wifi":
+    case "PUT /api/mqtt": // the first example: MQTT off, nothing dialled
       return { path, body: bodyExample(op) };
     case "GET /api/openapi.json":
     case "GET /api/security":
@@ -87,6 +102,11 @@ function recipe(method: string, path: string, op: Operation, mode: Mode): { path
     case "DELETE /api/history":
     case "GET /api/radio":
     case "GET /api/wifi":
+    case "GET /api/mqtt":
+    case "GET /api/pairing":
+    case "POST /api/pairing":
+    case "POST /api/pairing/rotate":
+    case "GET /api/winch/pairings":
       return { path };
     default:
       throw new Error(`the contract test has no recipe for ${key}; add one`);
@@ -95,9 +115,25 @@ function recipe(method: string, path: string, op: Operation, mode: Mode): { path
 
 /** Which mode an operation belongs to (SPEC §3), or null for both. */
 function onlyIn(path: string): Mode | null {
-  if (path.startsWith("/api/aircraft")) return "aircraft";
-  if (path === "/api/winch" || path === "/api/history") return "winch";
+  if (path.startsWith("/api/aircraft") || path.startsWith("/api/pairing")) return "aircraft";
+  if (path.startsWith("/api/winch") || path === "/api/history") return "winch";
   return null;
+}
+
+/**
+ * A body in a media type other than JSON must be what that type promises. Every such type the
+ * document declares needs a check here: an unknown one fails rather than passes unexamined.
+ */
+function expectNonJsonBody(label: string, mediaType: string, text: string): void {
+  if (mediaType === "application/x-pem-file") {
+    // Exactly one PEM certificate, which parses as X.509.
+    expect(text, label).toMatch(
+      /^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n?$/,
+    );
+    expect(() => new X509Certificate(text), label).not.toThrow();
+    return;
+  }
+  expect.unreachable(`${label}: no body check for media type ${mediaType}; add one to expectNonJsonBody`);
 }
 
 /** Asserts the reply is one the document declares for the operation, body included. */
@@ -118,7 +154,7 @@ function expectDeclared(method: string, path: string, reply: ApiReply): void {
     `${label}: content type ${type} not declared (${Object.keys(content).join(", ")})`,
   ).toBeDefined();
   if (mediaType !== "application/json") {
-    expect(typeof reply.text).toBe("string");
+    expectNonJsonBody(label, mediaType ?? "", reply.text);
     return;
   }
   expect(type).toBe("application/json; charset=utf-8");
@@ -205,6 +241,8 @@ describe("the OpenAPI document the device serves", () => {
       "post /api/reboot",
       "get /api/log",
       "get /api/openapi.json",
+      "get /api/mqtt",
+      "put /api/mqtt",
     ];
     const listed = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
     expect(listed).toEqual(expect.arrayContaining(spec));

@@ -63,6 +63,8 @@ async function harmless(device: TestDevice, method: string, path: string, passwo
     }
     case "PUT /api/security":
       return { body: { password }, ok: 200 };
+    case "PUT /api/mqtt":
+      return { body: { enabled: false, url: "" }, ok: 200 };
     case "POST /api/security/check":
       return { ok: 204 };
     case "POST /api/reboot":
@@ -131,6 +133,7 @@ describe.each(["set", "not set"] as const)("auth matrix with a password %s", (st
         "POST /api/security/check",
         "PUT /api/aircraft",
         "PUT /api/mode",
+        "PUT /api/mqtt",
         "PUT /api/security",
         "PUT /api/wifi",
       ].sort(),

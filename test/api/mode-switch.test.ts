@@ -3,6 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { About } from "../../src/api/schemas/index.js";
 import { type ApiReply, startTestDevice, type TestDevice } from "./device-harness.js";
 
+/**
+ * Not a latency target (those live in bench/): an in-place restart does no slow work, so this bound
+ * only catches a restart that sits out a timeout instead (the socket budget's 5 s closeAll limit, its 10 s
+ * queue timeout), with room for a loaded 2-core machine.
+ */
+const RESTART_BOUND_MS = 2000;
+
 /*
  * Mode changes and reboots restart the runtime in place on a real device while clients keep polling:
  * the new mode answers within 2 s, mode-only routes follow it, and no poll meets a 5xx, a refused
@@ -101,7 +108,7 @@ describe("PUT /api/mode", () => {
           const a = await about();
           return a.mode === mode && a.hostname === `OWTS-${mode}-${ESP}.local`;
         });
-        expect(ms).toBeLessThan(2000);
+        expect(ms).toBeLessThan(RESTART_BOUND_MS);
         // The mode's routes answer, the other mode's say so.
         const own =
           mode === "aircraft" ? ["/api/aircraft", "/api/aircraft/live"] : ["/api/winch", "/api/history"];
@@ -164,7 +171,7 @@ describe("POST /api/reboot", () => {
         const now = device.device.runtime();
         return now !== null && now !== before;
       });
-      expect(ms).toBeLessThan(2000);
+      expect(ms).toBeLessThan(RESTART_BOUND_MS);
     } finally {
       await poller.stop();
     }

@@ -172,6 +172,23 @@ describe("checkWifiRules", () => {
     expect(checkWifiRules(update({ softapSsid: "ä".repeat(16) }))).toEqual([]);
   });
 
+  it.each([
+    ["NUL", "club\u0000"],
+    ["CR/LF", "club\r\nx"],
+    ["ESC", "\u001b[31mclub"],
+    ["a bidi override", "\u202eNALW-bulc"],
+    ["a zero-width space", "club\u200bwlan"],
+    ["only spaces", "   "],
+  ])("refuses an SSID with %s, naming the field in plain words", (_what, ssid) => {
+    const problems = checkWifiRules(update({ softapSsid: ssid, stationSsid: ssid }));
+    expect(problems.map((p) => p.field)).toEqual(["/softap/ssid", "/station/ssid"]);
+    expect(problems[0]!.message).toMatch(/^SSID must not (contain control characters|be only spaces)/);
+  });
+
+  it("accepts SSIDs with inner spaces, accents and symbols", () => {
+    expect(checkWifiRules(update({ softapSsid: "Club WLAN ✈ Zürich", stationSsid: "Hangar 2" }))).toEqual([]);
+  });
+
   it("an enabled station needs an SSID; a disabled one may have none", () => {
     expect(checkWifiRules(update({ enabled: true })).map((p) => p.field)).toEqual(["/station/ssid"]);
     expect(checkWifiRules(update({ enabled: false }))).toEqual([]);

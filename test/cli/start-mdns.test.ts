@@ -3,12 +3,17 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLI, REPO } from "../helpers/device-process.js";
+import { skipWithout } from "../helpers/prerequisites.js";
 
 const NETNS = join(REPO, "..", "shared", "tools", "in-mdns-netns");
 // Multicast only ever runs inside a private namespace made for this test, never on real interfaces.
-const canNetns = existsSync(NETNS) && spawnSync("unshare", ["-n", "true"]).status === 0;
+const skip = skipWithout(
+  existsSync(NETNS) && spawnSync("unshare", ["-n", "true"]).status === 0,
+  `${NETNS} (../shared beside the repo) and \`unshare -n\``,
+  "keep ../shared beside the repository and run as root (CI does)",
+);
 
-describe.skipIf(!canNetns)("owts start advertises over mDNS (private network namespace)", () => {
+describe.skipIf(skip)("owts start advertises over mDNS (private network namespace)", () => {
   it("answers for both services on one hostname, and the hostname follows a mode change", () => {
     const r = spawnSync(NETNS, ["bash", join(import.meta.dirname, "fixtures", "mdns-device.sh")], {
       encoding: "utf8",

@@ -61,7 +61,12 @@ describe("a runtime that fails to start during a restart", () => {
       new RegExp(`udp radio cannot bind 127\\.0\\.0\\.1:${heldPort}: .*EADDRINUSE`),
     );
     expect(problem?.attempts).toBeGreaterThanOrEqual(1);
-    expect((await callDevice(device, port, "GET", "/api/about")).status).toBe(200);
+    const status = await callDevice(device, port, "GET", "/api/status");
+    expect(status.status).toBe(200);
+    expect((status.json as { runtime: unknown }).runtime).toMatchObject({
+      running: false,
+      problem: { reason: problem?.reason, attempts: expect.any(Number) },
+    });
     expect(ring.after(0).lines.map((l) => l.msg)).toContainEqual(
       expect.stringMatching(
         /the winch runtime did not start \(udp radio cannot bind .*\); trying again in \d+ s/,
@@ -77,5 +82,7 @@ describe("a runtime that fails to start during a restart", () => {
       expect.stringMatching(/the winch runtime runs again after \d+ failed attempt/),
     );
     expect((await callDevice(device, port, "GET", "/api/winch")).status).toBe(200);
+    const after = await callDevice(device, port, "GET", "/api/status");
+    expect((after.json as { runtime: unknown }).runtime).toEqual({ running: true, problem: null });
   }, 30_000);
 });

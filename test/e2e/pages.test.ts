@@ -132,16 +132,20 @@ describe("pages with live data from the demo", () => {
     expect(await bg()).not.toBe("rgb(255, 255, 255)");
     await page.waitForTimeout(1000);
     await screenshot(page, "winch-monitor-dark");
-    // auto → sunlight (light) → dark
-    await page.locator(".theme-toggle").click();
-    expect(await page.locator(".theme-toggle").getAttribute("data-theme-choice")).toBe("light");
+    // A labelled choice: system → light → sunlight → dark.
+    const theme = page.locator('[data-testid="theme"]');
+    expect(await theme.inputValue()).toBe("system");
+    await theme.selectOption("light");
     expect(await bg()).toBe("rgb(255, 255, 255)");
-    await page.locator(".theme-toggle").click();
-    expect(await page.locator(".theme-toggle").getAttribute("data-theme-choice")).toBe("dark");
+    await theme.selectOption("sunlight");
+    expect(await page.evaluate("document.documentElement.dataset.theme")).toBe("sunlight");
+    expect(await bg()).toBe("rgb(255, 255, 255)");
+    await theme.selectOption("dark");
     expect(await bg()).not.toBe("rgb(255, 255, 255)");
     // The choice survives a reload.
     await page.reload();
-    await page.locator(".theme-toggle[data-theme-choice=dark]").waitFor();
+    await page.locator(".zone-panel").first().waitFor();
+    expect(await theme.inputValue()).toBe("dark");
     await context.close();
   });
 });

@@ -36,6 +36,9 @@ describe("winch monitor when the aircraft stops", () => {
     await stale.waitFor({ timeout: 10_000 });
     // Never shown as a current speed: no big digits, the last value struck through with its age.
     expect(await stale.locator('[data-testid="ias"]').count()).toBe(0);
+    expect(await stale.locator(".band-marker").count()).toBe(0);
+    expect(await stale.getAttribute("data-zone")).toBeNull();
+    expect(await stale.locator(".stale-value s").count()).toBe(1);
     expect(await stale.locator(".stale-value").textContent()).toMatch(/^last \d+ km\/h$/);
     const age1 = await stale.locator('[data-testid="stale-age"]').textContent();
     expect(age1).toMatch(/^\d+(\.\d)? s ago$/);
@@ -53,6 +56,9 @@ describe("winch monitor when the aircraft stops", () => {
     const none = page.locator('.zone-panel[data-state="no_signal"]');
     await none.waitFor({ timeout: 20_000 });
     expect(await none.textContent()).toContain("NO SIGNAL");
+    // No number at all: nothing a driver could take for a speed.
+    expect(await none.textContent()).not.toMatch(/\d/);
+    expect(await page.locator('[data-testid="ias"], .band-marker, .stale-value').count()).toBe(0);
     expect(await page.locator('[data-testid="telemetry-facts"]').count()).toBe(0);
     await screenshot(page, "winch-monitor-no-signal");
 

@@ -87,8 +87,11 @@ export function spawnCli(args: string[], env?: NodeJS.ProcessEnv) {
 }
 
 /** `owts demo` on loopback with ephemeral ports: a winch and an aircraft linked by the simulated radio. */
-export async function startDemo(opts: { timeScale?: number; seed?: number } = {}): Promise<Demo> {
-  const dataDir = mkdtempSync(join(tmpdir(), "owts-e2e-demo-"));
+/** `dataDir` reuses a demo's data (a reboot); by default each demo gets a fresh one. */
+export async function startDemo(
+  opts: { timeScale?: number; seed?: number; dataDir?: string; extra?: string[] } = {},
+): Promise<Demo> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "owts-e2e-demo-"));
   const p = spawnCli([
     "demo",
     "--listen",
@@ -107,6 +110,7 @@ export async function startDemo(opts: { timeScale?: number; seed?: number } = {}
     String(opts.timeScale ?? 1),
     "--seed",
     String(opts.seed ?? 1),
+    ...(opts.extra ?? []),
   ]);
   try {
     const units = await readyUnits(p.child, p.output, 2, (mode) => join(dataDir, mode, "owts.crt"), 30_000);

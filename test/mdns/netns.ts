@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "vitest";
+import { skipWithout } from "../helpers/prerequisites.js";
 
 // The mDNS socket tests run inside a private network namespace made by ../shared/tools/in-mdns-netns:
 // multicast on its own loopback, never on this machine's real interfaces.
@@ -17,8 +18,11 @@ export const AIRCRAFT = "OWTS-aircraft-3A4F1C";
 const isRoot = process.getuid?.() === 0;
 const canUnshare = spawnSync("unshare", ["-n", "true"]).status === 0;
 /** Only a machine where namespaces are impossible (not root) skips; CI runs as root and must run these. */
-export const skipNetns = !canUnshare && !isRoot;
-if (skipNetns) console.warn("mDNS netns tests SKIPPED: `unshare -n` needs root, and this user is not root");
+export const skipNetns = skipWithout(
+  canUnshare || isRoot,
+  "a private network namespace (`unshare -n`)",
+  "run as root (CI does)",
+);
 
 export interface DigResult {
   code: number | string;

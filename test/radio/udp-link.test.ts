@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createDeviceLogger } from "../../src/device/logger.js";
 import type { RxMeta } from "../../src/radio/link.js";
 import { UdpRadioLink } from "../../src/radio/udp-link.js";
+import { skipWithout } from "../helpers/prerequisites.js";
 
 const { logger } = createDeviceLogger({ destination: null });
 const TX = { frequency_hz: 869_525_000, modem: "gfsk" as const, tx_power_dbm: 14, airtime_ms: 4 };
@@ -52,7 +53,9 @@ describe("udp radio link (loopback)", () => {
     expect(typeof meta.rx_t_ms).toBe("number");
   });
 
-  it.skipIf(!hasIpv6Loopback)("works over IPv6 loopback and to several peers", async () => {
+  it.skipIf(
+    skipWithout(hasIpv6Loopback, "IPv6 loopback (::1)", "enable it: sysctl net.ipv6.conf.lo.disable_ipv6=0"),
+  )("works over IPv6 loopback and to several peers", async () => {
     const tx = await link([], "::1");
     const w1 = await link([tx.address()], "::1");
     const w2 = await link([tx.address()], "::1");

@@ -1,24 +1,15 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import {
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { Type } from "typebox";
-import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mulberry32 } from "../../src/core/prng.js";
 import { createDeviceLogger } from "../../src/device/logger.js";
 import { SettingsStore } from "../../src/store/settings-store.js";
+import { transpileStore } from "./store-js.js";
 
-const REPO = resolve(import.meta.dirname, "../..");
 const WRITER = join(import.meta.dirname, "fixtures/crash-writer.mjs");
 
 const Counter = Type.Object(
@@ -94,21 +85,8 @@ let storeJs: string;
 let dataDir: string;
 
 beforeAll(() => {
-  // The child gets src/store transpiled here and now, not dist/: a build running in parallel
-  // (or a stale one) must not decide what this test proves. The store only imports types from
-  // outside its folder, and a node_modules link lets its package imports resolve.
   work = mkdtempSync(join(tmpdir(), "owts-crash-"));
-  storeJs = join(work, "store");
-  mkdirSync(storeJs);
-  symlinkSync(join(REPO, "node_modules"), join(work, "node_modules"), "dir");
-  for (const name of readdirSync(join(REPO, "src/store")).filter((n) => n.endsWith(".ts"))) {
-    const out = ts.transpileModule(readFileSync(join(REPO, "src/store", name), "utf8"), {
-      compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
-      fileName: name,
-    });
-    writeFileSync(join(storeJs, name.replace(/\.ts$/, ".js")), out.outputText);
-  }
-  writeFileSync(join(storeJs, "package.json"), '{"type":"module"}');
+  storeJs = transpileStore(work);
   dataDir = join(work, "data");
 });
 

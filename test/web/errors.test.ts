@@ -43,7 +43,7 @@ const testApi: ApiPlugin = async (api) => {
 
 let app: RunningApp;
 beforeAll(async () => {
-  app = await startApp({ api: testApi });
+  app = await startApp({ configure: (h) => void h.app.register(testApi, { prefix: "/api" }) });
 });
 afterAll(async () => {
   await app.close();

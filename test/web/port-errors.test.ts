@@ -1,10 +1,10 @@
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createServer, type Server } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDeviceLogger } from "../../src/device/logger.js";
 import { createHttpsApp } from "../../src/web/https-server.js";
 import { describeListenError, ListenError, listenOn } from "../../src/web/port-errors.js";
+import { skipWithout } from "../helpers/prerequisites.js";
 import { makeTlsFixture } from "../helpers/tls-fixture.js";
 import { DEVICE } from "./harness.js";
 
@@ -13,11 +13,16 @@ afterEach(async () => {
   for (const s of open.splice(0)) await new Promise<void>((resolve) => s.close(() => resolve()));
 });
 
+/**
+ * Root, setpriv and `unshare -n`: the test makes its own network namespace and sets the unprivileged
+ * port floor there (it is per namespace), so the host's setting (0 in many containers) cannot hide it.
+ */
 function canDropPrivileges(): boolean {
   try {
-    const start = Number(readFileSync("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8"));
     return (
-      process.getuid?.() === 0 && start > 80 && execFileSync("sh", ["-c", "command -v setpriv"]).length > 0
+      process.getuid?.() === 0 &&
+      execFileSync("sh", ["-c", "command -v setpriv"]).length > 0 &&
+      spawnSync("unshare", ["-n", "true"]).status === 0
     );
   } catch {
     return false;
@@ -62,26 +67,31 @@ describe("bind failures say what to do", () => {
     }
   });
 
-  it.skipIf(!canDropPrivileges())(
+  it.skipIf(skipWithout(canDropPrivileges(), "root with setpriv and `unshare -n`", "run as root (CI does)"))(
     "no privilege for a port below 1024 (a real EACCES from an unprivileged process)",
     () => {
       const script =
         "const s=require('net').createServer();s.on('error',e=>{console.log(JSON.stringify({code:e.code,syscall:e.syscall}));process.exit(0)});s.listen(80,'127.0.0.1',()=>{console.log('{}');s.close()})";
-      const out = execFileSync(
-        "setpriv",
-        ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", script],
-        {
-          encoding: "utf8",
-          timeout: 10_000,
-        },
-      );
+      const inNamespace = `ip link set lo up && echo 1024 > /proc/sys/net/ipv4/ip_unprivileged_port_start && exec setpriv --reuid=65534 --regid=65534 --clear-groups "$0" -e "$1"`;
+      const out = execFileSync("unshare", ["-n", "sh", "-c", inNamespace, process.execPath, script], {
+        encoding: "utf8",
+        timeout: 10_000,
+      });
       const realError = JSON.parse(out) as { code: string };
       expect(realError.code).toBe("EACCES");
       const message = describeListenError(realError, { port: 80, flag: "--http-port" });
-      expect(message).toContain("--https-port 8443 --http-port 8080");
+      expect(message).toContain("run with --http-port 8080,");
       expect(message).toContain("sudo setcap cap_net_bind_service=+ep $(command -v node)");
     },
   );
+
+  it("EACCES below 1024 names the flag it was given, or start's two flags without one", () => {
+    const demo = describeListenError({ code: "EACCES" }, { port: 443, flag: "--aircraft-https-port" });
+    expect(demo).toContain("run with --aircraft-https-port 8443,");
+    expect(demo).not.toContain("--http-port");
+    const bare = describeListenError({ code: "EACCES" }, { port: 443 });
+    expect(bare).toContain("run with --https-port 8443 --http-port 8080,");
+  });
 
   it("EACCES on a high port suggests another port, not setcap", () => {
     const message = describeListenError({ code: "EACCES" }, { port: 8443, flag: "--https-port" });

@@ -1,3 +1,4 @@
+import { useEffect } from "preact/hooks";
 import type { DeviceMode } from "./api/types.js";
 import { ErrorBoundary } from "./components/error-boundary.js";
 import { FailureNotice } from "./components/failure-notice.js";
@@ -6,11 +7,12 @@ import { About } from "./pages/about.js";
 import { AircraftLive } from "./pages/aircraft-live.js";
 import { AircraftSettings } from "./pages/aircraft-settings.js";
 import { CONFIG_PATHS, Config } from "./pages/config.js";
+import { CueTest } from "./pages/cue-test.js";
 import { History } from "./pages/history.js";
 import { Logs } from "./pages/logs.js";
 import { WinchMonitor } from "./pages/winch-monitor.js";
 import { Link, useLocation } from "./router.js";
-import { ThemeToggle } from "./theme.js";
+import { ThemeChoiceControl } from "./theme.js";
 
 interface NavItem {
   path: string;
@@ -75,13 +77,48 @@ function Page({ path }: { path: string }) {
   if (path === "/history") return <History />;
   if (path === "/logs") return <Logs />;
   if (path === "/about") return <About />;
+  if (path === "/cues") return <CueTest />;
   if (CONFIG_PATHS.includes(path)) return <Config path={path} />;
   return <NotFound path={path} />;
+}
+
+/** The tab's title per page, so a list of tabs or a bookmark says which page it is. */
+export function pageTitle(path: string, mode: DeviceMode | null): string {
+  const tabs: Record<string, string> = {
+    "/config": "Config: Device",
+    "/config/radio": "Config: Radio",
+    "/config/wifi": "Config: Wi-Fi",
+    "/config/security": "Config: Security",
+  };
+  const name =
+    path === "/"
+      ? mode === "winch"
+        ? "Winch monitor"
+        : mode === "aircraft"
+          ? "Aircraft settings"
+          : "Connecting"
+      : path === "/aircraft"
+        ? "Aircraft settings"
+        : path === "/aircraft/live"
+          ? "Live IAS"
+          : path === "/history"
+            ? "Launch history"
+            : path === "/logs"
+              ? "Logs"
+              : path === "/about"
+                ? "About"
+                : path === "/cues"
+                  ? "Sound test"
+                  : (tabs[path] ?? "Page not found");
+  return `${name} · OWTS`;
 }
 
 function Shell() {
   const { path } = useLocation();
   const dev = useDevice();
+  useEffect(() => {
+    document.title = pageTitle(path, dev.mode);
+  }, [path, dev.mode]);
   return (
     <>
       <header class="top">
@@ -94,20 +131,20 @@ function Shell() {
           </span>
         )}
         {dev.about && <span class="host">{dev.about.hostname}</span>}
-        <ThemeToggle />
+        <ThemeChoiceControl />
+        <nav class="main-nav" aria-label="Pages">
+          {navItems(dev.mode).map((item) => (
+            <Link
+              key={item.path}
+              href={item.path}
+              class={isActive(item.path, path) ? "active" : ""}
+              aria-current={isActive(item.path, path) ? "page" : undefined}
+            >
+              {item.label}
+            </Link>
+          ))}
+        </nav>
       </header>
-      <nav class="main-nav" aria-label="Pages">
-        {navItems(dev.mode).map((item) => (
-          <Link
-            key={item.path}
-            href={item.path}
-            class={isActive(item.path, path) ? "active" : ""}
-            aria-current={isActive(item.path, path) ? "page" : undefined}
-          >
-            {item.label}
-          </Link>
-        ))}
-      </nav>
       <main>
         <ErrorBoundary key={path}>
           <Page path={path} />

@@ -1,35 +1,35 @@
 import { useEffect, useState } from "preact/hooks";
 
-/** `auto` follows prefers-color-scheme; `light` is the high-contrast sunlight theme. */
-export type ThemeChoice = "auto" | "light" | "dark";
+/** `system` follows prefers-color-scheme (light or dark); `sunlight` is the high-contrast one. */
+export type ThemeChoice = "system" | "light" | "sunlight" | "dark";
+export const THEMES: readonly ThemeChoice[] = ["system", "light", "sunlight", "dark"];
 const KEY = "owts-theme";
-const ORDER: ThemeChoice[] = ["auto", "light", "dark"];
 
 function stored(): ThemeChoice {
   try {
     const t = localStorage.getItem(KEY);
-    return t === "light" || t === "dark" ? t : "auto";
+    return t === "light" || t === "sunlight" || t === "dark" ? t : "system";
   } catch {
-    return "auto";
+    return "system";
   }
 }
 
 const media = window.matchMedia?.("(prefers-color-scheme: dark)");
 
 /** The theme in effect, for canvases that cannot use CSS variables live. */
-export function effectiveTheme(choice: ThemeChoice): "light" | "dark" {
-  return choice === "auto" ? (media?.matches ? "dark" : "light") : choice;
+export function effectiveTheme(choice: ThemeChoice): Exclude<ThemeChoice, "system"> {
+  return choice === "system" ? (media?.matches ? "dark" : "light") : choice;
 }
 
 let current: ThemeChoice = stored();
 const listeners = new Set<() => void>();
 
-function apply(choice: ThemeChoice): void {
+export function setTheme(choice: ThemeChoice): void {
   current = choice;
-  if (choice === "auto") delete document.documentElement.dataset.theme;
+  if (choice === "system") delete document.documentElement.dataset.theme;
   else document.documentElement.dataset.theme = choice;
   try {
-    if (choice === "auto") localStorage.removeItem(KEY);
+    if (choice === "system") localStorage.removeItem(KEY);
     else localStorage.setItem(KEY, choice);
   } catch {
     // No storage: the choice lasts for this page only.
@@ -37,7 +37,7 @@ function apply(choice: ThemeChoice): void {
   for (const l of listeners) l();
 }
 
-export function useTheme(): { choice: ThemeChoice; effective: "light" | "dark"; cycle(): void } {
+export function useTheme(): { choice: ThemeChoice; effective: Exclude<ThemeChoice, "system"> } {
   const [, setTick] = useState(0);
   useEffect(() => {
     const l = () => setTick((n) => n + 1);
@@ -48,27 +48,33 @@ export function useTheme(): { choice: ThemeChoice; effective: "light" | "dark"; 
       media?.removeEventListener?.("change", l);
     };
   }, []);
-  return {
-    choice: current,
-    effective: effectiveTheme(current),
-    cycle: () => apply(ORDER[(ORDER.indexOf(current) + 1) % ORDER.length] ?? "auto"),
-  };
+  return { choice: current, effective: effectiveTheme(current) };
 }
 
-export function ThemeToggle() {
-  const { choice, cycle } = useTheme();
-  const label = { auto: "Theme: automatic", light: "Theme: sunlight", dark: "Theme: dark" }[choice];
-  const icon = { auto: "◐", light: "☀", dark: "☾" }[choice];
+const LABEL: Record<ThemeChoice, string> = {
+  system: "◐ System",
+  light: "○ Light",
+  sunlight: "☀ Sunlight",
+  dark: "☾ Dark",
+};
+
+/** The theme control: a labelled list, not a glyph to guess at. */
+export function ThemeChoiceControl() {
+  const { choice } = useTheme();
   return (
-    <button
-      type="button"
-      class="theme-toggle"
-      onClick={cycle}
-      title={label}
-      aria-label={label}
-      data-theme-choice={choice}
-    >
-      <span aria-hidden="true">{icon}</span>
-    </button>
+    <label class="theme-choice">
+      <span class="visually-hidden">Theme</span>
+      <select
+        value={choice}
+        data-testid="theme"
+        onChange={(e) => setTheme(e.currentTarget.value as ThemeChoice)}
+      >
+        {THEMES.map((t) => (
+          <option key={t} value={t}>
+            {LABEL[t]}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

@@ -1,5 +1,6 @@
 import type {} from "@fastify/swagger";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { aircraftLiveDocument } from "../../aircraft/live-document.js";
 import type { Namespace } from "../../store/settings-store.js";
 import { answerIfNotModified, liveEtag } from "../conditional.js";
 import type { RuntimeSource } from "../device-port.js";
@@ -114,7 +115,7 @@ export const aircraftRoutes: FastifyPluginAsyncTypebox<AircraftRoutesOptions> = 
     },
     async (request, reply) => {
       const runtime = aircraftRuntime(request);
-      const live: AircraftLive = { ...runtime.state.snapshot(), tx: runtime.transmitter.status() };
+      const live: AircraftLive = aircraftLiveDocument(runtime.state, runtime.transmitter);
       if (answerIfNotModified(request, reply, liveEtag(live))) return reply;
       return live;
     },

@@ -4,24 +4,29 @@ import type { DeviceContext, MemoryFigures, TlsFailureCounts } from "../device-p
 import { ref } from "../schema-ref.js";
 import { Status } from "../schemas/status.js";
 
-/** `GET /api/status`: memory, the session budget, TLS failures by class and the radio counters. */
+/** `GET /api/status`: memory, the session budget, TLS failures by class, the radio counters, the displays. */
 export interface StatusRoutesOptions {
   budget: DeviceContext["budget"];
   memory: () => MemoryFigures;
   tlsFailures: () => TlsFailureCounts;
   /** The radio counters of whatever runtime runs now. */
   radio: () => Status["radio"];
+  /** The displays' health (a bus error shows here, retried, never fatal). */
+  displays: () => Status["displays"];
+  runtime: () => Status["runtime"];
+  /** The broker connection's state and counters. */
+  mqtt: () => Status["mqtt"];
 }
 
 export const statusRoutes: FastifyPluginAsyncTypebox<StatusRoutesOptions> = async (
   app,
-  { budget, memory, tlsFailures, radio },
+  { budget, memory, tlsFailures, radio, runtime, mqtt, displays },
 ) => {
   app.get(
     "/status",
     {
       schema: {
-        summary: "Health figures: memory, sessions, TLS failures, radio",
+        summary: "Health figures: memory, sessions, TLS failures, radio, MQTT",
         tags: ["device"],
         response: { 200: ref(Status) },
       },
@@ -41,6 +46,9 @@ export const statusRoutes: FastifyPluginAsyncTypebox<StatusRoutesOptions> = asyn
         },
         tls_failures: tlsFailures(),
         radio: radio(),
+        displays: displays(),
+        runtime: runtime(),
+        mqtt: mqtt(),
       };
     },
   );

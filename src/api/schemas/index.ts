@@ -6,6 +6,7 @@ import { AircraftLive } from "./aircraft-live.js";
 import { LaunchHistory } from "./history.js";
 import { LogPage } from "./log.js";
 import { ModeChange, ModeSetting } from "./mode.js";
+import { MqttUpdate, MqttView } from "./mqtt.js";
 import { LinkKeyInfo, PairingCode, WinchPairing, WinchPairingAdd, WinchPairingList } from "./pairing.js";
 import { RadioPatch, RadioView } from "./radio.js";
 import { RebootAccepted } from "./reboot.js";
@@ -21,6 +22,7 @@ export * from "./common.js";
 export * from "./history.js";
 export * from "./log.js";
 export * from "./mode.js";
+export * from "./mqtt.js";
 export * from "./pairing.js";
 export * from "./radio.js";
 export * from "./reboot.js";
@@ -58,4 +60,6 @@ export const API_SCHEMAS: readonly TSchema[] = [
   WinchPairing,
   WinchPairingList,
   WinchPairingAdd,
+  MqttView,
+  MqttUpdate,
 ];

@@ -19,6 +19,7 @@ export const LinkKeyInfo = Type.Object(
     $id: "LinkKeyInfo",
     additionalProperties: false,
     description: "The aircraft unit's link key, without the key.",
+    examples: [{ key_id: "5e1f00a2", created: "2026-05-01T10:15:30.000Z" }],
   },
 );
 export type LinkKeyInfo = Static<typeof LinkKeyInfo>;
@@ -36,7 +37,12 @@ export const PairingCode = Type.Object(
     type: Type.String({ examples: ["ASK 21"] }),
     key_id: KeyId,
   },
-  { $id: "PairingCode", additionalProperties: false },
+  {
+    $id: "PairingCode",
+    additionalProperties: false,
+    description: "The aircraft unit's pairing code (its link key) and the aircraft it names, for the winch.",
+    examples: [{ code: "OWTS-0G4TR-7KQ2M-…", registration: "D-1234", type: "ASK 21", key_id: "5e1f00a2" }],
+  },
 );
 export type PairingCode = Static<typeof PairingCode>;
 
@@ -53,20 +59,56 @@ export const WinchPairing = Type.Object(
       description: "When the last verified frame arrived (saved every 10 s); null before the first.",
     }),
   },
-  { $id: "WinchPairing", additionalProperties: false },
+  {
+    $id: "WinchPairing",
+    additionalProperties: false,
+    description: "One aircraft this winch trusts: the key id it verifies frames with, and whom they named.",
+    examples: [
+      {
+        key_id: "5e1f00a2",
+        registration: "D-1234",
+        type: "ASK 21",
+        added: "2026-05-01T10:20:00.000Z",
+        last_verified: "2026-05-01T10:25:10.000Z",
+      },
+    ],
+  },
 );
 export type WinchPairing = Static<typeof WinchPairing>;
 
 /** `GET /api/winch/pairings` (winch mode). */
 export const WinchPairingList = Type.Object(
   { pairings: Type.Array(WinchPairing) },
-  { $id: "WinchPairingList", additionalProperties: false },
+  {
+    $id: "WinchPairingList",
+    additionalProperties: false,
+    description: "The aircraft this winch trusts. Empty: it shows any aircraft it hears, marked unverified.",
+    examples: [
+      {
+        pairings: [
+          {
+            key_id: "5e1f00a2",
+            registration: "D-1234",
+            type: "ASK 21",
+            added: "2026-05-01T10:20:00.000Z",
+            last_verified: "2026-05-01T10:25:10.000Z",
+          },
+        ],
+      },
+      { pairings: [] },
+    ],
+  },
 );
 export type WinchPairingList = Static<typeof WinchPairingList>;
 
 /** `POST /api/winch/pairings` body. */
 export const WinchPairingAdd = Type.Object(
   { code: Type.String({ maxLength: 200, description: "The aircraft's pairing code, as typed or scanned." }) },
-  { $id: "WinchPairingAdd", additionalProperties: false },
+  {
+    $id: "WinchPairingAdd",
+    additionalProperties: false,
+    description: "Pair this winch with an aircraft: the code its unit shows.",
+    examples: [{ code: "OWTS-0G4TR-7KQ2M-…" }],
+  },
 );
 export type WinchPairingAdd = Static<typeof WinchPairingAdd>;

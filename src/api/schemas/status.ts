@@ -1,5 +1,7 @@
 import { type Static, Type } from "typebox";
+import { DisplaysStatusSchema } from "../../display/status-schema.js";
 import { Counter } from "./common.js";
+import { MqttStatusSchema } from "./mqtt.js";
 
 const Bytes = (description: string, example: number) =>
   Type.Integer({ minimum: 0, description: `${description} Bytes.`, examples: [example] });
@@ -67,9 +69,67 @@ export const Status = Type.Object(
           description: "Transmit time over the last 3600 s, ppm.",
           examples: [2400],
         }),
+        link: Type.Optional(
+          Type.Object(
+            {
+              kind: Type.Union([Type.Literal("sim"), Type.Literal("udp"), Type.Literal("sx1262")]),
+              state: Type.Union([
+                Type.Literal("starting"),
+                Type.Literal("ok"),
+                Type.Literal("fault"),
+                Type.Literal("closed"),
+              ]),
+              reason: Type.Optional(
+                Type.String({
+                  description: "Why the radio is not working, in plain words; retried in the background.",
+                }),
+              ),
+            },
+            { additionalProperties: false, description: "Radio hardware (sx1262 only): state and reason." },
+          ),
+        ),
+        lbt_deferred: Type.Optional(Counter("Frames that waited for a busy channel (listen before talk).")),
+        lbt_dropped: Type.Optional(Counter("Frames dropped: the channel stayed busy for the bounded wait.")),
       },
       { additionalProperties: false, description: "Radio link counters since start." },
     ),
+    displays: DisplaysStatusSchema,
+    runtime: Type.Object(
+      {
+        running: Type.Boolean({
+          description: "The mode's runtime (sensor, radio, receiver) runs.",
+          examples: [true],
+        }),
+        problem: Type.Union(
+          [
+            Type.Object(
+              {
+                reason: Type.String({
+                  description: "Why it did not start, in plain words.",
+                  examples: ["udp radio cannot bind 0.0.0.0:47800: bind EADDRINUSE 0.0.0.0:47800"],
+                }),
+                since: Type.String({ format: "date-time", description: "When it first failed." }),
+                attempts: Counter("Failed starts so far.", 3),
+                retry_in_ms: Type.Integer({
+                  minimum: 0,
+                  description: "Wait before the next attempt.",
+                  examples: [4000],
+                }),
+              },
+              { additionalProperties: false },
+            ),
+            Type.Null(),
+          ],
+          {
+            description:
+              "Set while a runtime that failed to start (after a mode change or reboot) is retried in the background; " +
+              "null when it runs. The web side keeps serving meanwhile.",
+          },
+        ),
+      },
+      { additionalProperties: false, description: "The mode's runtime." },
+    ),
+    mqtt: MqttStatusSchema,
   },
   {
     $id: "Status",
@@ -100,6 +160,20 @@ export const Status = Type.Object(
           rejected: { bad_mac: 0, replay: 0, unknown_key: 0, unpaired: 0 },
           duty_blocked: 0,
           duty_used_ppm: 2400,
+        },
+        displays: [{ name: "oled", state: "ok", errors: 0, updates: 1200 }],
+        runtime: { running: true, problem: null },
+        mqtt: {
+          state: "off",
+          broker: null,
+          protocol: null,
+          last_error: null,
+          last_error_at: null,
+          connected_since: null,
+          attempts: 0,
+          sent: 0,
+          dropped: 0,
+          queued: 0,
         },
       },
     ],

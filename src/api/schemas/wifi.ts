@@ -1,4 +1,5 @@
 import { type Static, Type } from "typebox";
+import { freeTextProblem } from "../../core/safe-text.js";
 import type { FieldProblem } from "./common.js";
 
 /** WPA2 passphrase: 8–63 printable ASCII characters. */
@@ -134,6 +135,8 @@ export function checkWifiRules(update: WifiUpdate): FieldProblem[] {
     const bytes = utf8Length(ssid);
     if (bytes > 32)
       problems.push({ field, message: `SSID is ${bytes} bytes in UTF-8; at most 32 are allowed` });
+    const unsafe = freeTextProblem(ssid);
+    if (unsafe) problems.push({ field, message: `SSID ${unsafe}` });
   }
   if (update.station.enabled && update.station.ssid.length === 0)
     problems.push({

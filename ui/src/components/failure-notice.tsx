@@ -23,19 +23,33 @@ function title(f: ApiFailure): string {
   }
 }
 
+/**
+ * What to do, in the UI's own words: the device's `message` is for programs and logs (it may name API
+ * paths or schema rules), so it is never shown here; validation problems are shown next to their fields.
+ */
 function advice(f: ApiFailure, retrying: boolean): string {
+  const again = retrying && f.transient ? " Trying again…" : "";
   switch (f.kind) {
     case "network":
     case "timeout":
       return `The device does not answer: it may be restarting, switched off or out of WiFi range.${retrying ? " Trying again…" : ""}`;
     case "not_json":
-      return `${f.message} An older device may not have this page.`;
+    case "absent":
+      return "This device does not offer this page; an older device may not have it.";
     case "wrong_mode":
-      return `${f.message} Switch the mode under Config → Device if this unit should do that.`;
+      return `This page belongs to ${f.token === "aircraft_mode_only" ? "aircraft" : "winch"} mode, and the device is in the other mode. Switch the mode under Config → Device if this unit should do that.`;
+    case "unauthorized":
+      return "Changes on this device need its API password.";
     case "rate_limited":
-      return f.retryAfterS ? `${f.message} Wait ${f.retryAfterS} s.` : f.message;
-    default:
-      return retrying && f.transient ? `${f.message} Trying again…` : f.message;
+      return f.retryAfterS
+        ? `Too many wrong passwords. Try again in ${f.retryAfterS} s.`
+        : "Too many wrong passwords. Try again in a moment.";
+    case "validation":
+      return "Some values were not accepted; each is marked next to its field.";
+    case "rejected":
+      return `The device did not accept this request (answer ${f.status}).${again}`;
+    case "server":
+      return `The device had a problem${f.status ? ` (answer ${f.status})` : ""}; try again in a moment.${again}`;
   }
 }
 
@@ -60,7 +74,7 @@ export function FailureNotice({
       {failure.kind === "wrong_mode" && (
         <span>
           {" "}
-          <Link href="/config">Config → Device</Link>
+          <Link href="/config">Open Config → Device</Link>
         </span>
       )}
       {failure.kind === "unauthorized" && (

@@ -1,6 +1,20 @@
-import { useEffect, useRef } from "preact/hooks";
-import uPlot from "uplot";
+import { useEffect, useRef, useState } from "preact/hooks";
+import type uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
+
+/**
+ * uPlot is about 40 % of the app: it is fetched the first time a graph is shown, not on every first
+ * load (one extra request, cached afterwards). The CSS is tiny and stays in app.css.
+ */
+let uplotModule: Promise<typeof uPlot> | null = null;
+function loadUplot(): Promise<typeof uPlot> {
+  uplotModule ??= import("uplot").then((m) => m.default);
+  // A failed fetch (device gone for a moment) is tried again next time.
+  uplotModule.catch(() => {
+    uplotModule = null;
+  });
+  return uplotModule;
+}
 
 export interface Band {
   min: number;
@@ -41,10 +55,25 @@ export function IasGraph({
   const plot = useRef<uPlot | null>(null);
   const bandRef = useRef(band);
   bandRef.current = band;
+  const samplesRef = useRef(samples);
+  samplesRef.current = samples;
+  const [lib, setLib] = useState<typeof uPlot | null>(null);
+  const [libFailed, setLibFailed] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    loadUplot().then(
+      (u) => live && setLib(() => u),
+      () => live && setLibFailed(true),
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
 
   useEffect(() => {
     const el = box.current;
-    if (!el) return;
+    if (!el || !lib) return;
     const line = cssVar("--graph-line", "#0050c8");
     const axis = cssVar("--fg", "#000");
     const grid = cssVar("--grid", "rgba(0,0,0,0.15)");
@@ -57,7 +86,14 @@ export function IasGraph({
       scales: {
         x: {
           time: true,
-          range: (_u, lo, hi) => (windowS ? [hi - windowS, hi] : [lo, Math.max(hi, lo + 10)]),
+          // No samples: uPlot would span 1970; show the last window up to now instead.
+          range: (u, lo, hi) => {
+            if (!u.data[0]?.length || !Number.isFinite(hi)) {
+              const now = Date.now() / 1000;
+              return [now - (windowS ?? 60), now];
+            }
+            return windowS ? [hi - windowS, hi] : [lo, Math.max(hi, lo + 10)];
+          },
         },
         y: {
           range: (_u, _lo, hi) => {
@@ -72,7 +108,7 @@ export function IasGraph({
           stroke: axis,
           grid: { stroke: grid },
           ticks: { stroke: grid },
-          values: (_u, splits) => splits.map(clockLabel),
+          values: (u, splits) => (u.data[0]?.length ? splits.map(clockLabel) : splits.map(() => "")),
         },
         { stroke: axis, grid: { stroke: grid }, ticks: { stroke: grid }, label: unit, size: 50 },
       ],
@@ -100,7 +136,7 @@ export function IasGraph({
         ],
       },
     };
-    const p = new uPlot(opts, [samples.t, samples.ias], el);
+    const p = new lib(opts, [samplesRef.current.t, samplesRef.current.ias], el);
     plot.current = p;
     const ro = new ResizeObserver(() => {
       const w = Math.max(200, el.clientWidth);
@@ -112,19 +148,31 @@ export function IasGraph({
       p.destroy();
       plot.current = null;
     };
-  }, [theme, unit, windowS]);
+  }, [lib, theme, unit, windowS]);
 
   useEffect(() => {
     plot.current?.setData([samples.t, samples.ias]);
   }, [samples]);
 
   return (
-    <div
-      class="graph"
-      ref={box}
-      role="img"
-      aria-label={`IAS graph in ${unit}, ${samples.t.length} samples`}
-    />
+    <div class="graph-wrap">
+      <div
+        class="graph"
+        ref={box}
+        role="img"
+        aria-label={`IAS graph in ${unit}, ${samples.t.length} samples`}
+      />
+      {libFailed && (
+        <p class="graph-empty" role="status">
+          The graph could not be loaded from the device; it is tried again when you open it next.
+        </p>
+      )}
+      {!libFailed && samples.t.length === 0 && (
+        <p class="graph-empty" data-testid="graph-empty">
+          No speeds yet: the graph starts with the first frame.
+        </p>
+      )}
+    </div>
   );
 }
 

@@ -1,6 +1,19 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { type ApiFailure, asFailure, load } from "../api/client.js";
+import type { FieldProblem } from "../api/types.js";
 import { navigate } from "../router.js";
+import { plainFieldErrors } from "../words/plain.js";
+
+/** After a refused save, the first marked field (in page order) of form `key` gets the focus. */
+export function focusFirstProblem(key: string): void {
+  // After the render that marks the fields.
+  setTimeout(() => {
+    const el = document.querySelector<HTMLElement>(
+      `[data-form="${key}"] .has-error input, [data-form="${key}"] .has-error select`,
+    );
+    el?.focus();
+  }, 0);
+}
 
 /**
  * Unsaved form input per form, kept in memory for the life of the page (not in storage: it may hold
@@ -44,7 +57,15 @@ export interface FormState<V, S> {
  * Load-edit-save for one settings form. `key` names the draft; `toValues` turns the device's answer
  * into form values. On a failed save everything typed stays; a 401 goes to the security page.
  */
-export function useForm<S, V>(key: string, url: string, toValues: (s: S) => V): FormState<V, S> {
+export function useForm<S, V>(
+  key: string,
+  url: string,
+  toValues: (s: S) => V,
+  opts: {
+    /** The device's `details` as plain messages per field (see words/plain.ts); default: the field rules only. */
+    plain?: (details: readonly FieldProblem[], values: V) => Record<string, string>;
+  } = {},
+): FormState<V, S> {
   const [server, setServer] = useState<S | null>(null);
   const [values, setValues] = useState<V | null>(() => (drafts.get(key) as V | undefined) ?? null);
   const [loadError, setLoadError] = useState<ApiFailure | null>(null);
@@ -94,6 +115,7 @@ export function useForm<S, V>(key: string, url: string, toValues: (s: S) => V): 
     setFormError(null);
     if (Object.keys(localErrors).length > 0) {
       setFieldErrors(localErrors);
+      focusFirstProblem(key);
       return false;
     }
     setSaving(true);
@@ -115,13 +137,9 @@ export function useForm<S, V>(key: string, url: string, toValues: (s: S) => V): 
         goToSecurity();
         return false;
       }
-      const byField: Record<string, string> = {};
-      for (const d of failure.details) {
-        const f = d.field || "/";
-        byField[f] = byField[f] ? `${byField[f]}; ${d.message}` : d.message;
-      }
-      setFieldErrors(byField);
+      setFieldErrors((opts.plain ?? ((d) => plainFieldErrors(d, {})))(failure.details, values));
       setFormError(failure);
+      focusFirstProblem(key);
       return false;
     } finally {
       setSaving(false);

@@ -101,6 +101,16 @@ export function About() {
         </section>
       )}
       <section class="card">
+        <h2>API</h2>
+        <p>
+          Programs talk to this device over its REST API. The explorer lists every request and answer and lets
+          you try them. {/* A page of its own (not the app): its library loads only there. */}
+          <a href="/explorer/index.html" data-testid="api-explorer">
+            Open the API explorer
+          </a>
+        </p>
+      </section>
+      <section class="card">
         <h2>Health</h2>
         {statusError && <FailureNotice failure={statusError} compact />}
         {status && (
@@ -138,8 +148,20 @@ export function About() {
               <dd>
                 {status.radio.sent} sent, {status.radio.received} received, {status.radio.lost} lost,{" "}
                 {status.radio.bad_frames} bad, {status.radio.duty_blocked} held back by duty cycle
+                {status.radio.lbt_deferred !== undefined
+                  ? `, ${status.radio.lbt_deferred} waited for a busy channel, ${status.radio.lbt_dropped ?? 0} dropped`
+                  : ""}
               </dd>
             </div>
+            {status.radio.link ? (
+              <div>
+                <dt>Radio hardware</dt>
+                <dd data-testid="radio-link">
+                  {status.radio.link.kind}: {status.radio.link.state}
+                  {status.radio.link.reason ? ` — ${status.radio.link.reason}` : ""}
+                </dd>
+              </div>
+            ) : null}
           </dl>
         )}
       </section>

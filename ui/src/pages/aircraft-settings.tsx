@@ -1,4 +1,5 @@
-import { mpsTo, SPEED_UNITS, toMps } from "../../../src/core/units.js";
+import { useRef } from "preact/hooks";
+import { SPEED_UNITS } from "../../../src/core/units.js";
 import { write } from "../api/client.js";
 import type { AircraftProfile, SpeedUnit } from "../api/types.js";
 import { FailureNotice } from "../components/failure-notice.js";
@@ -7,6 +8,9 @@ import { FormFooter } from "../components/form-footer.js";
 import { UNIT_LABEL } from "../format.js";
 import { useForm } from "../hooks/use-form.js";
 import { Link } from "../router.js";
+import { type SpeedOrigin, switchUnit } from "../speed-convert.js";
+import { aircraftProblems, aircraftRules } from "../words/aircraft-rules.js";
+import { plainFieldErrors } from "../words/plain.js";
 
 const SPEEDS = ["v_min", "v_opt", "v_max", "v_en"] as const;
 type SpeedKey = (typeof SPEEDS)[number];
@@ -34,10 +38,32 @@ const SPEED_LABEL: Record<SpeedKey, { label: string; hint: string }> = {
   },
 };
 
+const speedsOf = (v: Values): Record<SpeedKey, number> => ({
+  v_min: Number(v.v_min),
+  v_opt: Number(v.v_opt),
+  v_max: Number(v.v_max),
+  v_en: Number(v.v_en),
+});
+
 /** Aircraft home: the profile the winch sees (identity, band, unit). Loads once; never polls. */
 export function AircraftSettings() {
-  const form = useForm<AircraftProfile, Values>("aircraft", "/api/aircraft", toValues);
+  const form = useForm<AircraftProfile, Values>("aircraft", "/api/aircraft", toValues, {
+    plain: (details, vals) =>
+      plainFieldErrors(details, aircraftRules(vals.unit), aircraftProblems(vals.unit, speedsOf(vals))),
+  });
   const v = form.values;
+  // Where each speed came from (the stored profile, or what was typed), so unit switches never drift.
+  const origins = useRef<{ of: AircraftProfile | null; at: Partial<Record<SpeedKey, SpeedOrigin>> }>({
+    of: null,
+    at: {},
+  });
+  if (form.server && origins.current.of !== form.server) {
+    const s = form.server;
+    origins.current = {
+      of: s,
+      at: Object.fromEntries(SPEEDS.map((k) => [k, { unit: s.unit, value: s[k] }])),
+    };
+  }
 
   if (!v) {
     return (
@@ -52,9 +78,9 @@ export function AircraftSettings() {
     // Same speeds in the new unit, so a switch from km/h to kt does not leave nonsense behind.
     const patch: Partial<Values> = { unit };
     for (const k of SPEEDS) {
-      const n = Number(v[k]);
-      if (v[k].trim() !== "" && Number.isFinite(n))
-        patch[k] = String(Math.round(mpsTo(unit, toMps(v.unit, n))));
+      const next = switchUnit(origins.current.at[k], v[k], v.unit, unit);
+      origins.current.at[k] = next.origin;
+      patch[k] = next.text;
     }
     form.set(patch);
   };

@@ -6,6 +6,8 @@ import { Field } from "../components/field.js";
 import { FormFooter } from "../components/form-footer.js";
 import { mhz, ppmPercent } from "../format.js";
 import { useForm } from "../hooks/use-form.js";
+import { plainFieldErrors } from "../words/plain.js";
+import { RADIO_RULES } from "../words/settings-rules.js";
 
 interface Values {
   srd_profile_id: string;
@@ -25,7 +27,9 @@ const toValues = (r: RadioView): Values => ({
 
 /** Config → Radio: SRD profile, frequency, power, modem, lab override, and the rolling duty cycle. */
 export function ConfigRadio() {
-  const form = useForm<RadioView, Values>("radio", "/api/radio", toValues);
+  const form = useForm<RadioView, Values>("radio", "/api/radio", toValues, {
+    plain: (details) => plainFieldErrors(details, RADIO_RULES),
+  });
   const [note, setNote] = useState<string | null>(null);
   const [requestedHz, setRequestedHz] = useState<number | null>(null);
   const r = form.server;
@@ -88,6 +92,11 @@ export function ConfigRadio() {
           {r.duty_cycle_lab_override ? " (lab override on: not enforced)" : ""}. Rolling{" "}
           {r.duty_cycle_window_s} s window in 1 s buckets.
         </p>
+        {r.lbt ? (
+          <p data-testid="lbt">
+            Listen before talk: {r.lbt.deferred} frames waited for a busy channel, {r.lbt.dropped} dropped.
+          </p>
+        ) : null}
         <button type="button" class="link-button" onClick={form.reload}>
           Refresh
         </button>

@@ -3,7 +3,9 @@ import { type ApiFailure, asFailure, load, session, write } from "../api/client.
 import type { SecurityState } from "../api/types.js";
 import { FailureNotice } from "../components/failure-notice.js";
 import { Field, PasswordInput } from "../components/field.js";
+import { focusFirstProblem } from "../hooks/use-form.js";
 import { Link, useLocation } from "../router.js";
+import { PASSWORD_RULE } from "../words/settings-rules.js";
 
 type Outcome = { ok: true; text: string } | { ok: false; text?: string; failure?: ApiFailure } | null;
 
@@ -101,7 +103,8 @@ export function ConfigSecurity() {
           text: "The current password is needed first: enter it above and validate.",
         });
       else if (f.kind === "validation") {
-        setFieldErr({ "/password": f.details.map((d) => d.message).join("; ") });
+        setFieldErr({ "/password": PASSWORD_RULE });
+        focusFirstProblem("new-password");
         setChangeResult({ ok: false, text: "Not changed." });
       } else setChangeResult({ ok: false, failure: f });
     } finally {
@@ -113,10 +116,12 @@ export function ConfigSecurity() {
     e.preventDefault();
     if (fresh.password !== fresh.repeat) {
       setFieldErr({ "/repeat": "The two entries differ." });
+      focusFirstProblem("new-password");
       return;
     }
     if (!fresh.password) {
       setFieldErr({ "/password": "Enter the new password." });
+      focusFirstProblem("new-password");
       return;
     }
     void change(fresh.password);

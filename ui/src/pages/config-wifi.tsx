@@ -4,6 +4,8 @@ import { FailureNotice } from "../components/failure-notice.js";
 import { Field, PasswordInput } from "../components/field.js";
 import { FormFooter } from "../components/form-footer.js";
 import { useForm } from "../hooks/use-form.js";
+import { plainFieldErrors } from "../words/plain.js";
+import { WIFI_RULES } from "../words/settings-rules.js";
 
 interface Values {
   ap_ssid: string;
@@ -30,7 +32,9 @@ const CHANNELS = Array.from({ length: 13 }, (_, i) => i + 1);
 
 /** Config → Wi-Fi: the device's own network and joining a club WLAN. Passwords are write-only. */
 export function ConfigWifi() {
-  const form = useForm<WifiSettings, Values>("wifi", "/api/wifi", toValues);
+  const form = useForm<WifiSettings, Values>("wifi", "/api/wifi", toValues, {
+    plain: (details) => plainFieldErrors(details, WIFI_RULES),
+  });
   const w = form.server;
   const v = form.values;
   if (!w || !v) {

@@ -1,5 +1,6 @@
 import { Link } from "../router.js";
 import { ConfigDevice } from "./config-device.js";
+import { ConfigMqtt } from "./config-mqtt.js";
 import { ConfigRadio } from "./config-radio.js";
 import { ConfigSecurity } from "./config-security.js";
 import { ConfigWifi } from "./config-wifi.js";
@@ -8,6 +9,7 @@ const TABS = [
   { path: "/config", label: "Device", page: ConfigDevice },
   { path: "/config/radio", label: "Radio", page: ConfigRadio },
   { path: "/config/wifi", label: "Wi-Fi", page: ConfigWifi },
+  { path: "/config/mqtt", label: "MQTT", page: ConfigMqtt },
   { path: "/config/security", label: "Security", page: ConfigSecurity },
 ] as const;
 

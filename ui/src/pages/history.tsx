@@ -55,7 +55,8 @@ export function History() {
       {!data && !error && <p class="muted">Loading…</p>}
       {data && launches.length === 0 && <p data-testid="history-empty">No launches recorded yet.</p>}
       {launches.length > 0 && (
-        <div class="table-wrap">
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard to scroll it
+        <section class="table-wrap" aria-label="Launches" tabIndex={0}>
           <table class="launches" data-testid="history-table">
             <thead>
               <tr>
@@ -88,7 +89,7 @@ export function History() {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       )}
       {data && launches.length > 0 && (
         <div class="form-footer">

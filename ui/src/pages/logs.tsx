@@ -75,7 +75,16 @@ export function Logs() {
           them.
         </p>
       )}
-      <div class="log-box" ref={box} role="log" aria-live="off" data-testid="log-box">
+      <div
+        class="log-box"
+        ref={box}
+        role="log"
+        aria-live="off"
+        aria-label="Log lines"
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling log must be reachable by keyboard to scroll it
+        tabIndex={0}
+        data-testid="log-box"
+      >
         {lines.length === 0 && !poll.error && (
           <p class="muted">{poll.data ? "No log lines yet." : "Loading…"}</p>
         )}

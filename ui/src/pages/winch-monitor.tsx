@@ -1,12 +1,20 @@
-import { useEffect, useRef, useState } from "preact/hooks";
-import type { WinchState, WinchTelemetry } from "../api/types.js";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { mpsTo, toMps } from "../../../src/core/units.js";
+import type { SpeedUnit, WinchState, WinchTelemetry } from "../api/types.js";
 import { FailureNotice } from "../components/failure-notice.js";
 import { appendSample, EMPTY_SAMPLES, IasGraph, type Samples } from "../components/ias-graph.js";
 import { ClockIcon, GraphIcon } from "../components/icons.js";
+import { labelRows } from "../components/label-rows.js";
+import { UnitChoice } from "../components/unit-choice.js";
+import { useCues } from "../cues/use-cues.js";
 import { ageText, speed, speedParts, unitLabel } from "../format.js";
+import { useFullscreen } from "../hooks/use-fullscreen.js";
 import { useNow } from "../hooks/use-now.js";
 import { usePoll } from "../hooks/use-poll.js";
+import { useWakeLock } from "../hooks/use-wake-lock.js";
+import { Link } from "../router.js";
 import { useTheme } from "../theme.js";
+import { convertSpeed, useViewUnit } from "../view-units.js";
 
 export const WINCH_POLL_HZ = 2;
 /** How long the RX light stays green for one new frame. */
@@ -27,7 +35,29 @@ function BandScale({ t, muted }: { t: WinchTelemetry; muted?: boolean }) {
   const span = Math.max(1, t.v_max - t.v_min);
   const lo = Math.max(0, t.v_min - span);
   const hi = t.v_max + span;
-  const pct = (v: number) => `${Math.min(100, Math.max(0, ((v - lo) / (hi - lo)) * 100)).toFixed(2)}%`;
+  const frac = (v: number) => Math.min(1, Math.max(0, (v - lo) / (hi - lo)));
+  const pct = (v: number) => `${(frac(v) * 100).toFixed(2)}%`;
+  const labelBox = useRef<HTMLDivElement>(null);
+  const [rows, setRows] = useState<number[]>([0, 0, 0]);
+  const values = [t.v_min, t.v_opt, t.v_max];
+  // Labels close together (a narrow band, a narrow screen) go to separate rows instead of colliding.
+  useLayoutEffect(() => {
+    const box = labelBox.current;
+    if (!box) return;
+    const measure = () => {
+      const w = box.clientWidth;
+      const spans = [...box.querySelectorAll("span")];
+      const next = labelRows(
+        spans.map((el, i) => ({ centre: frac(values[i] ?? 0) * w, width: el.offsetWidth })),
+      );
+      setRows((old) => (old.join() === next.join() ? old : next));
+    };
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(box);
+    return () => ro.disconnect();
+  }, [t.v_min, t.v_opt, t.v_max]);
+  const rowCount = Math.max(...rows) + 1;
   return (
     <div class={`band-scale${muted ? " muted" : ""}`} aria-hidden="true">
       <div class="band-track">
@@ -38,10 +68,12 @@ function BandScale({ t, muted }: { t: WinchTelemetry; muted?: boolean }) {
         <div class="band-opt" style={{ left: pct(t.v_opt) }} />
         {!muted && <div class="band-marker" style={{ left: pct(t.ias) }} />}
       </div>
-      <div class="band-labels">
-        <span style={{ left: pct(t.v_min) }}>{t.v_min}</span>
-        <span style={{ left: pct(t.v_opt) }}>{t.v_opt}</span>
-        <span style={{ left: pct(t.v_max) }}>{t.v_max}</span>
+      <div class="band-labels" ref={labelBox} style={{ height: `${rowCount * 1.6}em` }}>
+        {values.map((v, i) => (
+          <span key={i} style={{ left: pct(v), top: `${(rows[i] ?? 0) * 1.6}em` }}>
+            {v}
+          </span>
+        ))}
       </div>
     </div>
   );
@@ -71,7 +103,9 @@ export function WinchMonitor() {
       setFlash(true);
       clearTimeout(flashTimer.current);
       flashTimer.current = setTimeout(() => setFlash(false), FLASH_MS);
-      if (r.data.link === "ok") setSamples((s) => appendSample(s, Date.now() / 1000, t.ias, GRAPH_SAMPLES));
+      // Kept in m/s, so a change of the viewer's unit redraws the whole graph in the new one.
+      if (r.data.link === "ok")
+        setSamples((s) => appendSample(s, Date.now() / 1000, toMps(t.unit, t.ias), GRAPH_SAMPLES));
     } else {
       // Nothing new (304, or only the link state changed): the light stays grey.
       clearTimeout(flashTimer.current);
@@ -82,7 +116,8 @@ export function WinchMonitor() {
   useEffect(() => () => clearTimeout(flashTimer.current), []);
 
   const data = poll.data;
-  const t = data?.telemetry ?? null;
+  const viewUnit = useViewUnit();
+  const t = data?.telemetry ? inUnit(data.telemetry, viewUnit) : null;
   const now = useNow(500, !!t);
   const ageMs = t ? t.age_ms + Math.max(0, now - receivedAt.current) : 0;
 
@@ -94,11 +129,17 @@ export function WinchMonitor() {
   else view = { kind: "live", t };
 
   const hardFailure = poll.error && !poll.error.transient ? poll.error : null;
+  // The zone panel already says "device not answering" when it has a last value to show.
+  const banner = poll.error?.transient && view.kind !== "stale" ? poll.error : null;
+  const wake = useWakeLock(true);
+  const cues = useCues(view.kind === "live" ? view.t.zone : view.kind === "loading" ? "none" : view.kind);
+  const fullscreen = useFullscreen();
 
   return (
     <div class="page winch">
+      <h1 class="visually-hidden">Winch monitor</h1>
       {hardFailure && <FailureNotice failure={hardFailure} />}
-      {poll.error?.transient && <FailureNotice failure={poll.error} retrying compact />}
+      {banner && <FailureNotice failure={banner} retrying compact />}
       {!hardFailure && <ZonePanel view={view} />}
 
       <div class="winch-bar">
@@ -117,7 +158,52 @@ export function WinchMonitor() {
         >
           <GraphIcon /> Graph
         </button>
+        <UnitChoice stored={data?.telemetry?.unit ?? null} />
+        {cues.supported && (
+          <button
+            type="button"
+            class="cue-toggle"
+            aria-pressed={cues.state.armed}
+            data-testid="cue-toggle"
+            onClick={cues.state.armed ? cues.disarm : cues.arm}
+          >
+            {cues.state.armed ? "🔊 Sound on" : "🔈 Sound off"}
+          </button>
+        )}
+        {cues.state.armed && (
+          <button
+            type="button"
+            data-testid="cue-release"
+            disabled={cues.state.released}
+            onClick={cues.release}
+          >
+            {cues.state.released ? "Quiet until the next launch" : "Released: quiet"}
+          </button>
+        )}
+        {fullscreen.supported && (
+          <button
+            type="button"
+            class="fullscreen-toggle"
+            aria-pressed={fullscreen.on}
+            onClick={fullscreen.toggle}
+          >
+            {fullscreen.on ? "Exit full screen" : "Full screen"}
+          </button>
+        )}
       </div>
+      {cues.supported && (
+        <p class="cue-help muted">
+          Sound: low and slow = too slow, a calm tick = in band, high and fast = too fast, a two-tone alarm =
+          signal lost. <Link href="/cues">Hear them</Link>
+        </p>
+      )}
+      {(wake === "refused" || wake === "unsupported") && (
+        <p class="wake-note muted" data-testid="wake-note" data-wake={wake}>
+          {wake === "refused"
+            ? "This browser did not allow keeping the screen on: set a longer screen timeout on the phone."
+            : "This browser cannot keep the screen on: set a longer screen timeout on the phone."}
+        </p>
+      )}
 
       {t && (view.kind === "live" || view.kind === "stale") && (
         <div class={`telemetry-facts${view.kind === "stale" ? " muted" : ""}`} data-testid="telemetry-facts">
@@ -153,7 +239,7 @@ export function WinchMonitor() {
         <section class="card">
           <h2>IAS, last two minutes</h2>
           <IasGraph
-            samples={samples}
+            samples={{ t: samples.t, ias: samples.ias.map((x) => mpsTo(t?.unit ?? "kmh", x)) }}
             band={t ? { min: t.v_min, opt: t.v_opt, max: t.v_max } : null}
             unit={unitLabel(t?.unit)}
             theme={effective}
@@ -235,6 +321,23 @@ function IasDigits({ value }: { value: number }) {
       <span class="ias-tenth">{tenth}</span>
     </span>
   );
+}
+
+/**
+ * Telemetry as this viewer reads it: speeds converted from the device's values (never from a rounded
+ * figure) to the viewer's unit; the zone stays the device's verdict.
+ */
+function inUnit(t: WinchTelemetry, unit: SpeedUnit | null): WinchTelemetry {
+  if (!unit || unit === t.unit) return t;
+  const c = (v: number) => convertSpeed(v, t.unit, unit);
+  return {
+    ...t,
+    unit,
+    ias: Math.round(c(t.ias) * 10) / 10,
+    v_min: Math.round(c(t.v_min)),
+    v_opt: Math.round(c(t.v_opt)),
+    v_max: Math.round(c(t.v_max)),
+  };
 }
 
 function sessionFlag(key: string): boolean {

@@ -19,6 +19,7 @@ import { aircraftRoutes } from "./routes/aircraft.js";
 import { logRoutes } from "./routes/log.js";
 import { modeRoutes } from "./routes/mode.js";
 import { mqttRoutes, mqttStatus } from "./routes/mqtt.js";
+import { pairingRoutes } from "./routes/pairing.js";
 import { radioRoutes } from "./routes/radio.js";
 import { rebootRoutes } from "./routes/reboot.js";
 import { securityRoutes } from "./routes/security.js";
@@ -76,6 +77,7 @@ const NO_RADIO: Status["radio"] = {
   received: 0,
   lost: 0,
   bad_frames: 0,
+  rejected: { bad_mac: 0, replay: 0, unknown_key: 0, unpaired: 0 },
   duty_blocked: 0,
   duty_used_ppm: 0,
 };
@@ -113,6 +115,7 @@ function deviceRoutes(device: DeviceContext): ApiPlugin {
     await api.register(rebootRoutes, { restarter: device });
     await api.register(aircraftRoutes, { profile: openNamespace(store, AIRCRAFT_NAMESPACE), device });
     await api.register(winchRoutes, { device });
+    await api.register(pairingRoutes, { profile: openNamespace(store, AIRCRAFT_NAMESPACE), device });
     await api.register(radioRoutes, {
       settings: openNamespace(store, RADIO_NAMESPACE),
       radio: () => device.runtime()?.radio,

@@ -7,9 +7,11 @@ import type { DisplayStatusJson } from "../display/status-schema.js";
 import type { MqttService } from "../mqtt/service.js";
 import type { RadioService } from "../radio/radio-service.js";
 import type { SettingsStore } from "../store/settings-store.js";
+import type { LinkKeyHolder } from "../telemetry/link-key-store.js";
 import type { SocketBudget } from "../web/socket-budget.js";
 import type { TlsFailureClass } from "../web/tls-diagnostics.js";
 import type { LaunchHistory } from "../winch/history.js";
+import type { PairingBook } from "../winch/pairings.js";
 import type { WinchReceiver } from "../winch/receiver.js";
 import type { LogPage } from "./schemas/log.js";
 
@@ -42,6 +44,7 @@ export interface AircraftRuntimeView {
   readonly radio: RadioService;
   readonly state: Pick<AircraftState, "snapshot">;
   readonly transmitter: Pick<Transmitter, "status">;
+  readonly linkKey: Pick<LinkKeyHolder, "current" | "rotate">;
 }
 
 /** The running winch runtime, as the winch routes read it. */
@@ -50,6 +53,7 @@ export interface WinchRuntimeView {
   readonly radio: RadioService;
   readonly receiver: WinchReceiver;
   readonly history: Pick<LaunchHistory, "launches" | "clear">;
+  readonly pairings: Pick<PairingBook, "list" | "add" | "remove">;
 }
 
 export type RuntimeView = AircraftRuntimeView | WinchRuntimeView;

@@ -1,5 +1,6 @@
 import { join, resolve } from "node:path";
 import { registerDeviceApi } from "../api/device-api.js";
+import type { Logger } from "../core/logger.js";
 import { Device } from "../device/device.js";
 import type { Mode } from "../device/identity.js";
 import { espStyleStream } from "../device/log-text.js";
@@ -95,10 +96,21 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     }
     throw err;
   }
+  await pairDemoUnits(devices, logger);
   stopOnSignals(stopAll);
   for (const d of devices) process.stdout.write(readyBlock(d, v.listen));
   process.stdout.write(
     "\nOpen the winch monitor (first HTTPS URL above) and accept the certificate warning.\nCtrl-C stops both units.\n",
   );
   return 0;
+}
+
+/** The demo's winch trusts its aircraft from the start, so `npm start` shows verified IAS at once. */
+async function pairDemoUnits(devices: Device[], logger: Logger): Promise<void> {
+  const runtimes = devices.map((d) => d.runtime());
+  const air = runtimes.find((r) => r?.mode === "aircraft");
+  const winch = runtimes.find((r) => r?.mode === "winch");
+  if (air?.mode !== "aircraft" || winch?.mode !== "winch") return;
+  const r = await winch.pairings.add(air.linkKey.current().pairingCode());
+  if (!r.ok) logger.warn({ reason: r.message }, "demo: could not pair the two units");
 }

@@ -48,7 +48,9 @@ export function radioFactory(
   medium?: SimMedium,
   hooks: StartHooks = {},
 ): (mode: Mode) => RadioLink | Promise<RadioLink> {
-  if (radio.kind === "udp") return () => UdpRadioLink.open({ bind: radio.bind, peers: radio.peers, logger });
+  if (radio.kind === "udp")
+    return () =>
+      UdpRadioLink.open({ bind: radio.bind, peers: radio.peers, accept_any: radio.accept_any, logger });
   if (radio.kind === "sx1262") {
     const { openSx1262Hal } = hooks;
     return () =>

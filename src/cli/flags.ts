@@ -230,6 +230,12 @@ export const FLAGS = {
     default: [],
     commands: { start: {} },
   }),
+  "radio-accept-any": flag({
+    type: bool,
+    help: "udp: accept frames from any address, not only the peers",
+    default: false,
+    commands: { start: {} },
+  }),
   // The SX1262's wiring: strings here, checked together (presets, collisions, TCXO) by
   // resolveSx1262Config in src/radio/sx1262/config.ts, which options.ts calls.
   "radio-board": flag({

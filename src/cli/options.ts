@@ -39,7 +39,7 @@ export interface StartOptions {
 /** How the device reaches the other unit: an in-process simulated radio, UDP datagrams, or an SX1262. */
 export type RadioOptions =
   | { kind: "sim" }
-  | { kind: "udp"; bind: Endpoint; peers: Endpoint[] }
+  | { kind: "udp"; bind: Endpoint; peers: Endpoint[]; accept_any: boolean }
   | { kind: "sx1262"; config: Sx1262Config };
 
 /** The SX1262 wiring flags and the field of resolveSx1262Config's input each fills. */
@@ -159,6 +159,7 @@ export function checkStartFlags(
 function radioOptions(v: FlagValues<"start">, given: ReadonlySet<FlagName>): RadioOptions {
   const wiring = (Object.keys(SX1262_FLAGS) as (keyof typeof SX1262_FLAGS)[]).filter((f) => given.has(f));
   if (v.radio === "sx1262") {
+    if (v["radio-accept-any"]) throw new UsageError("--radio-accept-any needs --radio udp");
     const input: Sx1262Input = {};
     for (const f of wiring) input[SX1262_FLAGS[f]] = v[f];
     const r = resolveSx1262Config(input);
@@ -167,11 +168,11 @@ function radioOptions(v: FlagValues<"start">, given: ReadonlySet<FlagName>): Rad
   }
   if (wiring[0]) throw new UsageError(`--${wiring[0]} needs --radio sx1262`);
   if (v.radio === "sim") {
-    if (given.has("radio-bind") || v["radio-peer"].length)
-      throw new UsageError("--radio-bind/--radio-peer need --radio udp");
+    if (given.has("radio-bind") || v["radio-peer"].length || v["radio-accept-any"])
+      throw new UsageError("--radio-bind/--radio-peer/--radio-accept-any need --radio udp");
     return { kind: "sim" };
   }
-  return { kind: "udp", bind: v["radio-bind"], peers: v["radio-peer"] };
+  return { kind: "udp", bind: v["radio-bind"], peers: v["radio-peer"], accept_any: v["radio-accept-any"] };
 }
 
 function displaySettings(v: FlagValues<"start">): DisplaySettings {

@@ -13,7 +13,9 @@ import { RADIO_NAMESPACE } from "../radio/radio-settings.js";
 import { createIasSource, type IasSourceSettings } from "../sensors/create-source.js";
 import { openNamespace } from "../store/open-namespace.js";
 import type { Namespace, SettingsStore } from "../store/settings-store.js";
+import { type LinkKeyHolder, openEpochCounter, openLinkKey } from "../telemetry/link-key-store.js";
 import { HISTORY_NAMESPACE, LaunchHistory } from "../winch/history.js";
+import { PAIRINGS_NAMESPACE, PairingBook } from "../winch/pairings.js";
 import { WinchReceiver } from "../winch/receiver.js";
 import type { Mode } from "./identity.js";
 
@@ -45,6 +47,8 @@ export interface AircraftRuntime extends RuntimeBase {
   readonly state: AircraftState;
   readonly transmitter: Transmitter;
   readonly profile: Namespace<AircraftProfile>;
+  /** The unit's link key (frames are signed with it; the pairing code comes from it). */
+  readonly linkKey: LinkKeyHolder;
 }
 
 /** Winch: radio → receiver (zone, link state) → launch history. */
@@ -52,6 +56,8 @@ export interface WinchRuntime extends RuntimeBase {
   readonly mode: "winch";
   readonly receiver: WinchReceiver;
   readonly history: LaunchHistory;
+  /** The aircraft units this winch trusts. */
+  readonly pairings: PairingBook;
 }
 
 export type ModeRuntime = AircraftRuntime | WinchRuntime;
@@ -87,7 +93,16 @@ async function startAircraft(radio: RadioService, env: RuntimeEnvironment): Prom
   });
   const state = new AircraftState({ source, profile: profile.get(), logger: env.logger });
   const input: TelemetryInput & { close(): void } = telemetryInputFromAircraftState(state);
-  const transmitter = new Transmitter({ radio, input, logger: env.logger, ...env.transmitter });
+  // Made on the first start in aircraft mode; each start takes the next epoch before any frame goes out.
+  const linkKey = await openLinkKey(env.store, env.logger);
+  const epochs = await openEpochCounter(env.store);
+  const transmitter = new Transmitter({
+    radio,
+    input,
+    logger: env.logger,
+    ...env.transmitter,
+    auth: { key: () => linkKey.current(), epoch: () => epochs.current(), nextEpoch: () => epochs.next() },
+  });
   // A saved profile reaches the running aircraft at once (the simulator re-derives its launches).
   const unsubscribe = profile.onChange((p) => state.setProfile(p));
   await state.start();
@@ -98,6 +113,7 @@ async function startAircraft(radio: RadioService, env: RuntimeEnvironment): Prom
     state,
     transmitter,
     profile,
+    linkKey,
     async stop() {
       unsubscribe();
       transmitter.stop();
@@ -110,7 +126,8 @@ async function startAircraft(radio: RadioService, env: RuntimeEnvironment): Prom
 
 async function startWinch(radio: RadioService, env: RuntimeEnvironment): Promise<WinchRuntime> {
   const stored = historySettings(env.store);
-  const receiver = new WinchReceiver({ logger: env.logger });
+  const pairings = new PairingBook({ ns: openNamespace(env.store, PAIRINGS_NAMESPACE), logger: env.logger });
+  const receiver = new WinchReceiver({ logger: env.logger, pairings });
   const history = await LaunchHistory.open({
     logger: env.logger,
     store: {
@@ -128,12 +145,14 @@ async function startWinch(radio: RadioService, env: RuntimeEnvironment): Promise
     radio,
     receiver,
     history,
+    pairings,
     async stop() {
       receiver.stop();
       detach();
       unfollow();
       history.finish();
       await history.flush();
+      await pairings.flush();
       await radio.close();
     },
   };

@@ -1,3 +1,4 @@
+import { type AuthRejectReason, emptyRejectCounts } from "../telemetry/trust.js";
 import type { LinkHealth, RadioLink } from "./link.js";
 import type { RadioService } from "./radio-service.js";
 
@@ -7,6 +8,8 @@ export interface RadioStatus {
   received: number;
   lost: number;
   bad_frames: number;
+  /** Well-formed frames a paired winch did not trust, by reason (all 0 in aircraft mode). */
+  rejected: Record<AuthRejectReason, number>;
   duty_blocked: number;
   duty_used_ppm: number;
   /** Hardware links only: whether the radio works and why not. */
@@ -18,7 +21,12 @@ export interface RadioStatus {
 
 /** What a telemetry receiver counts (the winch's WinchReceiver); absent in aircraft mode. */
 export interface ReceiveCounters {
-  counters(): { received: number; lost: number; bad_frames_total: number };
+  counters(): {
+    received: number;
+    lost: number;
+    bad_frames_total: number;
+    rejected: Record<AuthRejectReason, number>;
+  };
 }
 
 /**
@@ -35,6 +43,7 @@ export function radioStatus(radio: RadioService, receiver?: ReceiveCounters | nu
     received: r ? r.received : s.rx_frames,
     lost: r?.lost ?? 0,
     bad_frames: r?.bad_frames_total ?? 0,
+    rejected: r ? { ...r.rejected } : emptyRejectCounts(),
     duty_blocked: s.tx_blocked_duty,
     duty_used_ppm: Math.round(s.duty_cycle_used_ppm),
     ...(health

@@ -1,5 +1,6 @@
 import dgram from "node:dgram";
-import { isIPv6 } from "node:net";
+import { lookup } from "node:dns/promises";
+import { isIP, isIPv6 } from "node:net";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { RadioLink, ReceiveHandler, RxChannel, TxMeta, TxResult } from "./link.js";
@@ -15,8 +16,14 @@ export const DEFAULT_UDP_BIND: UdpEndpoint = { address: "0.0.0.0", port: 47800 }
 export interface UdpLinkOptions {
   /** Where this device listens (port 0 picks a free one; see `address()`). */
   bind: UdpEndpoint;
-  /** Where frames go: the other device(s). */
+  /** Where frames go: the other device(s). Datagrams are accepted only from these (see accept_any). */
   peers: UdpEndpoint[];
+  /**
+   * Accept datagrams from anyone, not only from the peers (`--radio-accept-any`): for a setup where
+   * the other unit's address is not known in advance. Frames are still verified by the winch.
+   * @default false
+   */
+  accept_any?: boolean;
   logger: Logger;
   /** @default systemClock */
   clock?: Clock;
@@ -37,16 +44,27 @@ export class UdpRadioLink implements RadioLink {
   private readonly clock: Clock;
   private closed = false;
   private oversized = 0;
+  private foreign = 0;
+  /** `address port` of every peer, addresses resolved and IPv4-mapped ones unwrapped. */
+  private accepted: Set<string>;
 
   private constructor(
     private readonly socket: dgram.Socket,
     private peers: UdpEndpoint[],
+    accepted: Set<string>,
+    private readonly acceptAny: boolean,
     logger: Logger,
     clock: Clock,
   ) {
     this.log = logger.child({ tag: "radio" });
     this.clock = clock;
-    socket.on("message", (msg) => {
+    this.accepted = accepted;
+    socket.on("message", (msg, rinfo) => {
+      // Checked before anything else: a flood from strangers costs a Set lookup per datagram.
+      if (!this.acceptAny && !this.accepted.has(endpointKey(rinfo.address, rinfo.port))) {
+        this.foreign++;
+        return;
+      }
       if (msg.length > UDP_MAX_DATAGRAM) {
         this.oversized++;
         return;
@@ -74,8 +92,26 @@ export class UdpRadioLink implements RadioLink {
         resolve();
       });
     });
-    const link = new UdpRadioLink(socket, opts.peers.slice(), opts.logger, opts.clock ?? systemClock);
-    link.log.info({ bind: link.address(), peers: opts.peers }, "udp radio link open");
+    let accepted: Set<string>;
+    try {
+      accepted = await resolvePeers(opts.peers);
+    } catch (err) {
+      socket.close();
+      throw err;
+    }
+    const acceptAny = opts.accept_any ?? false;
+    const link = new UdpRadioLink(
+      socket,
+      opts.peers.slice(),
+      accepted,
+      acceptAny,
+      opts.logger,
+      opts.clock ?? systemClock,
+    );
+    link.log.info(
+      { bind: link.address(), peers: opts.peers, accept: acceptAny ? "any" : "peers" },
+      "udp radio link open",
+    );
     return link;
   }
 
@@ -84,14 +120,22 @@ export class UdpRadioLink implements RadioLink {
     return { address: a.address, port: a.port };
   }
 
-  setPeers(peers: UdpEndpoint[]): void {
+  /** Replaces the peers (sending to and accepting from); rejects, changing nothing, if one cannot be resolved. */
+  async setPeers(peers: UdpEndpoint[]): Promise<void> {
     for (const p of peers) checkEndpoint(p, "peer");
+    const accepted = await resolvePeers(peers);
     this.peers = peers.slice();
+    this.accepted = accepted;
   }
 
   /** Datagrams dropped for being larger than a radio frame can be. */
   droppedOversized(): number {
     return this.oversized;
+  }
+
+  /** Datagrams dropped for not coming from a configured peer. */
+  droppedForeign(): number {
+    return this.foreign;
   }
 
   async send(frame: Uint8Array, _meta: TxMeta): Promise<TxResult> {
@@ -126,6 +170,28 @@ export class UdpRadioLink implements RadioLink {
     this.handlers.clear();
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
+}
+
+function endpointKey(address: string, port: number): string {
+  const a = address.toLowerCase();
+  return `${a.startsWith("::ffff:") && isIP(a.slice(7)) === 4 ? a.slice(7) : a} ${port}`;
+}
+
+/** Every address each peer's name resolves to (a literal address resolves to itself). */
+async function resolvePeers(peers: UdpEndpoint[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const p of peers) {
+    let addresses: string[];
+    try {
+      addresses = isIP(p.address)
+        ? [p.address]
+        : (await lookup(p.address, { all: true })).map((r) => r.address);
+    } catch (err) {
+      throw new Error(`udp peer ${p.address} cannot be resolved: ${(err as Error).message}`);
+    }
+    for (const a of addresses) out.add(endpointKey(a, p.port));
+  }
+  return out;
 }
 
 function checkEndpoint(e: UdpEndpoint, what: string, allowZeroPort = false): void {

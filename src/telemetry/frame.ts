@@ -41,6 +41,43 @@ export interface DeltaTelemetry {
 
 export type DownlinkMessage = FullTelemetry | DeltaTelemetry;
 
+/** Largest boot epoch (a uint32 on air). */
+export const MAX_EPOCH = 0xffff_ffff;
+/** Bytes the MAC field takes at the end of an authenticated message: tag 0x2d + fixed32. */
+const MAC_FIELD_BYTES = 5;
+const MAC_TAG = (5 << 3) | 5;
+
+/** What an authenticated frame carries besides its payload (see the .proto). */
+export interface FrameAuth {
+  key_id: number;
+  epoch: number;
+  /** The MAC as sent, or null when the frame has a key id but no MAC as its last field. */
+  mac: number | null;
+  /** The bytes the MAC covers: the message without its trailing MAC field. */
+  signed: Uint8Array;
+}
+
+/** What signs frames: the aircraft's link key (`LinkKey`) or anything with its two members. */
+export interface FrameSigner {
+  readonly key_id: number;
+  mac(bytes: Uint8Array): number;
+}
+
+/** What checks a frame's MAC: a paired link key. */
+export interface FrameVerifier {
+  verify(bytes: Uint8Array, mac: number): boolean;
+}
+
+/** The strictly increasing frame counter of the .proto: epoch * 65536 + sequence. */
+export function frameCounter(epoch: number, sequence: number): number {
+  return epoch * SEQUENCE_MODULUS + sequence;
+}
+
+/** Whether an authenticated frame's MAC verifies under `key`. A frame without a MAC never does. */
+export function verifyFrameAuth(auth: FrameAuth, key: FrameVerifier): boolean {
+  return auth.mac !== null && key.verify(auth.signed, auth.mac);
+}
+
 /** Why a frame from the air was refused. Each is counted by the receiver. */
 export const FRAME_ERROR_REASONS = [
   /** Nothing received, or a length byte of 0. */
@@ -58,7 +95,9 @@ export const FRAME_ERROR_REASONS = [
 ] as const;
 export type FrameErrorReason = (typeof FRAME_ERROR_REASONS)[number];
 
-export type DecodeResult = { ok: true; msg: DownlinkMessage } | { ok: false; reason: FrameErrorReason };
+export type DecodeResult =
+  | { ok: true; msg: DownlinkMessage; auth: FrameAuth | null }
+  | { ok: false; reason: FrameErrorReason };
 export type EncodeResult =
   | { ok: true; bytes: Uint8Array }
   | { ok: false; reason: "invalid" | "oversized"; message: string };
@@ -107,10 +146,19 @@ export function messageProblem(msg: DownlinkMessage): string | null {
   return null;
 }
 
-/** Serializes one message as an on-air frame (length byte + protobuf). Refuses, never throws. */
-export function encodeFrame(msg: DownlinkMessage): EncodeResult {
+/**
+ * Serializes one message as an on-air frame (length byte + protobuf), authenticated with `auth`'s key
+ * and boot epoch when given (key id, epoch, then the MAC as the last field). Refuses, never throws.
+ */
+export function encodeFrame(msg: DownlinkMessage, auth?: { key: FrameSigner; epoch: number }): EncodeResult {
   const problem = messageProblem(msg);
   if (problem) return { ok: false, reason: "invalid", message: problem };
+  if (
+    auth &&
+    !(isUint(auth.epoch, MAX_EPOCH) && isUint(auth.key.key_id, 0xffff_ffff) && auth.key.key_id !== 0)
+  ) {
+    return { ok: false, reason: "invalid", message: "epoch must be a uint32 and key_id a non-zero uint32" };
+  }
   const pb =
     msg.kind === "full"
       ? create(AircraftRadioDownlinkSchema, {
@@ -138,7 +186,16 @@ export function encodeFrame(msg: DownlinkMessage): EncodeResult {
             },
           },
         });
-  const body = toBinary(AircraftRadioDownlinkSchema, pb);
+  let body = toBinary(AircraftRadioDownlinkSchema, pb);
+  if (auth) {
+    pb.keyId = auth.key.key_id;
+    pb.epoch = auth.epoch;
+    const signed = toBinary(AircraftRadioDownlinkSchema, pb);
+    body = new Uint8Array(signed.length + MAC_FIELD_BYTES);
+    body.set(signed);
+    body[signed.length] = MAC_TAG;
+    new DataView(body.buffer).setUint32(signed.length + 1, auth.key.mac(signed), true);
+  }
   if (body.length > MAX_MESSAGE_BYTES) {
     return {
       ok: false,
@@ -168,8 +225,11 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
   if (actual > declared) return { ok: false, reason: "length_mismatch" };
 
   let msg: DownlinkMessage;
+  let auth: FrameAuth | null = null;
   try {
-    const pb = fromBinary(AircraftRadioDownlinkSchema, bytes.subarray(1), { readUnknownFields: false });
+    const message = bytes.subarray(1);
+    const pb = fromBinary(AircraftRadioDownlinkSchema, message, { readUnknownFields: false });
+    if (pb.keyId !== 0) auth = authOf(message, pb.keyId, pb.epoch, pb.mac);
     const p = pb.payload;
     if (p.case === "full") {
       const unit = PB_TO_UNIT.get(p.value.unit);
@@ -198,7 +258,17 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
   } catch {
     return { ok: false, reason: "garbage" };
   }
-  return messageProblem(msg) === null ? { ok: true, msg } : { ok: false, reason: "invalid" };
+  return messageProblem(msg) === null ? { ok: true, msg, auth } : { ok: false, reason: "invalid" };
+}
+
+/** The MAC counts only as the message's last field: then exactly what precedes it is what was signed. */
+function authOf(message: Uint8Array, key_id: number, epoch: number, mac: number): FrameAuth {
+  const at = message.length - MAC_FIELD_BYTES;
+  const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
+  const last = at >= 0 && message[at] === MAC_TAG ? view.getUint32(at + 1, true) : null;
+  return last !== null && last === mac
+    ? { key_id, epoch, mac, signed: message.subarray(0, at) }
+    : { key_id, epoch, mac: null, signed: message };
 }
 
 /** The identity hash of a message: carried by deltas, computed for full frames. */

@@ -62,6 +62,7 @@ interface Open {
   frames: number;
   lost: number;
   lastZoneInside: boolean;
+  verified: boolean;
 }
 
 /**
@@ -162,7 +163,8 @@ export class LaunchHistory {
 
   onTelemetry(t: ShownTelemetry): void {
     const o = this.open;
-    if (o && o.identity.identity_hash !== t.identity.identity_hash) this.finish();
+    if (o && (o.identity.identity_hash !== t.identity.identity_hash || o.verified !== t.verified))
+      this.finish();
     if (!this.open) {
       this.open = {
         identity: { ...t.identity },
@@ -177,6 +179,7 @@ export class LaunchHistory {
         frames: 1,
         lost: 0,
         lastZoneInside: t.zone === "inside",
+        verified: t.verified,
       };
       return;
     }
@@ -246,6 +249,7 @@ export class LaunchHistory {
       in_band_share:
         o.counted_ms > 0 ? Math.round((o.inside_ms / o.counted_ms) * 1000) / 1000 : o.lastZoneInside ? 1 : 0,
       frames_lost: o.lost,
+      verified: o.verified,
     };
   }
 

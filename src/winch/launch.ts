@@ -37,6 +37,13 @@ export const LaunchSchema = Type.Object(
       description: "Telemetry frames missed during the launch.",
       examples: [0],
     }),
+    verified: Type.Optional(
+      Type.Boolean({
+        description:
+          "Every frame of the launch was verified against a pairing; false when a winch without any " +
+          "pairing showed unverified frames. Absent in launches recorded before pairing existed.",
+      }),
+    ),
   },
   { additionalProperties: false, description: "One recorded launch." },
 );

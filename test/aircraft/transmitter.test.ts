@@ -3,6 +3,7 @@ import { AircraftState } from "../../src/aircraft/aircraft-state.js";
 import { DEFAULT_AIRCRAFT_PROFILE } from "../../src/aircraft/profile.js";
 import {
   type FlightReading,
+  type FrameAuthenticator,
   type FrameSender,
   Transmitter,
   type TransmitterSettings,
@@ -13,16 +14,28 @@ import { SettingsError } from "../../src/core/problems.js";
 import { createDeviceLogger } from "../../src/device/logger.js";
 import type { SendOutcome } from "../../src/radio/radio-service.js";
 import type { IasSample, IasSource } from "../../src/sensors/ias-source.js";
-import { type DownlinkMessage, decodeFrame } from "../../src/telemetry/frame.js";
+import {
+  type DownlinkMessage,
+  decodeFrame,
+  type FrameAuth,
+  frameCounter,
+  verifyFrameAuth,
+} from "../../src/telemetry/frame.js";
 import { identityHash } from "../../src/telemetry/identity.js";
+import { LinkKey } from "../../src/telemetry/link-key.js";
 
 const { logger } = createDeviceLogger({ destination: null });
 
-function rig(settings: TransmitterSettings = {}, block?: (n: number) => SendOutcome | null) {
+/** The interval rules are tested alone here (full_every 100); the default of 2 has its own test. */
+function rig(
+  settings: TransmitterSettings = {},
+  block?: (n: number) => SendOutcome | null,
+  auth?: FrameAuthenticator,
+) {
   const clock = new ManualClock();
   let reading: { reading: FlightReading; at_ms: number } | null = null;
   let profile = { ...DEFAULT_AIRCRAFT_PROFILE };
-  const sent: { t: number; msg: DownlinkMessage }[] = [];
+  const sent: { t: number; msg: DownlinkMessage; auth: FrameAuth | null }[] = [];
   let attempts = 0;
   const radio: FrameSender = {
     async send(frame) {
@@ -30,15 +43,17 @@ function rig(settings: TransmitterSettings = {}, block?: (n: number) => SendOutc
       if (forced) return forced;
       const r = decodeFrame(frame);
       if (!r.ok) throw new Error(`transmitter produced a bad frame: ${r.reason}`);
-      sent.push({ t: clock.now(), msg: r.msg });
+      sent.push({ t: clock.now(), msg: r.msg, auth: r.auth });
       return { sent: true, airtime_ms: 4 };
     },
   };
   const tx = new Transmitter({
+    full_every: 100,
     ...settings,
     radio,
     logger,
     clock,
+    ...(auth ? { auth } : {}),
     input: { latest: () => reading, profile: () => profile },
   });
   return {
@@ -296,5 +311,69 @@ describe("transmitter", () => {
     expect(tx.status()).toMatchObject({ state: "idle", reason: expect.stringMatching(/stale/) });
     tx.stop();
     input.close();
+  });
+
+  it("by default sends every other frame full, so identity and band survive heavy loss", async () => {
+    const r = rig({ full_every: 2 });
+    r.set(100, "airborne");
+    for (let i = 0; i < 8; i++) {
+      await r.tx.tick();
+      r.clock.advance(200);
+      r.set(100, "airborne");
+    }
+    expect(r.sent.map((s) => s.msg.kind)).toEqual([
+      "full",
+      "delta",
+      "full",
+      "delta",
+      "full",
+      "delta",
+      "full",
+      "delta",
+    ]);
+    expect(
+      new Transmitter({
+        radio: { send: async () => ({ sent: true, airtime_ms: 1 }) },
+        logger,
+        input: { latest: () => null, profile: () => DEFAULT_AIRCRAFT_PROFILE },
+      }).full_every,
+    ).toBe(2);
+  });
+
+  it("signs every frame; when the sequence wraps it stores the next epoch before sending, so the counter only grows", async () => {
+    const key = LinkKey.generate();
+    let epoch = 7;
+    let failNext = false;
+    const auth: FrameAuthenticator = {
+      key: () => key,
+      epoch: () => epoch,
+      async nextEpoch() {
+        if (failNext) throw new Error("disk full");
+        epoch++;
+        return epoch;
+      },
+    };
+    const r = rig({}, undefined, auth);
+    r.set(100, "airborne");
+    // Jump the sequence to just before the wrap (the sequence is private; send 65 534 frames cheaply).
+    (r.tx as unknown as { seq: number }).seq = 65_534;
+    await r.tx.tick();
+    await r.tx.tick();
+    failNext = true;
+    expect(await r.tx.tick()).toEqual({ sent: null, reason: "counter_error" });
+    expect(r.tx.status()).toMatchObject({ state: "fault" });
+    failNext = false;
+    await r.tx.tick();
+    const counters = r.sent.map((s) => {
+      expect(s.auth && verifyFrameAuth(s.auth, key)).toBe(true);
+      return frameCounter(s.auth?.epoch ?? 0, s.msg.sequence);
+    });
+    expect(r.sent.map((s) => [s.auth?.epoch, s.msg.sequence])).toEqual([
+      [7, 65_534],
+      [7, 65_535],
+      [8, 0],
+    ]);
+    expect(counters).toEqual([...counters].sort((a, b) => a - b));
+    expect(r.tx.counters().epoch).toBe(8);
   });
 });

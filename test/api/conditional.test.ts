@@ -92,17 +92,18 @@ describe("content ETags", () => {
       rssi_dbm: -87,
       snr_db: 7.5,
       age_ms: 120,
+      verified: true,
       seq: 4711,
       received: 4700,
       lost: 11,
     } as const;
-    const s: WinchState = { telemetry: t, link: "ok" };
+    const s: WinchState = { telemetry: t, link: "ok", unpaired_heard: [] };
     const tag = winchEtag(s);
     expect(winchEtag({ ...s, telemetry: { ...t, age_ms: 900 } })).toBe(tag);
     expect(winchEtag({ ...s, telemetry: { ...t, seq: 4712, received: 4701 } })).not.toBe(tag);
     expect(winchEtag({ ...s, link: "stale" })).not.toBe(tag);
-    expect(winchEtag({ telemetry: null, link: "no_signal" })).not.toBe(
-      winchEtag({ telemetry: null, link: "ok" }),
+    expect(winchEtag({ telemetry: null, link: "no_signal", unpaired_heard: [] })).not.toBe(
+      winchEtag({ telemetry: null, link: "ok", unpaired_heard: [] }),
     );
   });
 

@@ -5,6 +5,7 @@ import addFormatsModule from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Mode } from "../../src/device/identity.js";
 import { SimMedium } from "../../src/radio/sim-link.js";
+import { keyIdHex, LinkKey } from "../../src/telemetry/link-key.js";
 import {
   type ApiReply,
   bearer,
@@ -40,6 +41,9 @@ let devices: Record<Mode, TestDevice>;
 let doc: Doc;
 let ajv: Ajv2020;
 
+/** A unit no device here knows: the winch pairs with it, then removes it again. */
+const stranger = LinkKey.generate();
+
 const pointer = (...parts: string[]) =>
   parts.map((p) => p.replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
 
@@ -67,6 +71,16 @@ function recipe(method: string, path: string, op: Operation, mode: Mode): { path
       );
       return { path, body };
     }
+    case "POST /api/winch/pairings": {
+      // Not the document's example (a shortened code): a real one, which the winch must accept.
+      const body = { code: stranger.pairingCode() };
+      expect(
+        ajv.validate({ $ref: `doc#/${pointer("components", "schemas", "WinchPairingAdd")}` }, body),
+      ).toBe(true);
+      return { path, body };
+    }
+    case "DELETE /api/winch/pairings/{key_id}": // the one the POST just added
+      return { path: path.replace("{key_id}", keyIdHex(stranger.key_id)) };
     case "PUT /api/aircraft":
     case "PATCH /api/aircraft":
     case "PATCH /api/radio":
@@ -89,6 +103,10 @@ function recipe(method: string, path: string, op: Operation, mode: Mode): { path
     case "GET /api/radio":
     case "GET /api/wifi":
     case "GET /api/mqtt":
+    case "GET /api/pairing":
+    case "POST /api/pairing":
+    case "POST /api/pairing/rotate":
+    case "GET /api/winch/pairings":
       return { path };
     default:
       throw new Error(`the contract test has no recipe for ${key}; add one`);
@@ -97,8 +115,8 @@ function recipe(method: string, path: string, op: Operation, mode: Mode): { path
 
 /** Which mode an operation belongs to (SPEC §3), or null for both. */
 function onlyIn(path: string): Mode | null {
-  if (path.startsWith("/api/aircraft")) return "aircraft";
-  if (path === "/api/winch" || path === "/api/history") return "winch";
+  if (path.startsWith("/api/aircraft") || path.startsWith("/api/pairing")) return "aircraft";
+  if (path.startsWith("/api/winch") || path === "/api/history") return "winch";
   return null;
 }
 

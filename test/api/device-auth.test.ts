@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Mode } from "../../src/device/identity.js";
+import { keyIdHex, LinkKey } from "../../src/telemetry/link-key.js";
 import { bearer, startTestDevice, TEST_SCRYPT, type TestDevice } from "./device-harness.js";
 
 /*
@@ -70,14 +71,28 @@ async function harmless(device: TestDevice, method: string, path: string, passwo
       return { ok: 202 };
     case "DELETE /api/history":
       return { ok: 204 };
+    case "POST /api/pairing":
+    case "POST /api/pairing/rotate":
+      return { ok: 200 };
+    case "POST /api/winch/pairings":
+      return { body: { code: LinkKey.generate().pairingCode() }, ok: 201 };
+    case "DELETE /api/winch/pairings/{key_id}": {
+      const key = LinkKey.generate();
+      const added = await device.call("POST", "/api/winch/pairings", {
+        body: { code: key.pairingCode() },
+        ...(password ? { headers: bearer(password) } : {}),
+      });
+      expect(added.status).toBe(201);
+      return { path: `/api/winch/pairings/${keyIdHex(key.key_id)}`, ok: 204 };
+    }
     default:
       throw new Error(`no harmless request for ${method} ${path}; add one`);
   }
 }
 
 function modeOf(path: string): Mode[] {
-  if (path.startsWith("/api/aircraft")) return ["aircraft"];
-  if (path === "/api/history") return ["winch"];
+  if (path.startsWith("/api/aircraft") || path.startsWith("/api/pairing")) return ["aircraft"];
+  if (path === "/api/history" || path.startsWith("/api/winch/")) return ["winch"];
   return ["aircraft", "winch"];
 }
 
@@ -108,6 +123,10 @@ describe.each(["set", "not set"] as const)("auth matrix with a password %s", (st
     expect(mutating.map((r) => `${r.method} ${r.path}`).sort()).toEqual(
       [
         "DELETE /api/history",
+        "DELETE /api/winch/pairings/{key_id}",
+        "POST /api/pairing",
+        "POST /api/pairing/rotate",
+        "POST /api/winch/pairings",
         "PATCH /api/aircraft",
         "PATCH /api/radio",
         "POST /api/reboot",
@@ -138,7 +157,7 @@ describe.each(["set", "not set"] as const)("auth matrix with a password %s", (st
             const req = await harmless(device, method, path, state === "set" ? NEW : null);
             const runtime = device.device.runtime();
             const before = device.settingsFiles();
-            const reply = await device.call(method, path, {
+            const reply = await device.call(method, "path" in req && req.path ? req.path : path, {
               ...(req.body === undefined ? {} : { body: req.body }),
               headers: v.headers,
             });

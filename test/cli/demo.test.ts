@@ -34,13 +34,13 @@ function getJson(port: number, path: string, ca: string): Promise<{ status: numb
 }
 
 describe("owts demo", () => {
-  it("links an aircraft and a winch: live telemetry reaches /api/winch within 5 s of start", async () => {
+  it("links an aircraft and a winch, paired: verified telemetry reaches /api/winch within 5 s of start", async () => {
     const demo = await startDemo();
     try {
       // Measured from the ready lines: process start-up on a loaded CI machine is not the demo's to control.
       const started = Date.now();
       const winchCa = readFileSync(demo.winch.certPath, "utf8");
-      let telemetry: { registration: string; ias: number; zone: string } | null = null;
+      let telemetry: { registration: string; ias: number; zone: string; verified: boolean } | null = null;
       while (!telemetry && Date.now() - started < 5_000) {
         const r = await getJson(demo.winch.httpsPort, "/api/winch", winchCa);
         telemetry = (r.body as { telemetry: typeof telemetry }).telemetry;
@@ -50,6 +50,7 @@ describe("owts demo", () => {
       expect(telemetry).toMatchObject({
         registration: "D-1234",
         zone: expect.stringMatching(/below|inside|above/),
+        verified: true,
       });
       const aircraftCa = readFileSync(demo.aircraft.certPath, "utf8");
       const live = await getJson(demo.aircraft.httpsPort, "/api/aircraft/live", aircraftCa);

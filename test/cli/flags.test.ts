@@ -103,13 +103,25 @@ describe("the flags table", () => {
 
   it("refuses --radio-bind without --radio udp, though it has a default", () => {
     const d = mkdtempSync(join(tmpdir(), "owts-flags-"));
-    expect(refusal(() => parseStartOptions(["--radio-bind", "0.0.0.0:1", "--data-dir", d], {}))).toBe(
-      "--radio-bind/--radio-peer need --radio udp",
-    );
+    for (const flag of [["--radio-bind", "0.0.0.0:1"], ["--radio-accept-any"]]) {
+      expect(refusal(() => parseStartOptions([...flag, "--data-dir", d], {}))).toBe(
+        "--radio-bind/--radio-peer/--radio-accept-any need --radio udp",
+      );
+    }
     expect(
       parseStartOptions(["--radio", "udp", "--radio-peer", "127.0.0.1:9", "--data-dir", d], {}),
     ).toMatchObject({
-      radio: { kind: "udp", bind: DEFAULT_UDP_BIND, peers: [{ address: "127.0.0.1", port: 9 }] },
+      radio: {
+        kind: "udp",
+        bind: DEFAULT_UDP_BIND,
+        peers: [{ address: "127.0.0.1", port: 9 }],
+        accept_any: false,
+      },
     });
+    expect(
+      parseStartOptions(["--radio", "udp", "--radio-accept-any", "--data-dir", d], {
+        OWTS_RADIO_PEER: "127.0.0.1:9",
+      }),
+    ).toMatchObject({ radio: { kind: "udp", accept_any: true } });
   });
 });

@@ -13,7 +13,9 @@ import {
 } from "../../src/display/content.js";
 import type { IasSample, IasSource, SensorHealth } from "../../src/sensors/ias-source.js";
 import { encodeFrame, type FullTelemetry } from "../../src/telemetry/frame.js";
+import { LinkKey } from "../../src/telemetry/link-key.js";
 import { WinchReceiver } from "../../src/winch/receiver.js";
+import { pairingBookWith } from "../winch/pairing-rig.js";
 import { START } from "./screens.js";
 
 const FULL: FullTelemetry = {
@@ -48,6 +50,28 @@ function winchRig() {
 }
 
 describe("display content from the winch receiver", () => {
+  it("a paired winch shows no IAS from frames it cannot verify; a signed one shows live", async () => {
+    const clock = new ManualClock(10_000);
+    const { logger } = createDeviceLogger({ destination: null });
+    const paired = LinkKey.generate();
+    const rx = new WinchReceiver({
+      logger,
+      clock,
+      pairings: await pairingBookWith([paired.pairingCode()], logger, clock),
+    });
+    const content = winchContentSource({ receiver: rx, hostname: "w", address: () => null, clock });
+    const send = (sequence: number, key?: LinkKey) => {
+      const r = encodeFrame({ ...FULL, sequence }, key ? { key, epoch: 1 } : undefined);
+      if (!r.ok) throw new Error(r.message);
+      rx.handleFrame(r.bytes, { rssi_dbm: -87, snr_db: 9, rx_t_ms: clock.now() });
+    };
+    send(0); // unsigned
+    send(1, LinkKey.generate()); // signed by a unit this winch is not paired with
+    expect(content()).toEqual({ kind: "winch", link: "no_signal", hostname: "w", address: null });
+    send(2, paired);
+    expect(content()).toMatchObject({ kind: "winch", link: "ok", ias: 100, registration: "D-1234" });
+  });
+
   it("live in each zone: IAS, unit, zone, band, registration, RSSI; RX mark for 250 ms after a frame", () => {
     const { clock, send, content } = winchRig();
     for (const [tenths, zone] of [

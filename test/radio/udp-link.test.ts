@@ -20,8 +20,12 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((l) => l.close()));
 });
 
-async function link(peers: { address: string; port: number }[] = [], address = "127.0.0.1") {
-  const l = await UdpRadioLink.open({ bind: { address, port: 0 }, peers, logger });
+async function link(
+  peers: { address: string; port: number }[] = [],
+  address = "127.0.0.1",
+  accept_any = false,
+) {
+  const l = await UdpRadioLink.open({ bind: { address, port: 0 }, peers, logger, accept_any });
   open.push(l);
   return l;
 }
@@ -37,8 +41,9 @@ function nextFrame(l: UdpRadioLink): Promise<{ frame: Uint8Array; meta: RxMeta }
 
 describe("udp radio link (loopback)", () => {
   it("carries exactly the frame bytes as one datagram, with no radio levels", async () => {
-    const winch = await link();
-    const aircraft = await link([winch.address()]);
+    const aircraft = await link();
+    const winch = await link([aircraft.address()]);
+    await aircraft.setPeers([winch.address()]);
     const got = nextFrame(winch);
     expect(await aircraft.send(Uint8Array.of(3, 1, 2, 3), TX)).toEqual({ ok: true });
     const { frame, meta } = await got;
@@ -51,9 +56,10 @@ describe("udp radio link (loopback)", () => {
   it.skipIf(
     skipWithout(hasIpv6Loopback, "IPv6 loopback (::1)", "enable it: sysctl net.ipv6.conf.lo.disable_ipv6=0"),
   )("works over IPv6 loopback and to several peers", async () => {
-    const w1 = await link([], "::1");
-    const w2 = await link([], "::1");
-    const tx = await link([w1.address(), w2.address()], "::1");
+    const tx = await link([], "::1");
+    const w1 = await link([tx.address()], "::1");
+    const w2 = await link([tx.address()], "::1");
+    await tx.setPeers([w1.address(), w2.address()]);
     const both = Promise.all([nextFrame(w1), nextFrame(w2)]);
     await tx.send(Uint8Array.of(1, 7), TX);
     const [a, b] = await both;
@@ -62,7 +68,7 @@ describe("udp radio link (loopback)", () => {
   });
 
   it("drops datagrams larger than a radio frame can be, and passes the next good one", async () => {
-    const winch = await link();
+    const winch = await link([], "127.0.0.1", true);
     const raw = dgram.createSocket("udp4");
     const got = nextFrame(winch);
     const { port } = winch.address();
@@ -71,6 +77,32 @@ describe("udp radio link (loopback)", () => {
     expect([...(await got).frame]).toEqual([1, 9]);
     expect(winch.droppedOversized()).toBe(1);
     raw.close();
+  });
+
+  it("accepts datagrams only from its peers (by name too) unless told to accept any", async () => {
+    const peer = dgram.createSocket("udp4");
+    const stranger = dgram.createSocket("udp4");
+    await new Promise<void>((r) => peer.bind(0, "127.0.0.1", () => r()));
+    await new Promise<void>((r) => stranger.bind(0, "127.0.0.1", () => r()));
+    const winch = await link([{ address: "localhost", port: peer.address().port }]);
+    const any = await link([], "127.0.0.1", true);
+    const heard: number[][] = [];
+    winch.onReceive((f) => heard.push([...f]));
+    const anyGot = nextFrame(any);
+    const send = (s: dgram.Socket, to: UdpRadioLink, b: number) =>
+      new Promise<void>((r) => s.send(Uint8Array.of(1, b), to.address().port, "127.0.0.1", () => r()));
+    await send(stranger, winch, 66);
+    await send(stranger, any, 67);
+    await send(peer, winch, 42);
+    for (let i = 0; i < 50 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(heard).toEqual([[1, 42]]);
+    expect(winch.droppedForeign()).toBe(1);
+    expect([...(await anyGot).frame]).toEqual([1, 67]);
+    await expect(winch.setPeers([{ address: "no-such-host.invalid", port: 1 }])).rejects.toThrow(
+      /cannot be resolved/,
+    );
+    peer.close();
+    stranger.close();
   });
 
   it("refuses bad endpoints with a clear error and reports bind failures", async () => {

@@ -66,7 +66,7 @@ describe("frame encode/decode", () => {
         const bytes = encodeOk(msg);
         expect(bytes[0]).toBe(bytes.length - 1);
         expect(bytes.length).toBeLessThanOrEqual(MAX_FRAME_BYTES);
-        expect(decodeFrame(bytes)).toEqual({ ok: true, msg });
+        expect(decodeFrame(bytes)).toEqual({ ok: true, msg, auth: null });
       }),
       { numRuns: 500 },
     );
@@ -189,7 +189,7 @@ describe("decoding bad frames", () => {
   it("ignores unknown fields next to a valid payload (a newer transmitter still works)", () => {
     const body = good.subarray(1);
     const extended = Uint8Array.of(body.length + 2, ...body, 0x78, 0x05); // field 15, varint 5
-    expect(decodeFrame(extended)).toEqual({ ok: true, msg: FULL });
+    expect(decodeFrame(extended)).toEqual({ ok: true, msg: FULL, auth: null });
   });
 
   it("fuzz: random bytes never throw and always get a known verdict", () => {

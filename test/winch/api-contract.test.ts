@@ -54,7 +54,7 @@ describe("runtime objects match the API schemas", () => {
     expect(Value.Errors(WinchState, rx.snapshot())).toEqual([]); // stale
     clock.advance(10_000);
     rx.tick(); // no_signal ends the launch
-    expect(rx.snapshot()).toEqual({ telemetry: null, link: "no_signal" });
+    expect(rx.snapshot()).toEqual({ telemetry: null, link: "no_signal", unpaired_heard: [] });
     expect(history.launches()).toHaveLength(1);
     expect(Value.Errors(LaunchHistory, { launches: history.launches() })).toEqual([]);
     expect(Value.Errors(RadioView, txRadio.view())).toEqual([]);

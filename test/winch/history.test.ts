@@ -28,6 +28,7 @@ function shown(rx_t_ms: number, ias: number, identity = ID_A, lost_before = 0): 
     zone: ias < BAND.v_min ? "below" : ias > BAND.v_max ? "above" : "inside",
     seq: 0,
     lost_before,
+    verified: true,
   };
 }
 
@@ -92,6 +93,7 @@ describe("launch history", () => {
       // Intervals are capped at 1.5 s: below 1.5, inside 1.5 + 1.5, above 1.5 → 3 / 6.
       in_band_share: 0.5,
       frames_lost: 1,
+      verified: true,
     });
   });
 

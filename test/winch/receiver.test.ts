@@ -45,7 +45,7 @@ function rig() {
 describe("winch receiver", () => {
   it("shows a full frame with identity, band, zone, levels; then deltas for the same identity", () => {
     const { clock, rx, feed } = rig();
-    expect(rx.snapshot()).toEqual({ link: "no_signal", telemetry: null });
+    expect(rx.snapshot()).toEqual({ link: "no_signal", telemetry: null, unpaired_heard: [] });
     feed(frame(FULL));
     expect(rx.snapshot()).toEqual({
       link: "ok",
@@ -61,10 +61,12 @@ describe("winch receiver", () => {
         rssi_dbm: -80,
         snr_db: 9.5,
         age_ms: 0,
+        verified: false,
         seq: 0,
         received: 1,
         lost: 0,
       },
+      unpaired_heard: [],
     });
     expect(rx.counters()).toMatchObject({
       shown_identity_hash: HASH.toString(16).padStart(8, "0"),
@@ -172,7 +174,7 @@ describe("winch receiver", () => {
     clock.advance(1);
     expect(rx.snapshot()).toMatchObject({ link: "no_signal", telemetry: null });
     feed(frame(delta(1, 1200)));
-    expect(rx.snapshot()).toEqual({ link: "no_signal", telemetry: null });
+    expect(rx.snapshot()).toEqual({ link: "no_signal", telemetry: null, unpaired_heard: [] });
     expect(rx.counters().held_back).toBe(1);
     feed(frame({ ...FULL, sequence: 2 }));
     expect(rx.snapshot()).toMatchObject({ link: "ok", telemetry: { ias: 100 } });
@@ -192,7 +194,7 @@ describe("winch receiver", () => {
     expect(clock.pending()).toBe(0);
   });
 
-  it("version/ETag change with each frame and each link change, and only then", () => {
+  it("version/ETag change with each frame shown and each link change, and only then", () => {
     const { clock, rx, feed } = rig();
     const e0 = rx.etag();
     expect(rx.etag()).toBe(e0);
@@ -201,10 +203,15 @@ describe("winch receiver", () => {
     expect(e1).not.toBe(e0);
     clock.advance(1000);
     expect(rx.etag()).toBe(e1); // only age changed
-    feed(Uint8Array.of(1, 2)); // a bad frame changes the counters in the body
+    feed(Uint8Array.of(1, 2)); // a bad frame is counted, but shows nothing new
+    expect(rx.counters().bad_frames_total).toBe(1);
+    expect(rx.etag()).toBe(e1);
+    feed(frame(FULL)); // the same frame again: a duplicate, nothing new either
+    expect(rx.etag()).toBe(e1);
+    feed(frame(delta(1, 1000)));
     const e2 = rx.etag();
     expect(e2).not.toBe(e1);
-    clock.advance(600);
+    clock.advance(1600);
     const e3 = rx.etag();
     expect(e3).not.toBe(e2); // ok -> stale
     expect(rx.counters().version).toBe(rx.version());

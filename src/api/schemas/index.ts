@@ -7,6 +7,7 @@ import { LaunchHistory } from "./history.js";
 import { LogPage } from "./log.js";
 import { ModeChange, ModeSetting } from "./mode.js";
 import { MqttUpdate, MqttView } from "./mqtt.js";
+import { LinkKeyInfo, PairingCode, WinchPairing, WinchPairingAdd, WinchPairingList } from "./pairing.js";
 import { RadioPatch, RadioView } from "./radio.js";
 import { RebootAccepted } from "./reboot.js";
 import { SecurityState, SecurityUpdate } from "./security.js";
@@ -22,6 +23,7 @@ export * from "./history.js";
 export * from "./log.js";
 export * from "./mode.js";
 export * from "./mqtt.js";
+export * from "./pairing.js";
 export * from "./radio.js";
 export * from "./reboot.js";
 export * from "./security.js";
@@ -53,6 +55,11 @@ export const API_SCHEMAS: readonly TSchema[] = [
   Status,
   LogPage,
   RebootAccepted,
+  LinkKeyInfo,
+  PairingCode,
+  WinchPairing,
+  WinchPairingList,
+  WinchPairingAdd,
   MqttView,
   MqttUpdate,
 ];

@@ -48,6 +48,20 @@ export const Status = Type.Object(
         received: Counter("Frames decoded."),
         lost: Counter("Frames missed (sequence gaps)."),
         bad_frames: Counter("Frames received but rejected (CRC, format)."),
+        rejected: Type.Object(
+          {
+            bad_mac: Counter(
+              "Frames whose key id is paired but whose MAC does not verify (forged or damaged).",
+            ),
+            replay: Counter("Genuine frames whose counter is not above the last one accepted (replayed)."),
+            unknown_key: Counter("Frames signed with a key id this winch is not paired with."),
+            unpaired: Counter("Frames signed with no key at all, refused because this winch has pairings."),
+          },
+          {
+            additionalProperties: false,
+            description: "Well-formed frames a paired winch did not trust, by reason (0 in aircraft mode).",
+          },
+        ),
         duty_blocked: Counter("Frames held back by the duty-cycle limit."),
         duty_used_ppm: Type.Integer({
           minimum: 0,
@@ -138,7 +152,15 @@ export const Status = Type.Object(
           out_of_resources: 0,
           other: 0,
         },
-        radio: { sent: 1234, received: 0, lost: 0, bad_frames: 0, duty_blocked: 0, duty_used_ppm: 2400 },
+        radio: {
+          sent: 1234,
+          received: 0,
+          lost: 0,
+          bad_frames: 0,
+          rejected: { bad_mac: 0, replay: 0, unknown_key: 0, unpaired: 0 },
+          duty_blocked: 0,
+          duty_used_ppm: 2400,
+        },
         displays: [{ name: "oled", state: "ok", errors: 0, updates: 1200 }],
         runtime: { running: true, problem: null },
         mqtt: {

@@ -29,6 +29,12 @@ export const WinchTelemetrySchema = Type.Object(
       description: "Milliseconds since the last frame arrived.",
       examples: [120],
     }),
+    verified: Type.Boolean({
+      description:
+        "Whether the frames shown were verified against a pairing. Always true once the winch has a " +
+        "pairing (unverified frames are then not shown at all); false on a winch with no pairing.",
+      examples: [true],
+    }),
     seq: Type.Integer({
       minimum: 0,
       description: "Sequence number of the last decoded frame.",
@@ -38,6 +44,18 @@ export const WinchTelemetrySchema = Type.Object(
     lost: Counter("Frames missed (gaps in the sequence) since start.", 11),
   },
   { additionalProperties: false, description: "The last decoded telemetry frame with link figures." },
+);
+
+export const UnpairedHeardSchema = Type.Object(
+  {
+    registration: Type.String({ maxLength: 64 }),
+    type: Type.String({ maxLength: 64 }),
+    key_id: Type.Union([Type.String({ pattern: "^[0-9a-f]{8}$" }), Type.Null()], {
+      description: "Key id the unit signs with; null for a unit that signs nothing.",
+    }),
+    age_ms: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
 );
 
 /** `GET /api/winch` (winch mode). */
@@ -50,12 +68,18 @@ export const WinchState = Type.Object(
       description:
         "`no_signal`: no frame yet or for a long time; `ok`: frames arrive; `stale`: frames stopped recently.",
     }),
+    unpaired_heard: Type.Array(UnpairedHeardSchema, {
+      maxItems: 4,
+      description:
+        "Aircraft heard in the last minute whose frames this winch does not trust (not paired), newest first.",
+    }),
   },
   {
     $id: "WinchState",
     additionalProperties: false,
     description:
-      "What the winch receives. ETag changes with each decoded frame and each link-state change; " +
+      "What the winch receives. ETag changes with each frame shown and each link-state change (never " +
+      "for a refused frame); " +
       "`If-None-Match` gives 304 otherwise; `Cache-Control: no-cache`.",
     examples: [
       {
@@ -71,13 +95,19 @@ export const WinchState = Type.Object(
           rssi_dbm: -87,
           snr_db: 7.5,
           age_ms: 120,
+          verified: true,
           seq: 4711,
           received: 4700,
           lost: 11,
         },
         link: "ok",
+        unpaired_heard: [],
       },
-      { telemetry: null, link: "no_signal" },
+      {
+        telemetry: null,
+        link: "no_signal",
+        unpaired_heard: [{ registration: "D-5678", type: "LS8", key_id: "5e1f00a2", age_ms: 800 }],
+      },
     ],
   },
 );

@@ -216,21 +216,20 @@ describe("winch monitor at the field", () => {
     };
     expect(kmh.telemetry.unit).toBe("kmh");
     await page.locator('[data-testid="view-unit"]').selectOption("kt");
-    expect(await page.locator(".ias-unit").textContent()).toBe("kt");
+    await expect.poll(() => page.locator(".ias-unit").textContent(), { timeout: 5_000 }).toBe("kt");
     const kt = (v: number) => String(Math.round(v / 1.852));
-    expect(await labels()).toEqual([
-      kt(kmh.telemetry.v_min),
-      kt(kmh.telemetry.v_opt),
-      kt(kmh.telemetry.v_max),
-    ]);
+    // The labels re-render after the choice; poll rather than read once.
+    await expect
+      .poll(labels, { timeout: 5_000 })
+      .toEqual([kt(kmh.telemetry.v_min), kt(kmh.telemetry.v_opt), kt(kmh.telemetry.v_max)]);
     await page.reload();
     await page.locator('.zone-panel[data-state="live"]').waitFor({ timeout: 45_000 });
     expect(await page.locator(".ias-unit").textContent()).toBe("kt");
     // Back to the aircraft's unit: the stored band, not a twice-rounded one.
     await page.locator('[data-testid="view-unit"]').selectOption("");
-    expect(await labels()).toEqual(
-      [kmh.telemetry.v_min, kmh.telemetry.v_opt, kmh.telemetry.v_max].map(String),
-    );
+    await expect
+      .poll(labels, { timeout: 5_000 })
+      .toEqual([kmh.telemetry.v_min, kmh.telemetry.v_opt, kmh.telemetry.v_max].map(String));
     await context.close();
   });
 

@@ -42,6 +42,7 @@ export function IasGraph({
   unit,
   theme,
   windowS,
+  emptyNote = "No speeds yet: the graph starts with the first frame.",
 }: {
   samples: Samples;
   band: Band | null;
@@ -50,6 +51,8 @@ export function IasGraph({
   theme: string;
   /** Show only the last this many seconds (a moving window); absent: everything recorded. */
   windowS?: number;
+  /** What the empty graph says instead of an axis; a page may explain when it records. */
+  emptyNote?: string;
 }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -169,7 +172,7 @@ export function IasGraph({
       )}
       {!libFailed && samples.t.length === 0 && (
         <p class="graph-empty" data-testid="graph-empty">
-          No speeds yet: the graph starts with the first frame.
+          {emptyNote}
         </p>
       )}
     </div>

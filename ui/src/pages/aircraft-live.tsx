@@ -105,13 +105,9 @@ export function AircraftLive() {
                 Reset graph
               </button>
             </div>
-            {samples.t.length === 0 && (
-              <p class="muted" data-testid="graph-empty">
-                The graph records while airborne and in landing hold; it clears on landing.
-              </p>
-            )}
             <IasGraph
               samples={samples}
+              emptyNote="The graph records while airborne and in landing hold; it clears on landing."
               band={
                 profile && profile.unit === d.unit
                   ? { min: profile.v_min, opt: profile.v_opt, max: profile.v_max }

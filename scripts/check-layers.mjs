@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
  */
 export const LAYERS = [
   ["core"],
-  ["store", "certs", "telemetry", "radio", "sensors", "mdns"],
+  ["store", "certs", "telemetry", "radio", "sensors", "mdns", "hw"],
   ["aircraft", "winch"],
   // mqtt and display carry the same state the API serves outward (to a broker, an OLED, an LED strip,
   // a console) and never block the radio or the web side.

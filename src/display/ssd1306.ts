@@ -1,4 +1,4 @@
-import { access, constants } from "node:fs/promises";
+import { openI2c } from "../hw/i2c.js";
 import type { MonoCanvas } from "./mono-canvas.js";
 
 /**
@@ -240,27 +240,7 @@ export function createOled(opts: OledOptions = {}): Oled {
   };
 }
 
-/** Loads `i2c-bus` only when an OLED is asked for, so machines without it run everything else. */
-export async function openI2cWriteBus(busNumber: number): Promise<I2cWriteBus> {
-  const pkg = "i2c-bus";
-  let mod: { openPromisified?: (n: number) => Promise<I2cWriteBus> };
-  try {
-    mod = (await import(pkg)) as typeof mod;
-  } catch (err) {
-    throw new Error(
-      `the OLED display needs the optional package i2c-bus, which is not installed or did not build (${(err as Error).message}); install it with "npm install i2c-bus" on a Linux board`,
-    );
-  }
-  const open = mod.openPromisified ?? (mod as { default?: typeof mod }).default?.openPromisified;
-  if (!open) throw new Error("the installed i2c-bus package has no openPromisified(); need i2c-bus 5.x");
-  const dev = `/dev/i2c-${busNumber}`;
-  try {
-    // i2c-bus opens the device file lazily on the first transfer; check now so the status can say why.
-    await access(dev, constants.R_OK | constants.W_OK);
-    return await open(busNumber);
-  } catch (err) {
-    throw new Error(
-      `cannot open I2C bus ${busNumber} (${dev}): ${(err as Error).message}; is I2C enabled and is the user in the i2c group?`,
-    );
-  }
+/** Loads `i2c-bus` only when the OLED display is asked for. */
+export function openI2cWriteBus(busNumber: number): Promise<I2cWriteBus> {
+  return openI2c<I2cWriteBus>(busNumber, "the OLED display");
 }

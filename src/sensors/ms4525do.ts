@@ -1,6 +1,6 @@
-import { access, constants } from "node:fs/promises";
 import type { Logger } from "../core/logger.js";
 import { ProblemList } from "../core/problems.js";
+import { openI2c } from "../hw/i2c.js";
 import type { IasSample, IasSource, SensorHealth } from "./ias-source.js";
 
 /**
@@ -190,29 +190,9 @@ function parseRange(p: ProblemList, opts: Ms4525Options): { pminPsi: number; pma
   return m[2] === "D" ? { pminPsi: -psi, pmaxPsi: psi } : { pminPsi: 0, pmaxPsi: psi };
 }
 
-/** Loads `i2c-bus` only when the real sensor is asked for, so machines without it still run the simulator. */
-async function openI2cBus(busNumber: number): Promise<I2cBus> {
-  const pkg = "i2c-bus";
-  let mod: { openPromisified?: (n: number) => Promise<I2cBus> };
-  try {
-    mod = (await import(pkg)) as typeof mod;
-  } catch (err) {
-    throw new Error(
-      `the ms4525do source needs the optional package i2c-bus, which is not installed or did not build (${(err as Error).message}); install it with "npm install i2c-bus" on a Linux board`,
-    );
-  }
-  const open = mod.openPromisified ?? (mod as { default?: typeof mod }).default?.openPromisified;
-  if (!open) throw new Error("the installed i2c-bus package has no openPromisified(); need i2c-bus 5.x");
-  const dev = `/dev/i2c-${busNumber}`;
-  try {
-    // i2c-bus opens the device file lazily on the first transfer; check now so start() can say why.
-    await access(dev, constants.R_OK | constants.W_OK);
-    return await open(busNumber);
-  } catch (err) {
-    throw new Error(
-      `cannot open I2C bus ${busNumber} (${dev}): ${(err as Error).message}; is I2C enabled and is the user in the i2c group?`,
-    );
-  }
+/** Loads `i2c-bus` only when the ms4525do source is asked for. */
+function openI2cBus(busNumber: number): Promise<I2cBus> {
+  return openI2c<I2cBus>(busNumber, "the ms4525do source");
 }
 
 export class Ms4525IasSource implements IasSource {

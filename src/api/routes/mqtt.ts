@@ -4,7 +4,7 @@ import type { MqttService } from "../../mqtt/service.js";
 import { configFromSettings, type MqttSettings } from "../../mqtt/settings.js";
 import type { Namespace } from "../../store/settings-store.js";
 import { ref } from "../schema-ref.js";
-import { type MqttStatus, MqttUpdate, MqttView } from "../schemas/mqtt.js";
+import { MQTT_OFF_STATUS, type MqttStatus, MqttUpdate, MqttView } from "../schemas/mqtt.js";
 import { rulesFailed, storeOrReject } from "../store-errors.js";
 
 export interface MqttRoutesOptions {
@@ -15,19 +15,7 @@ export interface MqttRoutesOptions {
 /** The connection state for `/api/status` and `/api/mqtt`: the service's figures, or `off`. */
 export function mqttStatus(service: MqttService): MqttStatus {
   const s = service.status();
-  if (!s.enabled)
-    return {
-      state: "off",
-      broker: null,
-      protocol: null,
-      last_error: null,
-      last_error_at: null,
-      connected_since: null,
-      attempts: 0,
-      sent: 0,
-      dropped: 0,
-      queued: 0,
-    };
+  if (!s.enabled) return { ...MQTT_OFF_STATUS };
   return {
     state: s.state,
     broker: s.broker,

@@ -25,6 +25,20 @@ export const MqttStatusSchema = Type.Object(
 );
 export type MqttStatus = Static<typeof MqttStatusSchema>;
 
+/** What a unit with no broker configured reports. */
+export const MQTT_OFF_STATUS: MqttStatus = {
+  state: "off",
+  broker: null,
+  protocol: null,
+  last_error: null,
+  last_error_at: null,
+  connected_since: null,
+  attempts: 0,
+  sent: 0,
+  dropped: 0,
+  queued: 0,
+};
+
 /** `GET /api/mqtt`, also the answer to `PUT`. */
 export const MqttView = Type.Object(
   {

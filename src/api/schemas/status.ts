@@ -1,7 +1,7 @@
 import { type Static, Type } from "typebox";
 import { DisplaysStatusSchema } from "../../display/status-schema.js";
 import { Counter } from "./common.js";
-import { MqttStatusSchema } from "./mqtt.js";
+import { MQTT_OFF_STATUS, MqttStatusSchema } from "./mqtt.js";
 
 const Bytes = (description: string, example: number) =>
   Type.Integer({ minimum: 0, description: `${description} Bytes.`, examples: [example] });
@@ -163,18 +163,7 @@ export const Status = Type.Object(
         },
         displays: [{ name: "oled", state: "ok", errors: 0, updates: 1200 }],
         runtime: { running: true, problem: null },
-        mqtt: {
-          state: "off",
-          broker: null,
-          protocol: null,
-          last_error: null,
-          last_error_at: null,
-          connected_since: null,
-          attempts: 0,
-          sent: 0,
-          dropped: 0,
-          queued: 0,
-        },
+        mqtt: MQTT_OFF_STATUS,
       },
     ],
   },

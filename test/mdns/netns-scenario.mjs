@@ -90,6 +90,17 @@ const WINCH = "OWTS-winch-3A4F1C";
 const AIRCRAFT = "OWTS-aircraft-3A4F1C";
 const txt = (mode) => ({ mode, id: "3A4F1C", version: "0.1.0" });
 
+/** The advertiser as a winch unit on the namespace's loopback, the way most scenarios start it. */
+const startWinch = (logger) =>
+  startMdns({
+    hostname: WINCH,
+    httpPort: 8080,
+    httpsPort: 8443,
+    txt: txt("winch"),
+    interfaceAddress: IFACE,
+    logger,
+  });
+
 async function advertise() {
   const out = { marks: {} };
   const sniffer = startSniffer();
@@ -99,14 +110,7 @@ async function advertise() {
     out.marks[what] = (Date.now() - t0) / 1000;
   };
   const log = logger();
-  const adv = await startMdns({
-    hostname: WINCH,
-    httpPort: 8080,
-    httpsPort: 8443,
-    txt: txt("winch"),
-    interfaceAddress: IFACE,
-    logger: log.logger,
-  });
+  const adv = await startWinch(log.logger);
   mark("started");
   out.recordsAtStart = adv.records();
 
@@ -189,14 +193,7 @@ async function conflict() {
 /** A real-world DNS-SD browser (python-zeroconf) finds, resolves and then sees the goodbyes. */
 async function browse() {
   const log = logger();
-  const adv = await startMdns({
-    hostname: WINCH,
-    httpPort: 8080,
-    httpsPort: 8443,
-    txt: txt("winch"),
-    interfaceAddress: IFACE,
-    logger: log.logger,
-  });
+  const adv = await startWinch(log.logger);
   const child = spawn("/usr/bin/python3", [ZEROCONF, IFACE], { stdio: ["pipe", "pipe", "pipe"] });
   const lines = [];
   let stderr = "";
@@ -287,14 +284,7 @@ async function avahi() {
   const daemon = startAvahi();
   out.avahiStarted = await daemon.ready;
   const log = logger();
-  const adv = await startMdns({
-    hostname: WINCH,
-    httpPort: 8080,
-    httpsPort: 8443,
-    txt: txt("winch"),
-    interfaceAddress: IFACE,
-    logger: log.logger,
-  });
+  const adv = await startWinch(log.logger);
   // Past both responders' probes and announcements.
   await sleep(3000);
   // Multicast questions, as real browsers ask, each listening 2 s (a responder answers a record at most

@@ -163,7 +163,10 @@ describe("redirect port admission", () => {
     trickler.write("GET / HTTP/1.1\r\nX-Pad: ");
     const drip = setInterval(() => trickler.write("a"), 100);
     const t0 = performance.now();
-    await Promise.all([new Promise((r) => s.once("close", r)), new Promise((r) => trickler.once("close", r))]);
+    await Promise.all([
+      new Promise((r) => s.once("close", r)),
+      new Promise((r) => trickler.once("close", r)),
+    ]);
     clearInterval(drip);
     expect(performance.now() - t0).toBeLessThan(1_500);
     for (let i = 0; i < 50 && server!.admission.stats().open > 0; i++) await sleep(10);

@@ -18,6 +18,8 @@ function title(f: ApiFailure): string {
     case "validation":
     case "rejected":
       return "Not accepted";
+    case "storage_full":
+      return "Not saved: the device's storage is full";
     case "server":
       return "The device had a problem";
   }
@@ -46,6 +48,8 @@ function advice(f: ApiFailure, retrying: boolean): string {
         : "Too many wrong passwords. Try again in a moment.";
     case "validation":
       return "Some values were not accepted; each is marked next to its field.";
+    case "storage_full":
+      return "Nothing was changed on the device, and what you entered is still here. Free some space on the device's storage (or ask whoever looks after it), then try again.";
     case "rejected":
       return `The device did not accept this request (answer ${f.status}).${again}`;
     case "server":

@@ -56,6 +56,12 @@ interface Connection {
 
 const NOTICE_INTERVAL_MS = 10_000;
 
+/** Lexicographic order of two keys of equal length. */
+function sortsBefore(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
+  return false;
+}
+
 /** The peer's address, IPv4-mapped IPv6 folded to IPv4, so one host counts once. */
 function addressOf(socket: Socket): string {
   const a = socket.remoteAddress ?? "?";
@@ -104,18 +110,15 @@ export function admitRedirectConnections(
     const t = now();
     const fairShare = (perHost.get(newcomer) ?? 0) + 1;
     let best: Connection | undefined;
-    let bestKey: [number, number, number] | undefined;
+    let bestKey: number[] | undefined;
     for (const c of open.values()) {
       if (c.inRequest) continue;
       const hostCount = perHost.get(c.address) ?? 0;
       const stalled = t - c.lastActivity >= grace;
       if (!stalled && !(hostCount > fairShare && c.address !== newcomer)) continue;
-      const key: [number, number, number] = [-hostCount, c.served > 0 ? 1 : 0, c.lastActivity];
-      if (
-        !bestKey ||
-        key[0] < bestKey[0] ||
-        (key[0] === bestKey[0] && (key[1] < bestKey[1] || (key[1] === bestKey[1] && key[2] < bestKey[2])))
-      ) {
+      // Most crowded host first, then never served before served-and-idle, then the oldest.
+      const key = [-hostCount, c.served > 0 ? 1 : 0, c.lastActivity];
+      if (!bestKey || sortsBefore(key, bestKey)) {
         best = c;
         bestKey = key;
       }
@@ -165,11 +168,10 @@ export function admitRedirectConnections(
     perHost.set(address, (perHost.get(address) ?? 0) + 1);
     totals.admitted_total++;
     socket.once("close", () => forget(c));
-    // Any byte resets this timer; a trickled head is then Node's headersTimeout's to cut. Once a
-    // request has arrived, Node's keep-alive timer takes the socket's timeout over.
-    socket.setTimeout(silentTimeout, () => {
-      if (!c.inRequest && c.served === 0) socket.destroy();
-    });
+    // Node's HTTP server destroys a socket whose timeout fires, and re-arms the timeout with its
+    // keep-alive value after each response: so this cuts a connection silent since its accept. Any
+    // byte re-arms it; a trickled head is then Node's headersTimeout's to cut.
+    socket.setTimeout(silentTimeout);
   });
 
   server.prependListener("request", (req: IncomingMessage, res: ServerResponse) => {

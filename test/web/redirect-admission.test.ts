@@ -167,15 +167,16 @@ describe("redirect port admission", () => {
     const trickler = await silent(NEWCOMER);
     trickler.write("GET / HTTP/1.1\r\nX-Pad: ");
     const drip = setInterval(() => !trickler.destroyed && trickler.write("a"), 100);
-    // 300 ms limits; 3 s allows for a loaded machine and is still below anything but these limits
-    // (the port is nearly empty, so no eviction can be what closes them).
-    const never = sleep(3_000).then(() => Number.POSITIVE_INFINITY);
+    // 300 ms limits. The bound is 10 s because on the shared 2-core machine timers can slip by
+    // seconds; without these limits nothing would ever close them (the port is nearly empty, so no
+    // eviction can), so any finite close proves the limits work.
+    const never = sleep(10_000).then(() => Number.POSITIVE_INFINITY);
     const [silentMs, tricklerMs] = await Promise.all(
       [s, trickler].map(async (x) => (await Promise.race([closedAt.get(x)!, never])) - t0),
     );
     clearInterval(drip);
-    expect(silentMs).toBeLessThan(3_000);
-    expect(tricklerMs).toBeLessThan(3_000);
+    expect(silentMs, "silent connection closed").toBeLessThan(10_000);
+    expect(tricklerMs, "trickling connection closed").toBeLessThan(10_000);
     for (let i = 0; i < 50 && server!.admission.stats().open > 0; i++) await sleep(10);
     expect(server!.admission.stats().open).toBe(0);
   });

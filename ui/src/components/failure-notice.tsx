@@ -19,6 +19,8 @@ function title(f: ApiFailure): string {
     case "validation":
     case "rejected":
       return t("fail.not_accepted");
+    case "storage_full":
+      return t("fail.storage_full");
     case "server":
       return t("fail.server");
   }
@@ -45,6 +47,8 @@ function advice(f: ApiFailure, retrying: boolean): string {
       return f.retryAfterS ? t("fail.rate_limited_in", { seconds: f.retryAfterS }) : t("fail.rate_limited");
     case "validation":
       return t("fail.validation");
+    case "storage_full":
+      return t("fail.storage_full_advice");
     case "rejected":
       return `${t("fail.rejected", { status: f.status })}${again}`;
     case "server":

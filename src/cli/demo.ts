@@ -98,10 +98,8 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
   }
   await pairDemoUnits(devices, logger);
   stopOnSignals(stopAll);
-  for (const d of devices) process.stdout.write(readyBlock(d, v.listen));
-  process.stdout.write(
-    "\nOpen the winch monitor (first HTTPS URL above) and accept the certificate warning.\nCtrl-C stops both units.\n",
-  );
+  for (const d of devices) process.stdout.write(readyBlock(d, v.listen, { command: "npx owts demo" }));
+  process.stdout.write(demoFooter(v.listen));
   return 0;
 }
 
@@ -113,4 +111,13 @@ async function pairDemoUnits(devices: Device[], logger: Logger): Promise<void> {
   if (air?.mode !== "aircraft" || winch?.mode !== "winch") return;
   const r = await winch.pairings.add(air.linkKey.current().pairingCode());
   if (!r.ok) logger.warn({ reason: r.message }, "demo: could not pair the two units");
+}
+
+/** What to do next, after both ready blocks: the winch monitor on this computer, or from a phone. */
+export function demoFooter(listen: string): string {
+  const open =
+    listen === "0.0.0.0" || listen === "::"
+      ? "Open the winch monitor (the winch's HTTPS URLs above: 127.0.0.1 here, the others from a phone on this network)"
+      : "Open the winch monitor (first HTTPS URL above)";
+  return `\n${open} and accept the certificate warning (docs/guide.md says why it appears).\nCtrl-C stops both units.\n`;
 }

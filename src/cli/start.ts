@@ -1,6 +1,6 @@
+import { networkInterfaces } from "node:os";
 import { CertificateError } from "../certs/index.js";
 import type { Device } from "../device/device.js";
-import { localAddresses } from "../device/identity.js";
 import { StoreOpenError } from "../store/settings-store.js";
 import { ListenError } from "../web/port-errors.js";
 import { parseStartOptions, START_HELP, UsageError } from "./options.js";
@@ -20,20 +20,60 @@ function urlHost(address: string): string {
   return address.includes(":") ? `[${address}]` : address;
 }
 
-/** The ready block: where to point a browser, and the fingerprint to compare with the browser's warning. */
-export function readyBlock(device: Device, listen: string): string {
-  const { hostname, mode, esp_id } = device.identity();
+type Interfaces = ReturnType<typeof networkInterfaces>;
+
+/**
+ * Addresses a phone on the same network can reach: not loopback, not link-local (a phone's browser
+ * cannot use fe80:: without a zone), IPv4 first (what people type and what a club's Wi-Fi hands out).
+ */
+export function lanAddresses(ifaces: Interfaces = networkInterfaces()): string[] {
+  const out: string[] = [];
+  for (const addrs of Object.values(ifaces))
+    for (const a of addrs ?? [])
+      if (!a.internal && !a.address.startsWith("fe80") && !out.includes(a.address)) out.push(a.address);
+  return [...out.filter((a) => !a.includes(":")), ...out.filter((a) => a.includes(":"))];
+}
+
+/** What the ready block reads of a device (a narrow view, so it can be shown for a fake one in tests). */
+export type ReadyView = Pick<Device, "identity" | "ports" | "certificate" | "mdnsName">;
+
+/**
+ * The ready block: where to point a browser on this machine and from a phone, the mDNS name only when
+ * our responder advertises it in this run, and the fingerprint to compare with the browser's warning.
+ * `command` is what to re-run with `--listen 0.0.0.0` when the unit is bound to loopback.
+ */
+export function readyBlock(
+  device: ReadyView,
+  listen: string,
+  opts: { command?: string; ifaces?: Interfaces } = {},
+): string {
+  const { mode, esp_id } = device.identity();
   const { https, http } = device.ports;
   const port = (p: number, dflt: number) => (p === dflt ? "" : `:${p}`);
-  const hosts =
-    listen === "0.0.0.0" || listen === "::"
-      ? localAddresses().filter((a) => !a.startsWith("fe80") && a !== "::1")
-      : [listen];
+  const httpsUrl = (h: string) => `https://${urlHost(h)}${port(https, 443)}/`;
+  const wildcard = listen === "0.0.0.0" || listen === "::";
+  const lan = lanAddresses(opts.ifaces);
+  const loopback = listen === "::1" || listen.startsWith("127.");
+  const here = wildcard ? "127.0.0.1" : listen;
   const lines = [`OWTS ${mode} ${esp_id} ready`];
-  for (const h of hosts) lines.push(`  HTTPS  https://${urlHost(h)}${port(https, 443)}/`);
-  lines.push(`  HTTPS  https://${hostname}.local${port(https, 443)}/`);
-  for (const h of hosts.slice(0, 1))
-    lines.push(`  HTTP   http://${urlHost(h)}${port(http, 80)}/  (redirects to HTTPS)`);
+  lines.push(`  HTTPS  ${httpsUrl(here)}`);
+  if (wildcard) for (const h of lan) lines.push(`  HTTPS  ${httpsUrl(h)}  (from a phone on this network)`);
+  else if (!loopback) lines[1] += "  (from a phone on this network too)";
+  const mdns = device.mdnsName();
+  if (mdns) lines.push(`  HTTPS  ${httpsUrl(mdns)}  (mDNS)`);
+  lines.push(`  HTTP   http://${urlHost(here)}${port(http, 80)}/  (redirects to HTTPS)`);
+  if (loopback) {
+    const rerun = `${opts.command ?? "owts start"} --listen 0.0.0.0`;
+    lines.push(
+      lan.length
+        ? `  phone  only this computer can open it (bound to ${listen}); run \`${rerun}\` and open ${httpsUrl(lan[0] ?? "")} on a phone on the same network`
+        : `  phone  only this computer can open it (bound to ${listen}), and it has no network address a phone could use`,
+    );
+  }
+  if (wildcard && lan.length === 0)
+    lines.push(
+      "  phone  this computer has no network address a phone could use: join it to the network first",
+    );
   const cert = device.certificate();
   lines.push(`  certificate SHA-256 ${cert.fingerprintSha256}`);
   lines.push(`  certificate expires ${cert.notAfter.toISOString()}`);

@@ -254,6 +254,11 @@ export class Device implements DeviceContext {
     return { ...this.#ports };
   }
 
+  /** The `.local` name our mDNS responder answers for right now; null when it does not run (`--no-mdns`). */
+  mdnsName(): string | null {
+    return this.#mdns ? `${this.#mdns.hostname()}.local` : null;
+  }
+
   get web(): HttpsApp {
     return this.#web;
   }

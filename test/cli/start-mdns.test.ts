@@ -21,6 +21,8 @@ describe.skipIf(skip)("owts start advertises over mDNS (private network namespac
       env: { ...process.env, OWTS_CLI: CLI },
     });
     const out = r.stdout + r.stderr;
+    // The ready block names the .local URL that the responder advertises in this run.
+    expect(out).toContain("READY: 1   HTTPS  https://OWTS-winch-3A4F1C.local:8443/  (mDNS)");
     expect(out).toContain("A: 127.0.0.1");
     expect(out).toContain("PTR: OWTS-winch-3A4F1C._https._tcp.local.");
     expect(out).toContain("SRV: 0 0 8443 OWTS-winch-3A4F1C.local.");

@@ -13,12 +13,18 @@ import {
   t,
   tParts,
 } from "../../ui/src/i18n/translate.js";
+import { aircraftProblems, aircraftRules } from "../../ui/src/words/aircraft-rules.js";
+import { passwordRule, radioRules, wifiRules } from "../../ui/src/words/settings-rules.js";
 
 const LOCALES = "ui/src/i18n/locales";
 
 describe("choosing a language from the browser's list", () => {
   it("takes the first language we speak, by primary subtag, else English", () => {
-    expect(pickLanguage(["de-AT", "en-GB"])).toBe(LANGUAGES.includes("de" as never) ? "de" : "en");
+    expect(pickLanguage(["de-AT", "en-GB"])).toBe("de");
+    expect(pickLanguage(["fr-CA"])).toBe("fr");
+    expect(pickLanguage(["nl-BE", "de"])).toBe("nl");
+    expect(pickLanguage(["pl"])).toBe("pl");
+    expect(pickLanguage(["sk", "cs-CZ"])).toBe("cs");
     expect(pickLanguage(["ja", "en-US"])).toBe("en");
     expect(pickLanguage(["ja", "ko"])).toBe("en");
     expect(pickLanguage([])).toBe("en");
@@ -43,7 +49,7 @@ describe("t()", () => {
   it("formats numbers in the language's digits, without grouping", () => {
     setCatalog("en", { ...(en as Messages), "monitor.ago": "{age} s" });
     expect(t("monitor.ago", { age: 1.5 })).toBe("1.5 s");
-    setCatalog("de" as never, { ...(en as Messages), "monitor.ago": "{age} s" });
+    setCatalog("de", { ...(en as Messages), "monitor.ago": "{age} s" });
     expect(t("monitor.ago", { age: 1.5 })).toBe("1,5 s");
     expect(t("monitor.ago", { age: 8443 })).toBe("8443 s");
     setCatalog("en", en as Messages);
@@ -52,6 +58,51 @@ describe("t()", () => {
   it("tParts puts an element where the language's sentence has it", () => {
     const el = { el: "strong" };
     expect(tParts("device.mode_is", { mode: el })).toEqual(["This device is in ", el, " mode."]);
+  });
+});
+
+const catalogOf = (lang: string): Messages =>
+  JSON.parse(readFileSync(`${LOCALES}/${lang}.json`, "utf8")) as Messages;
+
+describe.each(LANGUAGES)("the safety words in %s", (lang) => {
+  beforeAll(() => setCatalog(lang, catalogOf(lang)));
+  afterAll(() => setCatalog("en", en as Messages));
+
+  it("the zone verdicts and the signal states are all different words", () => {
+    const verdicts = [
+      t("monitor.too_slow"),
+      t("monitor.in_band"),
+      t("monitor.too_fast"),
+      t("monitor.no_signal"),
+      t("monitor.signal_lost"),
+      t("monitor.device_not_answering"),
+    ];
+    expect(new Set(verdicts).size).toBe(verdicts.length);
+    for (const v of verdicts) expect(v).toBe(v.toLocaleUpperCase(lang));
+    const cues = [t("cues.below"), t("cues.inside"), t("cues.above"), t("cues.stale"), t("cues.no_signal")];
+    expect(new Set(cues).size).toBe(cues.length);
+    // A stale sensor never reads like a healthy one.
+    expect(t("live.sensor_stale")).not.toBe(t("live.sensor_ok"));
+    expect(t("live.last_value")).not.toBe("");
+  });
+
+  it("field rules state their limits, and cross-field messages name the other field and its value", () => {
+    const kt = aircraftProblems("kt", { v_en: 30, v_min: 50, v_opt: 60, v_max: 300 });
+    expect(kt["/v_max"]).toMatch(/10\D+220/);
+    const order = aircraftProblems("kmh", { v_en: 50, v_min: 140, v_opt: 105, v_max: 100 });
+    expect(Object.keys(order).sort()).toEqual(["/v_max", "/v_min", "/v_opt"]);
+    expect(order["/v_min"]).toContain("v_opt");
+    expect(order["/v_min"]).toContain("105 km/h");
+    expect(order["/v_opt"]).toContain("140 km/h");
+    expect(order["/v_opt"]).toContain("100 km/h");
+    expect(aircraftRules("mph")["/v_min"]).toMatch(/12\D+250 mph/);
+    expect(wifiRules()["/softap/password"]).toMatch(/8\D+63/);
+    expect(wifiRules()["/softap/ssid"]).toMatch(/1\D+32/);
+    expect(wifiRules()["/softap/channel"]).toMatch(/1\D+13/);
+    expect(radioRules()["/frequency_hz"]).toMatch(/863[.,]000\D+870[.,]000 MHz/);
+    expect(passwordRule()).toMatch(/8\D+64/);
+    expect(t("fail.rate_limited_in", { seconds: 2 })).toMatch(/\b2 s\b/);
+    for (const text of [...Object.values(order), ...Object.values(kt)]) expect(text).not.toMatch(/[{}]/);
   });
 });
 

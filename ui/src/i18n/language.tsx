@@ -18,6 +18,11 @@ import {
  */
 const LOADERS: Readonly<Record<Lang, () => Promise<{ default: unknown }>>> = {
   en: () => import("./locales/en.json"),
+  de: () => import("./locales/de.json"),
+  fr: () => import("./locales/fr.json"),
+  nl: () => import("./locales/nl.json"),
+  pl: () => import("./locales/pl.json"),
+  cs: () => import("./locales/cs.json"),
 };
 
 /** The viewer's override, kept per browser like the theme and the units; absent: the browser's languages. */

@@ -15,12 +15,17 @@ export type Messages = Readonly<Record<MessageKey, string | PluralForms>>;
 export type Params = Readonly<Record<string, string | number>>;
 
 /** The languages the UI speaks, in the order the language list shows them. */
-export const LANGUAGES = ["en"] as const;
+export const LANGUAGES = ["en", "de", "fr", "nl", "pl", "cs"] as const;
 export type Lang = (typeof LANGUAGES)[number];
 
 /** Each language's own name: a reader looks for the name of the language they read. */
 export const LANGUAGE_NAMES: Readonly<Record<Lang, string>> = {
   en: "English",
+  de: "Deutsch",
+  fr: "Français",
+  nl: "Nederlands",
+  pl: "Polski",
+  cs: "Čeština",
 };
 
 interface Active {

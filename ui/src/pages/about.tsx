@@ -131,8 +131,8 @@ export function About() {
               <dt>HTTPS sessions</dt>
               <dd>
                 {status.sessions.open} of {status.sessions.max} open (peak {status.sessions.peak_open});{" "}
-                {status.sessions.purged} purged, {status.sessions.queued} queued, {status.sessions.rejected}{" "}
-                rejected
+                {status.sessions.purged} purged, {status.sessions.queued_total} queued,{" "}
+                {status.sessions.rejected} rejected
               </dd>
             </div>
             <div>

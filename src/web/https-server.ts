@@ -21,9 +21,11 @@ import type { Logger } from "../core/logger.js";
 import { acceptJsonBodiesOnly, BODY_LIMIT, bodyStrictValidatorFactory } from "./body-rules.js";
 import { clientErrorHandler, installErrorHandling } from "./error-handling.js";
 import { type DeviceSummary, renderFallbackPage } from "./fallback-page.js";
+import { guardH2Session } from "./h2-guard.js";
 import { applyHttp1Limits, DEFAULT_H2_LIMITS, type H2Limits, h2ServerOptions } from "./h2-limits.js";
 import { installJsonBodyParser } from "./json-body.js";
 import { listenOn } from "./port-errors.js";
+import { installBodyDeadline } from "./slow-body.js";
 import { SocketBudget, type SocketBudgetOptions } from "./socket-budget.js";
 import { StaticSite, type StaticSiteLimits, serveStatic } from "./static-files.js";
 import { type CertificatePair, checkCertificatePair, tlsServerOptions } from "./tls-options.js";
@@ -203,6 +205,7 @@ export function isApiPath(url: string): boolean {
  */
 export async function createHttpsApp(opts: HttpsAppOptions): Promise<HttpsApp> {
   const limits = { ...DEFAULT_HTTPS_LIMITS, ...opts.limits };
+  const h2Limits = { ...DEFAULT_H2_LIMITS, ...opts.h2Limits };
   const log = opts.logger.child({ tag: "web" });
   checkCertificatePair(opts.certificate);
 
@@ -228,7 +231,7 @@ export async function createHttpsApp(opts: HttpsAppOptions): Promise<HttpsApp> {
       server = createSecureServer(
         {
           ...tlsServerOptions(opts.certificate),
-          ...h2ServerOptions({ ...DEFAULT_H2_LIMITS, ...opts.h2Limits }),
+          ...h2ServerOptions(h2Limits),
           handshakeTimeout: limits.handshakeTimeoutMs,
         },
         handler as never,
@@ -239,7 +242,10 @@ export async function createHttpsApp(opts: HttpsAppOptions): Promise<HttpsApp> {
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as WebApp;
   const httpsServer = server!;
 
+  // Created here so the app's own rules (slow bodies, h2 floods) count into the same figures.
+  const budget = new SocketBudget({ ...opts.sessions, logger: opts.logger });
   acceptJsonBodiesOnly(app);
+  installBodyDeadline(app, { onSlow: () => budget.countClosed("slow_body") });
   installJsonBodyParser(app);
   installErrorHandling(app, opts.logger);
   app.addHook("onRequest", async (req, reply) => {
@@ -262,7 +268,16 @@ export async function createHttpsApp(opts: HttpsAppOptions): Promise<HttpsApp> {
     return serveStatic(site, req, reply);
   });
 
-  const budget = new SocketBudget({ ...opts.sessions, logger: opts.logger });
+  httpsServer.on("session", (session) =>
+    guardH2Session(session, {
+      limits: h2Limits,
+      onAbuse: (kind, session) => {
+        budget.abandon(session.socket, "h2_abuse");
+        // One line per session closed, never per frame; debug, as a flood would fill the ring.
+        log.debug({ kind }, `h2 session closed for ${kind.replace("_", " ")}`);
+      },
+    }),
+  );
   let listening = false;
   return {
     app,

@@ -308,6 +308,19 @@ export class SocketBudget {
     this.#closedFor[reason]++;
   }
 
+  /**
+   * Counts the session on `socket` (its TLS socket, or h2's proxy of it) as closed for `reason` and
+   * destroys its connection after `graceMs` (time for a last GOAWAY or error to leave), however
+   * much unread output it holds.
+   */
+  abandon(socket: net.Socket | null | undefined, reason: SessionCloseReason, graceMs = 500): void {
+    this.#closedFor[reason]++;
+    const s = sessionOf(socket);
+    if (!s) return;
+    s.closing = true;
+    setTimeout(() => s.raw.destroy(), graceMs).unref();
+  }
+
   /** Called for every connection closed without admission (tls-diagnostics counts resource ones). */
   onRejected(listener: RejectListener): () => void {
     this.#rejectListeners.add(listener);

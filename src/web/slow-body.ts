@@ -44,8 +44,10 @@ export function installBodyDeadline(app: FastifyInstance, opts: BodyDeadlineOpti
       payload.off("data", onData);
       // The rest is read and dropped, so the 408 can still be written on this connection.
       payload.resume();
-      if (!(reply.raw as unknown as Http2ServerResponse).stream && !reply.raw.headersSent)
-        reply.raw.setHeader("Connection", "close");
+      const stream = (reply.raw as unknown as Http2ServerResponse).stream;
+      // h2 (RFC 9113 §8.1): after a complete response, RST_STREAM NO_ERROR tells the client to stop sending.
+      if (stream) reply.raw.once("finish", () => stream.close());
+      else if (!reply.raw.headersSent) reply.raw.setHeader("Connection", "close");
       opts.onSlow();
       out.destroy(
         new ApiError(

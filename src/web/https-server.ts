@@ -75,6 +75,11 @@ export interface HttpsLimits {
    * @default 1000 ms
    */
   timeoutCheckIntervalMs: number;
+  /**
+   * Slowest request body accepted (bytes/s of its declared length, plus 1 s); slower ends in 408.
+   * @default 1024 bytes/s
+   */
+  bodyMinBytesPerSecond: number;
 }
 
 export const DEFAULT_HTTPS_LIMITS: HttpsLimits = {
@@ -84,6 +89,7 @@ export const DEFAULT_HTTPS_LIMITS: HttpsLimits = {
   keepAliveTimeoutMs: 5_000,
   maxHeaderSize: 8192,
   timeoutCheckIntervalMs: 1_000,
+  bodyMinBytesPerSecond: 1024,
 };
 
 /** The package root (holds package.json), from either src/web or dist/src/web. */
@@ -245,7 +251,10 @@ export async function createHttpsApp(opts: HttpsAppOptions): Promise<HttpsApp> {
   // Created here so the app's own rules (slow bodies, h2 floods) count into the same figures.
   const budget = new SocketBudget({ ...opts.sessions, logger: opts.logger });
   acceptJsonBodiesOnly(app);
-  installBodyDeadline(app, { onSlow: () => budget.countClosed("slow_body") });
+  installBodyDeadline(app, {
+    minBytesPerSecond: limits.bodyMinBytesPerSecond,
+    onSlow: () => budget.countClosed("slow_body"),
+  });
   installJsonBodyParser(app);
   installErrorHandling(app, opts.logger);
   app.addHook("onRequest", async (req, reply) => {

@@ -33,7 +33,8 @@ export function installBodyDeadline(app: FastifyInstance, opts: BodyDeadlineOpti
   app.addHook("preParsing", async (req, reply, payload) => {
     const declared = Number(req.headers["content-length"]);
     const bytes = Number.isFinite(declared) && declared > 0 ? Math.min(declared, BODY_LIMIT) : BODY_LIMIT;
-    const deadlineMs = grace + (bytes * 1000) / rate;
+    // Capped at setTimeout's range (a tiny rate would otherwise wrap around to 1 ms).
+    const deadlineMs = Math.min(grace + (bytes * 1000) / rate, 2 ** 31 - 1);
     const out = new PassThrough() as PassThrough & { receivedEncodedLength?: number };
     out.receivedEncodedLength = 0;
     const onData = (chunk: Buffer): void => {

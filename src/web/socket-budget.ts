@@ -31,7 +31,12 @@ export interface SocketBudgetOptions {
    * An idle keep-alive session is only purged once it has been idle this long.
    * Closing a socket just as its client reuses it fails that client's request (HTTP/1.1 has no
    * way to say "don't reuse" on an idle connection), so the freshly idle ones are the worst to pick.
-   * @default 1 s
+   * Purges only happen while connections wait, and a busy client's next request follows its last
+   * answer within a round trip, so a quarter second keeps busy sessions safe while an idle one (a
+   * phone's spare connection after its page loaded) hands its slot on without a second's delay.
+   * With busy sessions no longer rotating after every response, this is how slots turn over in a
+   * burst. h2 sessions are purged with GOAWAY, which has no such race.
+   * @default 250 ms
    */
   idleGraceMs?: number;
   /**
@@ -67,6 +72,12 @@ export interface SocketBudgetOptions {
    * @default 15 000 ms
    */
   flushStallIdleMs?: number;
+  /**
+   * Waiting connections that have sent their whole ClientHello go before silent or partial ones.
+   * Off only to measure what it buys (bench/fairness.ts).
+   * @default true
+   */
+  readyFirst?: boolean;
 }
 
 /** Why the budget closed a session that was using its slot badly; each counted on its own. */
@@ -180,6 +191,8 @@ function endsConnection(res: Response): boolean {
 }
 
 const RECENTLY_SERVED_MS = 60_000;
+/** An idle gap shorter than this between two requests counts as busy time (see the time slice). */
+const BUSY_GAP_MS = 50;
 /** How often undrained output is looked at (the slow-reader bound's resolution). */
 const FLUSH_CHECK_MS = 250;
 
@@ -222,6 +235,7 @@ export class SocketBudget {
   readonly #sliceMs: number;
   readonly #flushStallMs: number;
   readonly #flushStallIdleMs: number;
+  readonly #readyFirst: boolean;
 
   #server: TlsServer | undefined;
   #netServer: net.Server | undefined;
@@ -249,12 +263,13 @@ export class SocketBudget {
     this.#max = positiveInt("maxSessions", opts.maxSessions ?? DEFAULT_MAX_SOCKETS, 1);
     this.#queueTimeoutMs = positiveInt("queueTimeoutMs", opts.queueTimeoutMs ?? 10_000, 1);
     this.#maxQueue = positiveInt("maxQueue", opts.maxQueue ?? 64, 0);
-    this.#idleGraceMs = positiveInt("idleGraceMs", opts.idleGraceMs ?? 1_000, 0);
+    this.#idleGraceMs = positiveInt("idleGraceMs", opts.idleGraceMs ?? 250, 0);
     this.#closeGraceMs = positiveInt("closeGraceMs", opts.closeGraceMs ?? 2_000, 1);
     this.#stallGraceMs = positiveInt("stallGraceMs", opts.stallGraceMs ?? 1_500, 1);
     this.#sliceMs = positiveInt("sliceMs", opts.sliceMs ?? 500, 1);
     this.#flushStallMs = positiveInt("flushStallMs", opts.flushStallMs ?? 1_000, 1);
     this.#flushStallIdleMs = positiveInt("flushStallIdleMs", opts.flushStallIdleMs ?? 15_000, 1);
+    this.#readyFirst = opts.readyFirst ?? true;
   }
 
   /**
@@ -402,8 +417,17 @@ export class SocketBudget {
     }
     if (this.#queue.length >= this.#maxQueue) {
       // A full queue must not lock out a newcomer from a quiet host: the host with the most waiting
-      // connections gives up its oldest one instead, unless the newcomer's host is that host.
-      const victim = this.#crowdedWaiter(addressOf(socket));
+      // connections gives up its oldest one instead, unless the newcomer's host is that host. Then a
+      // waiter of the newcomer's own host that has stayed silent (no whole ClientHello) past the
+      // stall grace gives its place up: stallers sharing a real client's address cannot keep it out.
+      const now = performance.now();
+      const victim =
+        this.#crowdedWaiter(addressOf(socket)) ??
+        (this.#readyFirst
+          ? this.#queue.find(
+              (w) => !w.hello.ready && w.address === addressOf(socket) && now - w.since >= this.#stallGraceMs,
+            )
+          : undefined);
       if (!victim) {
         this.#reject(socket, remote, "queue_full", performance.now());
         return;
@@ -497,7 +521,13 @@ export class SocketBudget {
     const s = sessionOf(req.socket);
     if (!s) return;
     const now = performance.now();
-    if (s.inFlight.size === 0) s.busySince = now;
+    if (s.inFlight.size === 0) {
+      // A client that sends its next request right after an answer is busy through the gap too
+      // (a round trip); a poller's pauses are not counted.
+      const gap = now - s.lastActivity;
+      if (s.requests > 0 && gap < BUSY_GAP_MS) s.busyMs += gap;
+      s.busySince = now;
+    }
     s.inFlight.add(res);
     s.requests++;
     s.lastActivity = now;
@@ -614,7 +644,7 @@ export class SocketBudget {
     const rank = (w: Waiting) => {
       const served = this.#lastServed.get(w.address);
       return (
-        (w.hello.ready ? 0 : 1_000_000) +
+        (w.hello.ready || !this.#readyFirst ? 0 : 1_000_000) +
         this.#sessionsOf(w.address) * 2 +
         (served !== undefined && now - served < RECENTLY_SERVED_MS ? 0 : 1)
       );

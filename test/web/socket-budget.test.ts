@@ -525,11 +525,16 @@ describe("SocketBudget fairness between hosts", () => {
     await crowd[0]!.closed;
     expect(h.budget.stats()).toMatchObject({ queued_now: 3 });
 
-    // The crowded host itself cannot push its own waiters out: its next connection is refused.
+    // The crowded host cannot push another host's waiter out; its next connection takes the place
+    // of its own waiter that has stayed silent past the stall grace.
+    await sleep(250);
     const more = silentFrom(h.port, "127.0.0.2");
-    const morePort = await more.localPort;
-    await more.closed;
-    expect(h.rejects.map((r) => r.remote)).toEqual([`127.0.0.2:${crowdPorts[0]}`, `127.0.0.2:${morePort}`]);
+    await more.localPort;
+    await waitFor("the crowd's longest-silent waiter to give way", () => h.rejects.length === 2);
+    expect(h.rejects.map((r) => r.remote)).toEqual([
+      `127.0.0.2:${crowdPorts[0]}`,
+      `127.0.0.2:${crowdPorts[1]}`,
+    ]);
 
     g.release("hold");
     expect(await held).toMatchObject({ status: 200, body: "slow-hold" });
@@ -537,7 +542,7 @@ describe("SocketBudget fairness between hosts", () => {
     expect(g.seen.find((r) => r.url === "/")?.from).toBe("127.0.0.3");
     holder.destroy();
     quiet.destroy();
-    for (const c of crowd) c.socket.destroy();
+    for (const c of [...crowd, more]) c.socket.destroy();
   });
 
   it("a freed slot goes to the waiter whose host holds the fewest sessions, not the first in line", async () => {

@@ -417,16 +417,14 @@ export class SocketBudget {
     }
     if (this.#queue.length >= this.#maxQueue) {
       // A full queue must not lock out a newcomer from a quiet host: the host with the most waiting
-      // connections gives up its oldest one instead, unless the newcomer's host is that host. Then a
-      // waiter of the newcomer's own host that has stayed silent (no whole ClientHello) past the
-      // stall grace gives its place up: stallers sharing a real client's address cannot keep it out.
-      const now = performance.now();
+      // connections gives up its oldest one instead, unless the newcomer's host is that host. Then the
+      // oldest waiter of the newcomer's own host that has not sent a whole ClientHello gives its place
+      // up: stallers sharing a real client's address churn among themselves, and the real client,
+      // whose ClientHello follows its connect within a round trip, gets in line and stays there.
       const victim =
         this.#crowdedWaiter(addressOf(socket)) ??
         (this.#readyFirst
-          ? this.#queue.find(
-              (w) => !w.hello.ready && w.address === addressOf(socket) && now - w.since >= this.#stallGraceMs,
-            )
+          ? this.#queue.find((w) => !w.hello.ready && w.address === addressOf(socket))
           : undefined);
       if (!victim) {
         this.#reject(socket, remote, "queue_full", performance.now());

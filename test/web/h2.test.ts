@@ -9,6 +9,7 @@ import { Type } from "typebox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ApiPlugin } from "../../src/web/https-server.js";
 import { connectRawH2, FLAG, FRAME, frame, headerField, requestBlock } from "../helpers/h2-frames.js";
+import { makeTlsFixture } from "../helpers/tls-fixture.js";
 import { fetchTls, type RunningApp, runTool, startApp } from "./harness.js";
 
 const INDEX = `<!doctype html><title>owts</title>${"<p>owts</p>".repeat(200)}`;
@@ -194,6 +195,42 @@ describe("HTTP/2 and HTTP/1.1 on one port", () => {
     } finally {
       s.close();
     }
+  });
+});
+
+describe("certificate hot swap and in-place restart over h2", () => {
+  it("a new h2 session gets the new certificate; the open one keeps working until it ends", async () => {
+    const old = connect();
+    expect((await request(old, { ":path": "/api/test/etag" })).status).toBe(200);
+    const next = makeTlsFixture();
+    try {
+      app.https.setCertificate(next.cert, next.key);
+      const fresh = http2.connect(`https://localhost:${app.port}`, {
+        ca: next.cert,
+        host: "127.0.0.1",
+      } as never);
+      fresh.on("error", () => {});
+      expect((await request(fresh, { ":path": "/api/test/etag" })).status).toBe(200);
+      fresh.close();
+      expect((await request(old, { ":path": "/api/test/etag" })).status).toBe(200);
+    } finally {
+      app.https.setCertificate(app.tls.cert, app.tls.key);
+      next.cleanup();
+      old.close();
+    }
+  });
+
+  it("closeIdleSessions (the in-place restart) sends an h2 session a graceful GOAWAY", async () => {
+    const s = connect();
+    expect((await request(s, { ":path": "/api/test/etag" })).status).toBe(200);
+    const goaway = new Promise<number>((r) => s.once("goaway", (code: number) => r(code)));
+    expect(app.budget.closeIdleSessions()).toBeGreaterThanOrEqual(1);
+    expect(await goaway).toBe(http2.constants.NGHTTP2_NO_ERROR);
+    // A client reconnects and is served.
+    const again = connect();
+    expect((await request(again, { ":path": "/api/test/etag" })).status).toBe(200);
+    again.close();
+    s.destroy();
   });
 });
 

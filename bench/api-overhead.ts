@@ -2,7 +2,8 @@
 // GET /api/aircraft/live over HTTPS keep-alive, the 200 and the 304 path, against a bare node:https
 // server in its own process that answers the same recorded bytes with the same certificate and TLS
 // policy. The device runs twice: with the default 4-socket budget and with a high limit (64), and the
-// load comes from as many connections as the budget has slots, and from 4x as many. Loopback only.
+// load comes from as many connections as the budget has slots, and from 4x as many. Both protocols:
+// HTTP/1.1 against a bare node:https, h2 against a bare node:http2 (same canned bytes). Loopback only.
 //   npm run build && node dist/bench/api-overhead.js [--quick] [--seconds N]
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +14,7 @@ import { alternate } from "./lib/compare.js";
 import {
   combineLoad,
   describeFailures,
+  H2Connection,
   keepAliveAgent,
   type LoadResult,
   loopback,
@@ -35,6 +37,7 @@ console.log(`API overhead — ${machineLine()}`);
 const work = mkdtempSync(join(tmpdir(), "owts-bench-api-"));
 const devices: BenchDevice[] = [];
 let bare: BareServer | undefined;
+let bareH2: BareServer | undefined;
 try {
   // A parked aircraft (a replayed airspeed of 0 for an hour): the live content stays the same, so the
   // 304 path is measured as such and both paths answer the same bytes for the whole run.
@@ -66,17 +69,18 @@ try {
   }
   probeAgent.destroy();
   console.log(`${path}: ${full.body.length} body bytes, ETag ${etag ?? "none"}`);
-  bare = await startBareServer(
-    {
-      certPath: join(small.dataDir, "owts.crt"),
-      keyPath: join(small.dataDir, "owts.key"),
-      routes: { [path]: route },
-    },
-    work,
-  );
+  const bareConfig = {
+    certPath: join(small.dataDir, "owts.crt"),
+    keyPath: join(small.dataDir, "owts.key"),
+    routes: { [path]: route },
+  };
+  bare = await startBareServer(bareConfig, work);
+  bareH2 = await startBareServer({ ...bareConfig, http2: true }, work);
 
-  const servers = [
-    { name: "bare node:https (baseline)", port: bare.port, proc: bare },
+  const serversFor = (protocol: "HTTP/1.1" | "h2") => [
+    protocol === "h2"
+      ? { name: "bare node:http2 (baseline)", port: bareH2!.port, proc: bareH2! }
+      : { name: "bare node:https (baseline)", port: bare!.port, proc: bare! },
     { name: "owts, --max-sockets 4", port: small.httpsPort, proc: small },
     { name: "owts, --max-sockets 64", port: large.httpsPort, proc: large },
   ];
@@ -85,55 +89,64 @@ try {
   else console.log("note: no 304 path (the endpoint sends no ETag)");
 
   const rows: Cell[][] = [];
-  for (const p of paths) {
-    for (const connections of [4, 16]) {
-      const measure = (port: number) => async (): Promise<LoadResult> => {
-        const agent = keepAliveAgent(connections);
-        // Each loop sends the newest ETag it saw, as the UI's poller does; the live content changes with
-        // the simulated flight, so some conditional requests still get a 200.
-        const tags: (string | undefined)[] = Array.from({ length: connections }, () => etag);
-        const spec = (_n: number, loop: number): RequestSpec =>
-          p.conditional && tags[loop] ? { path, headers: { "if-none-match": tags[loop] } } : { path };
-        const result = await runLoad({
-          target: loopback(port),
-          agent,
-          concurrency: connections,
-          durationMs: (seconds * 1000) / ROUNDS,
-          spec,
-          onReply: (r, loop) => {
-            if (typeof r.headers.etag === "string") tags[loop] = r.headers.etag;
-          },
+  for (const protocol of ["HTTP/1.1", "h2"] as const) {
+    const servers = serversFor(protocol);
+    for (const p of paths) {
+      for (const connections of [4, 16]) {
+        const measure = (port: number) => async (): Promise<LoadResult> => {
+          const agent = keepAliveAgent(connections);
+          const h2 =
+            protocol === "h2"
+              ? Array.from({ length: connections }, () => new H2Connection(loopback(port)))
+              : undefined;
+          // Each loop sends the newest ETag it saw, as the UI's poller does; the live content changes with
+          // the simulated flight, so some conditional requests still get a 200.
+          const tags: (string | undefined)[] = Array.from({ length: connections }, () => etag);
+          const spec = (_n: number, loop: number): RequestSpec =>
+            p.conditional && tags[loop] ? { path, headers: { "if-none-match": tags[loop] } } : { path };
+          const result = await runLoad({
+            target: loopback(port),
+            agent,
+            ...(h2 ? { h2 } : {}),
+            concurrency: connections,
+            durationMs: (seconds * 1000) / ROUNDS,
+            spec,
+            onReply: (r, loop) => {
+              if (typeof r.headers.etag === "string") tags[loop] = r.headers.etag;
+            },
+          });
+          agent.destroy();
+          for (const c of h2 ?? []) c.close();
+          return result;
+        };
+        // Warm-up (JIT, TLS session caches, first allocations) on each server before anything counts.
+        for (const s of servers) await measure(s.port)();
+        const measured = await alternate(
+          ROUNDS,
+          servers.map((s) => ({ proc: s.proc, measure: measure(s.port) })),
+        );
+        const summaries = measured.map((m) => {
+          const r = combineLoad(m.map((x) => x.result));
+          const cpu = m.reduce((a, x) => a + x.serverCpuMs, 0);
+          return { r, cpuUs: r.ok ? (cpu * 1000) / r.ok : Number.NaN };
         });
-        agent.destroy();
-        return result;
-      };
-      // Warm-up (JIT, TLS session caches, first allocations) on each server before anything counts.
-      for (const s of servers) await measure(s.port)();
-      const measured = await alternate(
-        ROUNDS,
-        servers.map((s) => ({ proc: s.proc, measure: measure(s.port) })),
-      );
-      const summaries = measured.map((m) => {
-        const r = combineLoad(m.map((x) => x.result));
-        const cpu = m.reduce((a, x) => a + x.serverCpuMs, 0);
-        return { r, cpuUs: r.ok ? (cpu * 1000) / r.ok : Number.NaN };
-      });
-      const base = summaries[0]!;
-      for (const [i, s] of summaries.entries()) {
-        const hist = p.conditional ? (s.r.byStatus.get(304) ?? s.r.latency) : s.r.latency;
-        const share304 = s.r.ok ? ((s.r.statuses[304] ?? 0) / s.r.ok) * 100 : 0;
-        rows.push([
-          `${p.label}, ${connections} conns, ${servers[i]!.name}`,
-          fixed(s.r.rps, 0),
-          fixed(hist.p50, 2),
-          fixed(hist.p99, 2),
-          fixed(s.cpuUs, 0),
-          p.conditional ? `${fixed(share304, 0)}%` : "-",
-          s.r.newConnections,
-          s.r.failed ? `${s.r.failed} (${describeFailures(s.r.failures)})` : "0",
-          i === 0 ? "1.00x" : ratio(s.r.rps, base.r.rps),
-          i === 0 ? "1.00x" : ratio(s.cpuUs, base.cpuUs),
-        ]);
+        const base = summaries[0]!;
+        for (const [i, s] of summaries.entries()) {
+          const hist = p.conditional ? (s.r.byStatus.get(304) ?? s.r.latency) : s.r.latency;
+          const share304 = s.r.ok ? ((s.r.statuses[304] ?? 0) / s.r.ok) * 100 : 0;
+          rows.push([
+            `${protocol} ${p.label}, ${connections} conns, ${servers[i]!.name}`,
+            fixed(s.r.rps, 0),
+            fixed(hist.p50, 2),
+            fixed(hist.p99, 2),
+            fixed(s.cpuUs, 0),
+            p.conditional ? `${fixed(share304, 0)}%` : "-",
+            s.r.newConnections,
+            s.r.failed ? `${s.r.failed} (${describeFailures(s.r.failures)})` : "0",
+            i === 0 ? "1.00x" : ratio(s.r.rps, base.r.rps),
+            i === 0 ? "1.00x" : ratio(s.cpuUs, base.cpuUs),
+          ]);
+        }
       }
     }
   }
@@ -155,6 +168,7 @@ try {
   );
 } finally {
   await bare?.stop();
+  await bareH2?.stop();
   for (const d of devices) await d.close();
   rmSync(work, { recursive: true, force: true });
 }

@@ -24,6 +24,7 @@ const QUICK_ARGS: Record<string, string[]> = {
   frames: ["--ms", "200"],
   "link-latency": ["--count", "2000", "--seconds", "2"],
   "socket-budget": ["--quick"],
+  fairness: ["--quick"],
 };
 
 const { values } = parseArgs({

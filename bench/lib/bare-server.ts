@@ -4,6 +4,7 @@
 // this is what the benches call its overhead.
 //   node dist/bench/lib/bare-server.js <config.json>   → prints "listening <port>"
 import { readFileSync, writeFileSync } from "node:fs";
+import http2 from "node:http2";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -33,6 +34,8 @@ export interface BareServerConfig {
   /** Keyed by request path with query, e.g. "/api/about". Unknown paths get a 404. */
   routes: Record<string, CannedRoute>;
   keepAliveTimeoutMs?: number;
+  /** Serve h2 (node:http2 with the HTTP/1.1 fallback, as the device) instead of node:https. @default false */
+  http2?: boolean;
 }
 
 /** Headers Node writes itself (or that describe the old connection), left out of a replay. */
@@ -46,7 +49,7 @@ export function canned(reply: Reply): CannedResponse {
   return { status: reply.status, headers, body: reply.body.toString("base64") };
 }
 
-export function createBareServer(config: BareServerConfig): https.Server {
+export function createBareServer(config: BareServerConfig): https.Server | http2.Http2SecureServer {
   const routes = new Map(
     Object.entries(config.routes).map(([path, r]) => [
       path,
@@ -59,22 +62,29 @@ export function createBareServer(config: BareServerConfig): https.Server {
       },
     ]),
   );
-  const server = https.createServer(
-    tlsServerOptions({ certPem: readFileSync(config.certPath), keyPem: readFileSync(config.keyPath) }),
-    (req, res) => {
-      const route = routes.get(req.url ?? "");
-      if (!route) {
-        res.writeHead(404, { "content-type": "text/plain" }).end("not found");
-        return;
-      }
-      const answer =
-        route.notModified && route.etag !== undefined && req.headers["if-none-match"] === route.etag
-          ? route.notModified
-          : route.ok;
-      res.writeHead(answer.status, { ...answer.headers, "content-length": answer.bytes.length });
-      res.end(answer.bytes);
-    },
-  );
+  const tlsOptions = tlsServerOptions({
+    certPem: readFileSync(config.certPath),
+    keyPem: readFileSync(config.keyPath),
+  });
+  const handler = (
+    req: { url?: string; headers: Record<string, string | string[] | undefined> },
+    res: { writeHead(status: number, headers: Record<string, unknown>): { end(b: string | Buffer): void } },
+  ): void => {
+    const route = routes.get(req.url ?? "");
+    if (!route) {
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found");
+      return;
+    }
+    const answer =
+      route.notModified && route.etag !== undefined && req.headers["if-none-match"] === route.etag
+        ? route.notModified
+        : route.ok;
+    res
+      .writeHead(answer.status, { ...answer.headers, "content-length": answer.bytes.length })
+      .end(answer.bytes);
+  };
+  if (config.http2) return http2.createSecureServer({ ...tlsOptions, allowHTTP1: true }, handler as never);
+  const server = https.createServer(tlsOptions, handler as never);
   server.keepAliveTimeout = config.keepAliveTimeoutMs ?? 5_000;
   return server;
 }
@@ -107,7 +117,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   });
   process.on("SIGTERM", () => {
     server.close();
-    server.closeAllConnections();
+    if ("closeAllConnections" in server) server.closeAllConnections();
     process.exit(0);
   });
 }

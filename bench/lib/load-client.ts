@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import http2 from "node:http2";
 import https from "node:https";
 import { performance } from "node:perf_hooks";
 import { Histogram } from "./stats.js";
@@ -99,9 +100,85 @@ export function send(
   });
 }
 
+/**
+ * One h2 client connection that reconnects when the server ends it (GOAWAY, close), as a browser
+ * opens a new session for its next request. Verification off, as `keepAliveAgent`.
+ */
+export class H2Connection {
+  #session: http2.ClientHttp2Session | undefined;
+  readonly #goneAway = new WeakSet<http2.ClientHttp2Session>();
+  /** Sessions opened so far. */
+  opened = 0;
+  constructor(readonly target: Target) {}
+
+  session(): http2.ClientHttp2Session {
+    const s = this.#session;
+    if (s && !s.closed && !s.destroyed && !this.#goneAway.has(s)) return s;
+    const next = http2.connect(`https://${this.target.servername ?? "localhost"}:${this.target.port}`, {
+      host: this.target.host,
+      rejectUnauthorized: false,
+    } as http2.SecureClientSessionOptions);
+    next.on("error", () => {});
+    next.once("goaway", () => this.#goneAway.add(next));
+    this.opened++;
+    this.#session = next;
+    return next;
+  }
+
+  close(): void {
+    this.#session?.close();
+  }
+}
+
+/** One request over h2; `reusedSocket` is false for the first stream of a session. */
+export function sendH2(conn: H2Connection, spec: RequestSpec, timeoutMs = 10_000): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const before = conn.opened;
+    const session = conn.session();
+    const fresh = conn.opened !== before;
+    const headers: http2.OutgoingHttpHeaders = {
+      ":method": spec.method ?? "GET",
+      ":path": spec.path,
+      ...spec.headers,
+    };
+    const req = session.request(headers, { endStream: spec.body === undefined });
+    const chunks: Buffer[] = [];
+    let status = 0;
+    let head: IncomingHttpHeaders = {};
+    const timer = setTimeout(() => req.close(http2.constants.NGHTTP2_CANCEL), timeoutMs);
+    req.on("response", (h) => {
+      status = Number(h[":status"]);
+      head = h as IncomingHttpHeaders;
+    });
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      clearTimeout(timer);
+      resolve({
+        status,
+        headers: head,
+        body: Buffer.concat(chunks),
+        ms: performance.now() - t0,
+        reusedSocket: !fresh,
+      });
+    });
+    req.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    if (spec.body !== undefined) req.end(spec.body);
+  });
+}
+
 export interface LoadOptions {
   target: Target;
   agent: https.Agent;
+  /**
+   * Send over h2 instead: loop i uses connection i % length (several loops on one connection are
+   * concurrent streams of one session).
+   * @default undefined (HTTP/1.1 through `agent`)
+   */
+  h2?: readonly H2Connection[];
   /** Requests in flight at once (one loop each); the agent decides how many connections carry them. */
   concurrency: number;
   /** Stop starting new requests after this long. */
@@ -166,7 +243,9 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     while (performance.now() < deadline && started < limit) {
       const n = started++;
       try {
-        const reply = await send(opts.target, opts.spec(n, index), opts.agent, opts.timeoutMs);
+        const reply = opts.h2
+          ? await sendH2(opts.h2[index % opts.h2.length]!, opts.spec(n, index), opts.timeoutMs)
+          : await send(opts.target, opts.spec(n, index), opts.agent, opts.timeoutMs);
         opts.onReply?.(reply, index);
         statuses[reply.status] = (statuses[reply.status] ?? 0) + 1;
         if (!reply.reusedSocket) newConnections++;

@@ -5,7 +5,11 @@ export interface LogLine {
   level: LogLevel;
   tag: string;
   msg: string;
+  /** The line's structured fields (flattened, escaped, bounded), when it has any. */
+  fields?: Record<string, LogFieldValue>;
 }
+
+export type LogFieldValue = string | number | boolean | null;
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal";
 

@@ -3,7 +3,7 @@ import pino from "pino";
 import type { Logger } from "../core/logger.js";
 import { escapeUnsafe } from "../core/safe-text.js";
 import { DEFAULT_LOG_LEVEL } from "./defaults.js";
-import { type LogLevel, LogRing } from "./log-ring.js";
+import { type LogFieldValue, type LogLevel, LogRing } from "./log-ring.js";
 
 const LEVEL_NAMES: Record<number, LogLevel> = {
   10: "trace",
@@ -58,18 +58,53 @@ export function pinoRecordStream(onRecord: (rec: PinoRecord) => void): Writable 
   });
 }
 
+/** pino's own keys and the ones the ring line has as columns. */
+const NOT_FIELDS = new Set(["level", "time", "tag", "msg", "unit", "pid", "hostname"]);
+const MAX_FIELDS = 16;
+const MAX_FIELD_TEXT = 200;
+
+function fieldValue(v: unknown): LogFieldValue {
+  if (v === null || typeof v === "number" || typeof v === "boolean") return v;
+  const text = typeof v === "string" ? v : (JSON.stringify(v) ?? String(v));
+  return escapeUnsafe(text.length > MAX_FIELD_TEXT ? `${text.slice(0, MAX_FIELD_TEXT)}…` : text);
+}
+
+/**
+ * A record's structured fields for the ring: nested objects one level deep as `a.b`, strings
+ * escaped like the message (they often come from the network) and cut at 200 characters, at most
+ * 16 fields. Without this `/api/log` would say "telemetry from a new identity" but not which.
+ */
+export function ringFields(rec: Record<string, unknown>): Record<string, LogFieldValue> | undefined {
+  const out: Record<string, LogFieldValue> = {};
+  let n = 0;
+  const put = (key: string, v: unknown): void => {
+    if (n >= MAX_FIELDS || v === undefined) return;
+    out[escapeUnsafe(key)] = fieldValue(v);
+    n++;
+  };
+  for (const [k, v] of Object.entries(rec)) {
+    if (NOT_FIELDS.has(k)) continue;
+    if (v && typeof v === "object" && !Array.isArray(v))
+      for (const [k2, v2] of Object.entries(v as Record<string, unknown>)) put(`${k}.${k2}`, v2);
+    else put(k, v);
+  }
+  return n > 0 ? out : undefined;
+}
+
 export function createDeviceLogger(opts: DeviceLoggerOptions = {}): { logger: Logger; ring: LogRing } {
   const ring = new LogRing(opts.ringCapacity ?? 200);
   const startedAt = Date.now();
-  const ringStream = pinoRecordStream((rec) =>
+  const ringStream = pinoRecordStream((rec) => {
+    const fields = ringFields(rec as unknown as Record<string, unknown>);
     ring.push({
       t_ms: rec.time - startedAt,
       level: LEVEL_NAMES[rec.level] ?? "info",
       tag: escapeUnsafe(rec.tag ?? "owts"),
       // The ring is shown by the UI and read by integrations: no record may smuggle in a fake line.
       msg: escapeUnsafe(rec.msg ?? ""),
-    }),
-  );
+      ...(fields ? { fields } : {}),
+    });
+  });
   const streams: pino.StreamEntry[] = [{ stream: ringStream, level: "trace" }];
   const destination = opts.destination === undefined ? process.stdout : opts.destination;
   if (destination) streams.push({ stream: destination, level: "trace" });

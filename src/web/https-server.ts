@@ -4,7 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
+import { createSecureServer, type Http2SecureServer } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
@@ -21,8 +21,11 @@ import type { Logger } from "../core/logger.js";
 import { acceptJsonBodiesOnly, BODY_LIMIT, bodyStrictValidatorFactory } from "./body-rules.js";
 import { clientErrorHandler, installErrorHandling } from "./error-handling.js";
 import { type DeviceSummary, renderFallbackPage } from "./fallback-page.js";
+import { guardH2Session } from "./h2-guard.js";
+import { applyHttp1Limits, DEFAULT_H2_LIMITS, type H2Limits, h2ServerOptions } from "./h2-limits.js";
 import { installJsonBodyParser } from "./json-body.js";
 import { listenOn } from "./port-errors.js";
+import { installBodyDeadline } from "./slow-body.js";
 import { SocketBudget, type SocketBudgetOptions } from "./socket-budget.js";
 import { StaticSite, type StaticSiteLimits, serveStatic } from "./static-files.js";
 import { type CertificatePair, checkCertificatePair, tlsServerOptions } from "./tls-options.js";
@@ -72,6 +75,11 @@ export interface HttpsLimits {
    * @default 1000 ms
    */
   timeoutCheckIntervalMs: number;
+  /**
+   * Slowest request body accepted (bytes/s of its declared length, plus 1 s); slower ends in 408.
+   * @default 1024 bytes/s
+   */
+  bodyMinBytesPerSecond: number;
 }
 
 export const DEFAULT_HTTPS_LIMITS: HttpsLimits = {
@@ -81,6 +89,7 @@ export const DEFAULT_HTTPS_LIMITS: HttpsLimits = {
   keepAliveTimeoutMs: 5_000,
   maxHeaderSize: 8192,
   timeoutCheckIntervalMs: 1_000,
+  bodyMinBytesPerSecond: 1024,
 };
 
 /** The package root (holds package.json), from either src/web or dist/src/web. */
@@ -116,6 +125,8 @@ export interface HttpsAppOptions {
   device: DeviceSummary;
   /** @default DEFAULT_HTTPS_LIMITS (given fields override) */
   limits?: Partial<HttpsLimits>;
+  /** @default DEFAULT_H2_LIMITS (given fields override) */
+  h2Limits?: Partial<H2Limits>;
   /** @default DEFAULT_STATIC_LIMITS (given fields override) */
   staticLimits?: Partial<StaticSiteLimits>;
 }
@@ -135,8 +146,8 @@ export interface ListenOptions {
 
 export interface HttpsApp {
   app: WebApp;
-  /** The node:https server; it never listens itself (see `listen`). */
-  server: HttpsServer;
+  /** The TLS server (node:http2, `h2` and `http/1.1` by ALPN); it never listens itself (see `listen`). */
+  server: Http2SecureServer;
   site: StaticSite;
   /** Admits every TLS connection; its TCP server is what listens. */
   budget: SocketBudget;
@@ -148,11 +159,29 @@ export interface HttpsApp {
   close(): Promise<void>;
 }
 
+/**
+ * One app and one set of routes for both protocols: Fastify's http2 mode on a server that also
+ * speaks HTTP/1.1 (ALPN picks per connection). Spread untyped: Fastify's overloads tie `http2: true`
+ * to http2 request types, while route code is written against the default (compatible) ones.
+ */
+const HTTP2_MODE: object = { http2: true };
+
 const SECURITY_HEADERS = {
   "X-Content-Type-Options": "nosniff",
   "X-Frame-Options": "DENY",
   "Referrer-Policy": "no-referrer",
 };
+
+/**
+ * The header list size as RFC 9113 §6.5.2 counts it (name + value + 32 per field). nghttp2 does not
+ * enforce our advertised SETTINGS_MAX_HEADER_LIST_SIZE on what it receives, so h2 requests are
+ * held to the same limit as HTTP/1.1's header bytes here.
+ */
+function headerListSize(raw: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) n += raw[i]!.length + raw[i + 1]!.length + 32;
+  return n;
+}
 
 function countHeader(raw: readonly string[], name: string): number {
   let n = 0;
@@ -182,6 +211,7 @@ export function isApiPath(url: string): boolean {
  */
 export async function createHttpsApp(opts: HttpsAppOptions): Promise<HttpsApp> {
   const limits = { ...DEFAULT_HTTPS_LIMITS, ...opts.limits };
+  const h2Limits = { ...DEFAULT_H2_LIMITS, ...opts.h2Limits };
   const log = opts.logger.child({ tag: "web" });
   checkCertificatePair(opts.certificate);
 
@@ -194,33 +224,37 @@ export async function createHttpsApp(opts: HttpsAppOptions): Promise<HttpsApp> {
     ...(opts.staticLimits ? { limits: opts.staticLimits } : {}),
   });
 
-  let server: HttpsServer | undefined;
+  let server: Http2SecureServer | undefined;
   const app = fastify({
     loggerInstance: log as FastifyBaseLogger,
+    ...HTTP2_MODE,
     // 2 Hz polling would flood the log ring; errors are logged by the error handler instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     schemaController: { compilersFactory: { buildValidator: bodyStrictValidatorFactory() } },
     clientErrorHandler,
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
-      server = createHttpsServer(
+      server = createSecureServer(
         {
           ...tlsServerOptions(opts.certificate),
+          ...h2ServerOptions(h2Limits),
           handshakeTimeout: limits.handshakeTimeoutMs,
-          headersTimeout: limits.headersTimeoutMs,
-          requestTimeout: limits.requestTimeoutMs,
-          maxHeaderSize: limits.maxHeaderSize,
-          connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
         },
-        handler,
+        handler as never,
       );
-      server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+      applyHttp1Limits(server, limits);
       return server as unknown as RawServerDefault;
     },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as WebApp;
   const httpsServer = server!;
 
+  // Created here so the app's own rules (slow bodies, h2 floods) count into the same figures.
+  const budget = new SocketBudget({ ...opts.sessions, logger: opts.logger });
   acceptJsonBodiesOnly(app);
+  installBodyDeadline(app, {
+    minBytesPerSecond: limits.bodyMinBytesPerSecond,
+    onSlow: () => budget.countClosed("slow_body"),
+  });
   installJsonBodyParser(app);
   installErrorHandling(app, opts.logger);
   app.addHook("onRequest", async (req, reply) => {
@@ -228,6 +262,8 @@ export async function createHttpsApp(opts: HttpsAppOptions): Promise<HttpsApp> {
     // RFC 9112 §3.2: a request with more than one Host header is answered 400. Node keeps the first.
     if (countHeader(req.raw.rawHeaders, "host") > 1)
       throw new ApiError(400, "bad_request", "the request has more than one Host header");
+    if (req.raw.httpVersionMajor === 2 && headerListSize(req.raw.rawHeaders) > limits.maxHeaderSize)
+      throw new ApiError(431, "bad_request", "the request headers are too large");
   });
   app.get("/*", async (req, reply) => {
     // The wildcard also catches /api paths no plugin claimed: those are a JSON 404, never the app.
@@ -241,7 +277,16 @@ export async function createHttpsApp(opts: HttpsAppOptions): Promise<HttpsApp> {
     return serveStatic(site, req, reply);
   });
 
-  const budget = new SocketBudget({ ...opts.sessions, logger: opts.logger });
+  httpsServer.on("session", (session) =>
+    guardH2Session(session, {
+      limits: h2Limits,
+      onAbuse: (kind, session) => {
+        budget.abandon(session.socket, "h2_abuse");
+        // One line per session closed, never per frame; debug, as a flood would fill the ring.
+        log.debug({ kind }, `h2 session closed for ${kind.replace("_", " ")}`);
+      },
+    }),
+  );
   let listening = false;
   return {
     app,

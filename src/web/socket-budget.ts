@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Server as HttpsServer } from "node:https";
+import type { Http2ServerResponse, ServerHttp2Session } from "node:http2";
 import net from "node:net";
 import { performance } from "node:perf_hooks";
-import type { TLSSocket } from "node:tls";
+import type { TLSSocket, Server as TlsServer } from "node:tls";
 import type { Logger } from "../core/logger.js";
+import { ClientHelloPeek } from "./client-hello-peek.js";
+import { isLiveStream } from "./live-stream.js";
 
 /** TLS sessions a device serves at once unless told otherwise (the firmware's `max_open_sockets`). */
 export const DEFAULT_MAX_SOCKETS = 4;
@@ -29,7 +31,12 @@ export interface SocketBudgetOptions {
    * An idle keep-alive session is only purged once it has been idle this long.
    * Closing a socket just as its client reuses it fails that client's request (HTTP/1.1 has no
    * way to say "don't reuse" on an idle connection), so the freshly idle ones are the worst to pick.
-   * @default 1 s
+   * Purges only happen while connections wait, and a busy client's next request follows its last
+   * answer within a round trip, so a quarter second keeps busy sessions safe while an idle one (a
+   * phone's spare connection after its page loaded) hands its slot on without a second's delay.
+   * With busy sessions no longer rotating after every response, this is how slots turn over in a
+   * burst. h2 sessions are purged with GOAWAY, which has no such race.
+   * @default 250 ms
    */
   idleGraceMs?: number;
   /**
@@ -45,7 +52,37 @@ export interface SocketBudgetOptions {
    * @default 1.5 s
    */
   stallGraceMs?: number;
+  /**
+   * While connections wait, a session that has been busy (a response in flight) for this long in
+   * total gives its slot up: HTTP/1.1 finishes its current response with `Connection: close`, h2
+   * sends GOAWAY and finishes its streams. Counted in busy time, not wall time, so a client that
+   * polls (busy a few ms per request) keeps its session; one that never pauses shares.
+   * @default 500 ms
+   */
+  sliceMs?: number;
+  /**
+   * While connections wait, a session whose output has not drained for this long (a client that
+   * requested large responses and reads a few bytes a second) is abandoned: closed, counted as
+   * `slow_reader`.
+   * @default 1000 ms
+   */
+  flushStallMs?: number;
+  /**
+   * The same bound when nobody waits: a client that never reads is closed in the end anyway.
+   * @default 15 000 ms
+   */
+  flushStallIdleMs?: number;
+  /**
+   * Waiting connections that have sent their whole ClientHello go before silent or partial ones.
+   * Off only to measure what it buys (bench/fairness.ts).
+   * @default true
+   */
+  readyFirst?: boolean;
 }
+
+/** Why the budget closed a session that was using its slot badly; each counted on its own. */
+export const SESSION_CLOSE_REASONS = ["slow_reader", "slow_body", "h2_abuse"] as const;
+export type SessionCloseReason = (typeof SESSION_CLOSE_REASONS)[number];
 
 export interface SocketBudgetStats {
   /** TLS sessions admitted and not yet closed (handshaking, busy, idle or closing). */
@@ -54,10 +91,16 @@ export interface SocketBudgetStats {
   peak_open: number;
   /** Idle sessions closed to make room for a waiting connection. */
   purged: number;
+  /** Of those open, how many speak h2 (each carries any number of streams but holds one slot). */
+  h2_open: number;
   /** Connections waiting for a slot right now. */
-  queued: number;
-  /** Connections that ever had to wait. */
+  queued_now: number;
+  /** Connections that ever had to wait, since start. */
   queued_total: number;
+  /** Busy sessions that gave their slot up at the end of their time slice. */
+  sliced: number;
+  /** Sessions closed for misuse, by reason, since start. */
+  closed_for: Record<SessionCloseReason, number>;
   /** Connections closed without being admitted (queue full, waited too long, shutting down). */
   rejected: number;
   admitted_total: number;
@@ -81,7 +124,14 @@ interface Session {
   readonly raw: net.Socket;
   readonly remote: string;
   tls: TLSSocket | undefined;
-  readonly inFlight: Set<ServerResponse>;
+  /** Set once ALPN chose h2: requests are its streams, and it ends with GOAWAY. */
+  h2: ServerHttp2Session | undefined;
+  readonly inFlight: Set<Response>;
+  /** Busy time (a response in flight) accumulated since admission, ms, and when the current busy spell began. */
+  busyMs: number;
+  busySince: number;
+  /** When output was last seen fully drained; undefined while nothing is pending. */
+  pendingSince: number | undefined;
   /** performance.now() of the last handshake completion, request start or response end. */
   lastActivity: number;
   /** performance.now() of admission: a handshake that has not finished is timed from here. */
@@ -103,7 +153,14 @@ interface Waiting {
   readonly remote: string;
   readonly since: number;
   readonly timer: NodeJS.Timeout;
+  /** Has sent its whole first TLS record (a ClientHello), so admitting it is not a slot wasted. */
+  readonly hello: ClientHelloPeek;
 }
+
+type Response = ServerResponse | Http2ServerResponse;
+
+/** The budget's record of a connection, kept on the TLS socket (h2's proxy sockets pass symbols through). */
+const SESSION = Symbol("owts.budgetSession");
 
 const noop = (): void => {};
 
@@ -117,8 +174,15 @@ function remoteOf(socket: net.Socket): string {
   return `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
 }
 
+/** Bytes of this response not yet handed to the kernel (h2: held by flow control too). */
+function pendingBytes(res: Response): number {
+  const stream = (res as Http2ServerResponse).stream;
+  return stream ? stream.writableLength : res.writableLength;
+}
+
 /** True when node:http will close the connection after this response. */
-function endsConnection(res: ServerResponse): boolean {
+function endsConnection(res: Response): boolean {
+  if ((res as Http2ServerResponse).stream) return false;
   const header = res.getHeader("connection");
   return (
     (typeof header === "string" && header.toLowerCase() === "close") ||
@@ -127,6 +191,19 @@ function endsConnection(res: ServerResponse): boolean {
 }
 
 const RECENTLY_SERVED_MS = 60_000;
+/** An idle gap shorter than this between two requests counts as busy time (see the time slice). */
+const BUSY_GAP_MS = 50;
+/** How often undrained output is looked at (the slow-reader bound's resolution). */
+const FLUSH_CHECK_MS = 250;
+
+function sessionOf(socket: net.Socket | null | undefined): Session | undefined {
+  return socket ? (socket as unknown as Record<symbol, Session | undefined>)[SESSION] : undefined;
+}
+
+/** The current response is the connection's last (HTTP/1.1 only; h2 ends a session with GOAWAY). */
+function closeAfter(res: Response): void {
+  if (!res.headersSent && !(res as Http2ServerResponse).stream) res.setHeader("Connection", "close");
+}
 const MAX_REMEMBERED_HOSTS = 256;
 
 /** The peer's address, IPv4-mapped IPv6 folded to IPv4. */
@@ -155,16 +232,21 @@ export class SocketBudget {
   readonly #idleGraceMs: number;
   readonly #closeGraceMs: number;
   readonly #stallGraceMs: number;
+  readonly #sliceMs: number;
+  readonly #flushStallMs: number;
+  readonly #flushStallIdleMs: number;
+  readonly #readyFirst: boolean;
 
-  #server: HttpsServer | undefined;
+  #server: TlsServer | undefined;
   #netServer: net.Server | undefined;
   readonly #sessions = new Map<string, Session>();
-  readonly #byTls = new WeakMap<TLSSocket, Session>();
   readonly #queue: Waiting[] = [];
   /** When each host last got a response: hosts that use the device go before strangers in a tie. */
   readonly #lastServed = new Map<string, number>();
   #purgeTimer: NodeJS.Timeout | undefined;
   #purgeImmediate: NodeJS.Immediate | undefined;
+  #flushTimer: NodeJS.Timeout | undefined;
+  #sliceTimer: NodeJS.Timeout | undefined;
   #shuttingDown = false;
   readonly #rejectListeners = new Set<RejectListener>();
 
@@ -173,25 +255,34 @@ export class SocketBudget {
   #queuedTotal = 0;
   #rejected = 0;
   #admittedTotal = 0;
+  #sliced = 0;
+  readonly #closedFor: Record<SessionCloseReason, number> = { slow_reader: 0, slow_body: 0, h2_abuse: 0 };
 
   constructor(opts: SocketBudgetOptions) {
     this.#log = opts.logger.child({ tag: "web" });
     this.#max = positiveInt("maxSessions", opts.maxSessions ?? DEFAULT_MAX_SOCKETS, 1);
     this.#queueTimeoutMs = positiveInt("queueTimeoutMs", opts.queueTimeoutMs ?? 10_000, 1);
     this.#maxQueue = positiveInt("maxQueue", opts.maxQueue ?? 64, 0);
-    this.#idleGraceMs = positiveInt("idleGraceMs", opts.idleGraceMs ?? 1_000, 0);
+    this.#idleGraceMs = positiveInt("idleGraceMs", opts.idleGraceMs ?? 250, 0);
     this.#closeGraceMs = positiveInt("closeGraceMs", opts.closeGraceMs ?? 2_000, 1);
     this.#stallGraceMs = positiveInt("stallGraceMs", opts.stallGraceMs ?? 1_500, 1);
+    this.#sliceMs = positiveInt("sliceMs", opts.sliceMs ?? 500, 1);
+    this.#flushStallMs = positiveInt("flushStallMs", opts.flushStallMs ?? 1_000, 1);
+    this.#flushStallIdleMs = positiveInt("flushStallIdleMs", opts.flushStallIdleMs ?? 15_000, 1);
+    this.#readyFirst = opts.readyFirst ?? true;
   }
 
   /**
-   * Puts the budget in front of `httpsServer` and returns the TCP server to listen on. The HTTPS
-   * server itself must not listen: connections reach it only through the budget.
+   * Puts the budget in front of `httpsServer` (node:https, or node:http2 with or without HTTP/1.1)
+   * and returns the TCP server to listen on. The HTTPS server itself must not listen: connections
+   * reach it only through the budget.
    */
-  attach(httpsServer: HttpsServer): net.Server {
+  attach(httpsServer: TlsServer): net.Server {
     if (this.#server) throw new Error("socket budget is already attached to a server");
     this.#server = httpsServer;
-    httpsServer.on("secureConnection", (socket: TLSSocket) => this.#onSecure(socket));
+    // First, so the session record is on the TLS socket before node:http2 makes its h2 session from it.
+    httpsServer.prependListener("secureConnection", (socket: TLSSocket) => this.#onSecure(socket));
+    httpsServer.on("session", (h2: ServerHttp2Session) => this.#onH2Session(h2));
     // Before the application's handler, so the Connection header is decided before it can answer.
     httpsServer.prependListener("request", (req: IncomingMessage, res: ServerResponse) =>
       this.#onRequest(req, res),
@@ -201,13 +292,18 @@ export class SocketBudget {
   }
 
   stats(): SocketBudgetStats {
+    let h2 = 0;
+    for (const s of this.#sessions.values()) if (s.h2) h2++;
     return {
       open: this.#sessions.size,
       max: this.#max,
       peak_open: this.#peak,
       purged: this.#purged,
-      queued: this.#queue.length,
+      h2_open: h2,
+      queued_now: this.#queue.length,
       queued_total: this.#queuedTotal,
+      sliced: this.#sliced,
+      closed_for: { ...this.#closedFor },
       rejected: this.#rejected,
       admitted_total: this.#admittedTotal,
     };
@@ -217,6 +313,27 @@ export class SocketBudget {
   setMax(n: number): void {
     this.#max = positiveInt("maxSessions", n, 1);
     this.#pump();
+  }
+
+  /**
+   * Counts a session closed for misuse by someone else (the HTTPS app's slow-body rule, the h2
+   * guard), so every such class is in one place.
+   */
+  countClosed(reason: SessionCloseReason): void {
+    this.#closedFor[reason]++;
+  }
+
+  /**
+   * Counts the session on `socket` (its TLS socket, or h2's proxy of it) as closed for `reason` and
+   * destroys its connection after `graceMs` (time for a last GOAWAY or error to leave), however
+   * much unread output it holds.
+   */
+  abandon(socket: net.Socket | null | undefined, reason: SessionCloseReason, graceMs = 500): void {
+    this.#closedFor[reason]++;
+    const s = sessionOf(socket);
+    if (!s) return;
+    s.closing = true;
+    setTimeout(() => s.raw.destroy(), graceMs).unref();
   }
 
   /** Called for every connection closed without admission (tls-diagnostics counts resource ones). */
@@ -238,7 +355,8 @@ export class SocketBudget {
       if (s.closing || s.retiring) continue;
       s.retiring = true;
       asked++;
-      for (const res of s.inFlight) if (!res.headersSent) res.setHeader("Connection", "close");
+      if (s.h2) this.#goaway(s);
+      else for (const res of s.inFlight) closeAfter(res);
     }
     this.#pump();
     return asked;
@@ -246,8 +364,9 @@ export class SocketBudget {
 
   /** True when a response on this socket should end the connection (someone is waiting for a slot). */
   shouldClose(socket: net.Socket): boolean {
-    const s = this.#byTls.get(socket as TLSSocket);
-    return this.#shuttingDown || this.#rotationNeeded() || (s ? s.closing || s.retiring : false);
+    const s = sessionOf(socket);
+    if (!s) return this.#shuttingDown;
+    return this.#shuttingDown || s.closing || s.retiring || this.#sliceOver(s);
   }
 
   /**
@@ -263,11 +382,14 @@ export class SocketBudget {
       netServer.close(() => resolve());
     });
     for (const w of this.#queue.splice(0))
-      this.#reject(w.socket, w.remote, "shutting_down", w.since, w.timer);
+      this.#reject(w.socket, w.remote, "shutting_down", w.since, w.timer, w.hello);
     this.#clearPurgeTimer();
+    clearInterval(this.#flushTimer);
+    clearTimeout(this.#sliceTimer);
     for (const s of this.#sessions.values()) {
       if (s.inFlight.size === 0) this.#endSession(s);
-      else for (const res of s.inFlight) if (!res.headersSent) res.setHeader("Connection", "close");
+      else if (s.h2) this.#goaway(s);
+      else for (const res of s.inFlight) closeAfter(res);
     }
     const hardStop = setTimeout(() => {
       for (const s of this.#sessions.values()) s.raw.destroy();
@@ -295,23 +417,41 @@ export class SocketBudget {
     }
     if (this.#queue.length >= this.#maxQueue) {
       // A full queue must not lock out a newcomer from a quiet host: the host with the most waiting
-      // connections gives up its oldest one instead, unless the newcomer's host is that host.
-      const victim = this.#crowdedWaiter(addressOf(socket));
+      // connections gives up its oldest one instead, unless the newcomer's host is that host. Then the
+      // oldest waiter of the newcomer's own host that has not sent a whole ClientHello gives its place
+      // up: stallers sharing a real client's address churn among themselves, and the real client,
+      // whose ClientHello follows its connect within a round trip, gets in line and stays there.
+      const victim =
+        this.#crowdedWaiter(addressOf(socket)) ??
+        (this.#readyFirst
+          ? this.#queue.find((w) => !w.hello.ready && w.address === addressOf(socket))
+          : undefined);
       if (!victim) {
         this.#reject(socket, remote, "queue_full", performance.now());
         return;
       }
       this.#queue.splice(this.#queue.indexOf(victim), 1);
-      this.#reject(victim.socket, victim.remote, "queue_full", victim.since, victim.timer);
+      this.#reject(victim.socket, victim.remote, "queue_full", victim.since, victim.timer, victim.hello);
     }
     const since = performance.now();
     const timer = setTimeout(() => {
       const i = this.#queue.findIndex((w) => w.socket === socket);
       if (i < 0) return;
       this.#queue.splice(i, 1);
-      this.#reject(socket, remote, "queue_timeout", since);
+      this.#reject(socket, remote, "queue_timeout", since, undefined, hello);
     }, this.#queueTimeoutMs);
-    this.#queue.push({ address: addressOf(socket), socket, remote, since, timer });
+    // Reads the first TLS record while it waits and puts it back, so the one that has said hello
+    // can go first; one that leaves while waiting is dropped from the queue at once.
+    const hello = new ClientHelloPeek(socket, {
+      onReady: () => this.#pump(),
+      onGone: () => {
+        const i = this.#queue.findIndex((w) => w.socket === socket);
+        if (i < 0) return;
+        this.#queue.splice(i, 1);
+        clearTimeout(timer);
+      },
+    });
+    this.#queue.push({ address: addressOf(socket), socket, remote, since, timer, hello });
     this.#queuedTotal++;
     this.#log.debug({ remote, queued: this.#queue.length }, "TLS budget full: connection waits for a slot");
     this.#pump();
@@ -329,7 +469,11 @@ export class SocketBudget {
       raw: socket,
       remote: remoteOf(socket),
       tls: undefined,
+      h2: undefined,
       inFlight: new Set(),
+      busyMs: 0,
+      busySince: 0,
+      pendingSince: undefined,
       lastActivity: performance.now(),
       admittedAt: performance.now(),
       requests: 0,
@@ -341,6 +485,7 @@ export class SocketBudget {
     };
     this.#sessions.set(key, session);
     this.#admittedTotal++;
+    this.#watchFlushes();
     if (this.#sessions.size > this.#peak) this.#peak = this.#sessions.size;
     socket.once("close", () => {
       clearTimeout(session.closeTimer);
@@ -357,23 +502,42 @@ export class SocketBudget {
     s.tls = tls;
     s.lastActivity = performance.now();
     s.bytesAtIdle = s.raw.bytesRead;
-    this.#byTls.set(tls, s);
+    (tls as unknown as Record<symbol, Session>)[SESSION] = s;
     if (s.closing) this.#endSession(s);
     // A handshaken session that stays silent becomes purgeable; someone may be waiting for that.
     else if (this.#queue.length > 0 || s.retiring) this.#pump();
   }
 
-  #onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const s = this.#byTls.get(req.socket as TLSSocket);
+  #onH2Session(h2: ServerHttp2Session): void {
+    const s = sessionOf(h2.socket);
     if (!s) return;
+    s.h2 = h2;
+    if (s.closing || s.retiring || this.#shuttingDown) this.#goaway(s);
+  }
+
+  #onRequest(req: IncomingMessage, res: Response): void {
+    const s = sessionOf(req.socket);
+    if (!s) return;
+    const now = performance.now();
+    if (s.inFlight.size === 0) {
+      // A client that sends its next request right after an answer is busy through the gap too
+      // (a round trip); a poller's pauses are not counted.
+      const gap = now - s.lastActivity;
+      if (s.requests > 0 && gap < BUSY_GAP_MS) s.busyMs += gap;
+      s.busySince = now;
+    }
     s.inFlight.add(res);
     s.requests++;
-    s.lastActivity = performance.now();
-    if (this.#shuttingDown || s.closing || s.retiring || this.#rotationNeeded())
-      res.setHeader("Connection", "close");
+    s.lastActivity = now;
+    if (this.#shuttingDown || s.closing || s.retiring || this.#sliceOver(s)) {
+      if (!this.#shuttingDown && !s.closing && !s.retiring) this.#sliced++;
+      if (s.h2) this.#goaway(s);
+      else closeAfter(res);
+    }
     const done = (): void => {
       if (!s.inFlight.delete(res)) return;
       s.lastActivity = performance.now();
+      if (s.inFlight.size === 0) s.busyMs += s.lastActivity - s.busySince;
       this.#served(s.address, s.lastActivity);
       s.bytesAtIdle = s.raw.bytesRead;
       if (s.inFlight.size === 0 && (this.#shuttingDown || s.closing)) this.#endSession(s);
@@ -391,12 +555,30 @@ export class SocketBudget {
       const w = this.#nextWaiter();
       this.#queue.splice(this.#queue.indexOf(w), 1);
       clearTimeout(w.timer);
+      w.hello.release();
       this.#admit(w.socket);
     }
-    if (this.#rotationNeeded()) {
-      // Busy clients see "Connection: close" on their response and hand the slot back themselves.
-      for (const s of this.#sessions.values())
-        for (const res of s.inFlight) if (!res.headersSent) res.setHeader("Connection", "close");
+    // Busy clients past their slice see "Connection: close" on their response (h2: GOAWAY) and hand
+    // the slot back themselves once it is sent.
+    const now = performance.now();
+    let nextSliceEnd = Number.POSITIVE_INFINITY;
+    for (const s of this.#sessions.values()) {
+      if (s.closing || s.retiring || s.inFlight.size === 0) continue;
+      if (!this.#sliceOver(s)) {
+        if (this.#queue.length > 0)
+          nextSliceEnd = Math.min(nextSliceEnd, now + this.#sliceMs - (s.busyMs + now - s.busySince));
+        continue;
+      }
+      if (s.h2) {
+        this.#sliced++;
+        this.#goaway(s);
+      } else for (const res of s.inFlight) closeAfter(res);
+    }
+    clearTimeout(this.#sliceTimer);
+    this.#sliceTimer = undefined;
+    if (Number.isFinite(nextSliceEnd)) {
+      this.#sliceTimer = setTimeout(() => this.#pump(), Math.max(1, Math.ceil(nextSliceEnd - now)));
+      this.#sliceTimer.unref();
     }
     if (this.#roomNeeded() > 0 || this.#anyRetiring()) this.#schedulePurge();
     else this.#clearPurgeTimer();
@@ -408,9 +590,25 @@ export class SocketBudget {
    * stay in it.
    */
   #unproductive(s: Session): boolean {
-    return (
-      !s.closing && s.inFlight.size === 0 && (!s.tls || s.requests === 0 || s.raw.bytesRead !== s.bytesAtIdle)
-    );
+    if (s.closing || s.inFlight.size > 0) return false;
+    // h2 clients send control frames (WINDOW_UPDATE, PING, SETTINGS ack) between requests: bytes
+    // arriving on an h2 session do not mean a request is on its way.
+    if (s.h2) return s.requests === 0;
+    return !s.tls || s.requests === 0 || s.raw.bytesRead !== s.bytesAtIdle;
+  }
+
+  /**
+   * Whether this busy session has used up its slice while others wait. Not while some slot is held
+   * by an unproductive session (that one becomes productive or is closed as stalled first), and
+   * never for a session carrying a live stream (see live-stream.ts).
+   */
+  #sliceOver(s: Session): boolean {
+    if (this.#queue.length === 0 || s.inFlight.size === 0) return false;
+    for (const res of s.inFlight) if (isLiveStream(res)) return false;
+    const busy = s.busyMs + (performance.now() - s.busySince);
+    if (busy < this.#sliceMs) return false;
+    for (const o of this.#sessions.values()) if (this.#unproductive(o)) return false;
+    return true;
   }
 
   /** When an unproductive session counts as stalled. */
@@ -439,10 +637,14 @@ export class SocketBudget {
    */
   #nextWaiter(): Waiting {
     const now = performance.now();
+    // A connection that has sent its ClientHello goes before any silent or partial one, whatever
+    // its address: a shared address (NAT, a phone's own stray sockets) cannot starve a real client.
     const rank = (w: Waiting) => {
       const served = this.#lastServed.get(w.address);
       return (
-        this.#sessionsOf(w.address) * 2 + (served !== undefined && now - served < RECENTLY_SERVED_MS ? 0 : 1)
+        (w.hello.ready || !this.#readyFirst ? 0 : 1_000_000) +
+        this.#sessionsOf(w.address) * 2 +
+        (served !== undefined && now - served < RECENTLY_SERVED_MS ? 0 : 1)
       );
     };
     let best = this.#queue[0]!;
@@ -467,17 +669,6 @@ export class SocketBudget {
     if (crowded === undefined || crowded === newcomer || most <= (counts.get(newcomer) ?? 0) + 1)
       return undefined;
     return this.#queue.find((w) => w.address === crowded);
-  }
-
-  /**
-   * Whether productive sessions must give their slots up (Connection: close) for waiting connections.
-   * Not while some slot is held by an unproductive session: that one either becomes productive (and
-   * takes its turn) or is closed as stalled, so a client that is really using its session keeps it.
-   */
-  #rotationNeeded(): boolean {
-    if (this.#queue.length === 0) return false;
-    for (const s of this.#sessions.values()) if (this.#unproductive(s)) return false;
-    return true;
   }
 
   #anyRetiring(): boolean {
@@ -575,15 +766,68 @@ export class SocketBudget {
     s.closeTimer.unref();
   }
 
-  /** Ends a session with a TLS close_notify; destroys it if the peer does not close in time. */
+  /** Ends a session with a TLS close_notify (h2: GOAWAY first); destroys it if the peer does not close in time. */
   #endSession(s: Session): void {
     s.closing = true;
     if (s.closeTimer) return;
     s.closeTimer = setTimeout(() => s.raw.destroy(), this.#closeGraceMs);
     s.closeTimer.unref();
     // Before the handshake completes there is no TLS session to close politely.
-    if (s.tls) s.tls.end();
+    if (s.h2) s.h2.close();
+    else if (s.tls) s.tls.end();
     else s.raw.destroy();
+  }
+
+  /**
+   * A graceful h2 GOAWAY: the client opens no new stream here (it knows not to reuse the session,
+   * unlike an idle HTTP/1.1 socket), streams in flight finish, and node:http2 closes the session
+   * after the last one. Its close timer starts once nothing is in flight.
+   */
+  #goaway(s: Session): void {
+    if (!s.h2 || s.h2.closed) return;
+    s.closing = true;
+    s.h2.close();
+    if (s.inFlight.size === 0) this.#endSession(s);
+  }
+
+  /** Runs the slow-reader check while any session is open. */
+  #watchFlushes(): void {
+    if (this.#flushTimer) return;
+    this.#flushTimer = setInterval(() => this.#checkFlushes(), FLUSH_CHECK_MS);
+    this.#flushTimer.unref();
+  }
+
+  /**
+   * A session whose output stays undrained past the bound is abandoned (destroyed: a polite close
+   * would wait behind the very bytes it cannot deliver). A healthy client, live streams included,
+   * drains what it is sent at once and is never touched.
+   */
+  #checkFlushes(): void {
+    if (this.#sessions.size === 0) {
+      clearInterval(this.#flushTimer);
+      this.#flushTimer = undefined;
+      return;
+    }
+    const now = performance.now();
+    const bound = this.#queue.length > 0 ? this.#flushStallMs : this.#flushStallIdleMs;
+    for (const s of this.#sessions.values()) {
+      let pending = s.tls ? s.tls.writableLength > 0 : false;
+      if (!pending) for (const res of s.inFlight) if (pendingBytes(res) > 0) pending = true;
+      if (!pending) {
+        s.pendingSince = undefined;
+        continue;
+      }
+      s.pendingSince ??= now;
+      if (now - s.pendingSince < bound || s.raw.destroyed) continue;
+      this.#closedFor.slow_reader++;
+      this.#log.debug(
+        { remote: s.remote, pending_ms: Math.round(now - s.pendingSince), h2: Boolean(s.h2) },
+        "TLS budget: closing a session whose client does not read its responses",
+      );
+      s.closing = true;
+      s.h2?.destroy();
+      s.raw.destroy();
+    }
   }
 
   #reject(
@@ -592,8 +836,10 @@ export class SocketBudget {
     reason: RejectReason,
     since: number,
     timer?: NodeJS.Timeout,
+    hello?: ClientHelloPeek,
   ): void {
     clearTimeout(timer);
+    hello?.release();
     this.#rejected++;
     const info: RejectInfo = { reason, remote, waitedMs: Math.round(performance.now() - since) };
     this.#log.debug(info, "TLS budget: connection refused without a slot");

@@ -7,6 +7,8 @@ import type { RejectInfo, SocketBudget } from "./socket-budget.js";
 /**
  * Why a TLS connection never became a working session. The first five are the Node equivalents of
  * the ESP's `mbedtls_ssl_handshake returned -0x7780` family; `out_of_resources` is its `-0x7F00`.
+ * `queue_refused` is the socket budget turning a connection away (queue full, waited too long): load
+ * the device handles as designed, not a fault, so it is neither an error nor counted as one.
  */
 export const TLS_FAILURE_CLASSES = [
   "client_aborted",
@@ -14,6 +16,7 @@ export const TLS_FAILURE_CLASSES = [
   "certificate_refused",
   "protocol_mismatch",
   "out_of_resources",
+  "queue_refused",
   "other",
 ] as const;
 export type TlsFailureClass = (typeof TLS_FAILURE_CLASSES)[number];
@@ -32,6 +35,7 @@ const CLASS_WORDS: Record<TlsFailureClass, string> = {
   certificate_refused: "certificate refused",
   protocol_mismatch: "protocol or cipher mismatch",
   out_of_resources: "out of resources",
+  queue_refused: "refused by the session budget",
   other: "unclassified",
 };
 
@@ -43,6 +47,8 @@ const LEVEL: Record<TlsFailureClass, "info" | "warn" | "error"> = {
   certificate_refused: "info",
   protocol_mismatch: "warn",
   out_of_resources: "error",
+  // Thousands during an attack; the summary line of a flood still says how many.
+  queue_refused: "info",
   other: "warn",
 };
 
@@ -139,7 +145,7 @@ export interface TlsDiagnosticsOptions {
    */
   memory?: MemorySampler;
   /**
-   * Connections the budget turns away for want of a slot count as resource failures.
+   * Connections the budget turns away for want of a slot are counted as `queue_refused`.
    * @default undefined (budget rejections are not counted)
    */
   budget?: SocketBudget;
@@ -269,7 +275,7 @@ export function attachTlsDiagnostics(server: tls.Server, opts: TlsDiagnosticsOpt
       r.reason === "queue_full"
         ? "every TLS session slot was busy and the wait queue was full"
         : `every TLS session slot stayed busy for ${r.waitedMs} ms`;
-    report({ class: "out_of_resources", code: `BUDGET_${r.reason.toUpperCase()}`, detail }, r.remote);
+    report({ class: "queue_refused", code: `BUDGET_${r.reason.toUpperCase()}`, detail }, r.remote);
   };
   const unsubscribe = opts.budget?.onRejected(onRejected);
 

@@ -49,9 +49,9 @@ function contextOptions(pair: CertificatePair): SecureContextOptions {
   };
 }
 
-/** Options for `https.createServer` (and for `setSecureContext` when the certificate changes). */
+/** Options for the TLS server (and for `setSecureContext` when the certificate changes): `h2` first, then `http/1.1`. */
 export function tlsServerOptions(pair: CertificatePair): TlsOptions {
-  return { ...contextOptions(pair), ALPNProtocols: ["http/1.1"] };
+  return { ...contextOptions(pair), ALPNProtocols: ["h2", "http/1.1"] };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LogRing } from "../../src/device/log-ring.js";
-import { createDeviceLogger } from "../../src/device/logger.js";
+import { createDeviceLogger, ringFields } from "../../src/device/logger.js";
 
 describe("LogRing", () => {
   it("returns only lines after a sequence and reports what was overwritten", () => {
@@ -83,5 +83,32 @@ describe("text from the network cannot forge log lines", () => {
     expect(text).toMatch(
       /^W \(\d+\) mdns: conflict with OWTS-x\.local\\nI \(1\) api: API password cleared\\x1b\[32m\n$/,
     );
+  });
+});
+
+describe("structured fields reach the ring", () => {
+  it("flattens, escapes and bounds a record's fields; a line without fields has none", async () => {
+    const { logger, ring } = createDeviceLogger({ destination: null });
+    logger
+      .child({ tag: "radio" })
+      .info(
+        { identity: "ab\ncd\u001b[31m", rssi: -71, paired: false, memory: { rss: 5, heap: 7 }, many: null },
+        "telemetry from a new identity",
+      );
+    logger.info("plain");
+    await new Promise((r) => setImmediate(r));
+    const [withFields, plain] = ring.after(0).lines;
+    expect(withFields?.fields).toEqual({
+      identity: "ab\\ncd\\x1b[31m",
+      rssi: -71,
+      paired: false,
+      "memory.rss": 5,
+      "memory.heap": 7,
+      many: null,
+    });
+    expect(plain?.fields).toBeUndefined();
+    expect(ringFields({ long: "x".repeat(500) })?.long).toHaveLength(201);
+    const wide = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, i]));
+    expect(Object.keys(ringFields(wide) ?? {})).toHaveLength(16);
   });
 });

@@ -203,15 +203,15 @@ describe("SocketBudget", () => {
 
   it("never cuts a request in flight: a newcomer waits, the busy response says Connection: close", async () => {
     const g = gatedHandler();
-    const h = await start({ maxSessions: 1, idleGraceMs: 10 }, g.handler);
+    const h = await start({ maxSessions: 1, idleGraceMs: 10, sliceMs: 100 }, g.handler);
     const a = agent();
     const b = agent();
     const slow = get(h.port, a, "/slow");
     await g.slowArrived;
     const fast = get(h.port, b, "/fast");
-    await waitFor("the newcomer to queue", () => h.budget.stats().queued === 1);
+    await waitFor("the newcomer to queue", () => h.budget.stats().queued_now === 1);
     await sleep(300);
-    expect(h.budget.stats()).toMatchObject({ open: 1, queued: 1, purged: 0 });
+    expect(h.budget.stats()).toMatchObject({ open: 1, queued_now: 1, purged: 0 });
     g.release();
     const slowRes = await slow;
     expect(slowRes).toMatchObject({ status: 200, body: "slow-done", connection: "close" });
@@ -223,7 +223,7 @@ describe("SocketBudget", () => {
 
   it("a connection that waits too long is closed with a FIN, counted as rejected; a full queue refuses at once", async () => {
     const g = gatedHandler();
-    const h = await start({ maxSessions: 1, queueTimeoutMs: 300, maxQueue: 1 }, g.handler);
+    const h = await start({ maxSessions: 1, queueTimeoutMs: 300, maxQueue: 1, sliceMs: 100 }, g.handler);
     const a = agent();
     const slow = get(h.port, a, "/slow");
     await g.slowArrived;
@@ -234,7 +234,7 @@ describe("SocketBudget", () => {
     waiter.on("error", (e: NodeJS.ErrnoException) => waiterEvents.push(`error:${e.code}`));
     waiter.on("end", () => waiterEvents.push("end"));
     waiter.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5]));
-    await waitFor("the first newcomer to queue", () => h.budget.stats().queued === 1);
+    await waitFor("the first newcomer to queue", () => h.budget.stats().queued_now === 1);
 
     const overflow = net.connect(h.port, "127.0.0.1");
     overflow.on("error", () => {});
@@ -245,7 +245,7 @@ describe("SocketBudget", () => {
     expect(waiterEvents).toEqual(["end"]);
     expect(h.rejects.map((r) => r.reason)).toEqual(["queue_full", "queue_timeout"]);
     expect(h.rejects[1]?.waitedMs).toBeGreaterThanOrEqual(250);
-    expect(h.budget.stats()).toMatchObject({ rejected: 2, queued: 0, queued_total: 1, open: 1 });
+    expect(h.budget.stats()).toMatchObject({ rejected: 2, queued_now: 0, queued_total: 1, open: 1 });
 
     // The session in flight was untouched, and the server keeps serving.
     g.release();
@@ -266,7 +266,7 @@ describe("SocketBudget", () => {
       sockets.push(g.socket);
       await sleep(20);
     }
-    expect(h.budget.stats()).toMatchObject({ open: 4, queued: 0 });
+    expect(h.budget.stats()).toMatchObject({ open: 4, queued_now: 0 });
     await sleep(150);
     const t0 = Date.now();
     expect(await get(h.port, agents[4]!)).toMatchObject({ status: 200 });
@@ -357,7 +357,7 @@ describe("SocketBudget", () => {
     const slow = get(h.port, a, "/slow");
     await g.slowArrived;
     const fast = get(h.port, b, "/fast");
-    await waitFor("the newcomer to queue", () => h.budget.stats().queued === 1);
+    await waitFor("the newcomer to queue", () => h.budget.stats().queued_now === 1);
     h.budget.setMax(2);
     expect(await fast).toMatchObject({ status: 200, body: "fast" });
     expect(h.budget.stats()).toMatchObject({ max: 2, open: 2, purged: 0 });
@@ -378,7 +378,7 @@ describe("SocketBudget", () => {
     const waiter = net.connect(h.port, "127.0.0.1");
     waiter.on("error", () => {});
     // Both slots are taken (one idle, within its grace), so this one has to wait.
-    await waitFor("the waiter to queue", () => h.budget.stats().queued === 1);
+    await waitFor("the waiter to queue", () => h.budget.stats().queued_now === 1);
 
     let closed = false;
     const closing = h.budget.closeAll(10_000).then(() => (closed = true));
@@ -514,7 +514,7 @@ describe("SocketBudget fairness between hosts", () => {
       silentFrom(h.port, "127.0.0.2"),
     ];
     const crowdPorts = await Promise.all(crowd.map((c) => c.localPort));
-    await waitFor("the crowd to fill the queue", () => h.budget.stats().queued === 3);
+    await waitFor("the crowd to fill the queue", () => h.budget.stats().queued_now === 3);
     expect(h.rejects).toEqual([]);
 
     // A client from another host still gets in line: the crowd's oldest waiter makes room.
@@ -523,13 +523,18 @@ describe("SocketBudget fairness between hosts", () => {
     await waitFor("the crowd's oldest waiter to be refused", () => h.rejects.length === 1);
     expect(h.rejects[0]).toMatchObject({ reason: "queue_full", remote: `127.0.0.2:${crowdPorts[0]}` });
     await crowd[0]!.closed;
-    expect(h.budget.stats()).toMatchObject({ queued: 3 });
+    expect(h.budget.stats()).toMatchObject({ queued_now: 3 });
 
-    // The crowded host itself cannot push its own waiters out: its next connection is refused.
+    // The crowded host cannot push another host's waiter out; its next connection takes the place
+    // of its own waiter that has stayed silent past the stall grace.
+    await sleep(250);
     const more = silentFrom(h.port, "127.0.0.2");
-    const morePort = await more.localPort;
-    await more.closed;
-    expect(h.rejects.map((r) => r.remote)).toEqual([`127.0.0.2:${crowdPorts[0]}`, `127.0.0.2:${morePort}`]);
+    await more.localPort;
+    await waitFor("the crowd's longest-silent waiter to give way", () => h.rejects.length === 2);
+    expect(h.rejects.map((r) => r.remote)).toEqual([
+      `127.0.0.2:${crowdPorts[0]}`,
+      `127.0.0.2:${crowdPorts[1]}`,
+    ]);
 
     g.release("hold");
     expect(await held).toMatchObject({ status: 200, body: "slow-hold" });
@@ -537,24 +542,28 @@ describe("SocketBudget fairness between hosts", () => {
     expect(g.seen.find((r) => r.url === "/")?.from).toBe("127.0.0.3");
     holder.destroy();
     quiet.destroy();
-    for (const c of crowd) c.socket.destroy();
+    for (const c of [...crowd, more]) c.socket.destroy();
   });
 
   it("a freed slot goes to the waiter whose host holds the fewest sessions, not the first in line", async () => {
     const g = perRequestGates();
-    const h = await start({ maxSessions: 2, queueTimeoutMs: 20_000, idleGraceMs: 5_000 }, g.handler);
+    const h = await start(
+      { maxSessions: 2, queueTimeoutMs: 20_000, idleGraceMs: 5_000, sliceMs: 50 },
+      g.handler,
+    );
     const [a1, a2, a3, b] = [agent(), agent(), agent(), agent()];
     // Host .2 holds both slots with requests in flight, and queues a third connection first.
     const slow1 = get(h.port, a1, "/slow?id=1", "127.0.0.2");
     const slow2 = get(h.port, a2, "/slow?id=2", "127.0.0.2");
     await Promise.all([g.arrived("1"), g.arrived("2")]);
     const third = get(h.port, a3, "/", "127.0.0.2");
-    await waitFor("host .2's third connection to queue", () => h.budget.stats().queued === 1);
+    await waitFor("host .2's third connection to queue", () => h.budget.stats().queued_now === 1);
     // Host .3, holding nothing, queues after it.
     const other = get(h.port, b, "/", "127.0.0.3");
-    await waitFor("host .3 to queue", () => h.budget.stats().queued === 2);
+    await waitFor("host .3 to queue", () => h.budget.stats().queued_now === 2);
 
-    // One slot frees (its response says Connection: close because others wait).
+    // One slot frees (its response says Connection: close: others wait and its slice is used up).
+    await sleep(100);
     g.release("1");
     expect(await slow1).toMatchObject({ status: 200, connection: "close" });
     expect(await other).toMatchObject({ status: 200, body: "fast" });
@@ -582,9 +591,9 @@ describe("SocketBudget fairness between hosts", () => {
     await g.arrived("hold");
     const strangerAgent = agent();
     const stranger = get(h.port, strangerAgent, "/", "127.0.0.5");
-    await waitFor("the stranger to queue", () => h.budget.stats().queued === 1);
+    await waitFor("the stranger to queue", () => h.budget.stats().queued_now === 1);
     const knownAgain = get(h.port, known, "/", "127.0.0.4");
-    await waitFor("host .4 to queue", () => h.budget.stats().queued === 2);
+    await waitFor("host .4 to queue", () => h.budget.stats().queued_now === 2);
 
     g.release("hold");
     await Promise.all([held, stranger, knownAgain]);

@@ -24,6 +24,14 @@ export const LogLineSchema = Type.Object(
     level: Type.Enum(LOG_LEVELS),
     tag: Type.String({ description: "Part of the device that logged, e.g. `web`, `radio`." }),
     msg: Type.String(),
+    fields: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()]), {
+        description:
+          "The line's structured fields (e.g. `remote`, `class`, `code`, `reason`), nested ones as `a.b`; strings escaped " +
+          "and cut at 200 characters, at most 16 fields. Absent when the line has none.",
+        examples: [{ class: "queue_refused", code: "BUDGET_QUEUE_FULL", remote: "192.168.4.2:50122" }],
+      }),
+    ),
   },
   { additionalProperties: false, description: "One log line." },
 );

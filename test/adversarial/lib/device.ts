@@ -27,8 +27,12 @@ export interface DeviceStatus {
     max: number;
     peak_open: number;
     purged: number;
-    queued: number;
+    h2_open: number;
+    queued_now: number;
+    queued_total: number;
+    sliced: number;
     rejected: number;
+    closed_for: { slow_reader: number; slow_body: number; h2_abuse: number };
   };
   tls_failures: Record<string, number>;
 }

@@ -129,7 +129,7 @@ export function About() {
             </div>
             <div>
               <dt>{t("about.sessions")}</dt>
-              <dd>{t("about.sessions_value", { ...status.sessions })}</dd>
+              <dd>{t("about.sessions_value", { ...status.sessions, queued: status.sessions.queued_total })}</dd>
             </div>
             <div>
               <dt>{t("about.tls_failures")}</dt>

@@ -1,5 +1,5 @@
 import { type TLSSocket, connect as tlsConnect } from "node:tls";
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEventStreams, type EventStreams, HEARTBEAT } from "../../src/api/event-stream.js";
@@ -43,7 +43,7 @@ function docFeed(padBytes: number) {
 }
 
 let tls: TlsFixture;
-let app: ReturnType<typeof fastify>;
+let app: FastifyInstance;
 let port: number;
 let streams: EventStreams;
 const small = docFeed(10);
@@ -54,11 +54,11 @@ beforeAll(async () => {
   tls = makeTlsFixture();
   streams = createEventStreams({ heartbeatMs: 100, stallMs: 1000 });
   app = fastify({ http2: true, https: { allowHTTP1: true, key: tls.key, cert: tls.cert } }) as never;
-  app.get("/small", (req, reply) => streams.serve(req as FastifyRequest, reply as FastifyReply, small.feed));
+  app.get("/small", (req: FastifyRequest, reply: FastifyReply) => streams.serve(req, reply, small.feed));
   app.get("/ending", (req, reply) =>
     streams.serve(req as FastifyRequest, reply as FastifyReply, ending.feed),
   );
-  app.get("/big", (req, reply) => streams.serve(req as FastifyRequest, reply as FastifyReply, big.feed));
+  app.get("/big", (req: FastifyRequest, reply: FastifyReply) => streams.serve(req, reply, big.feed));
   await app.listen({ port: 0, host: "127.0.0.1" });
   port = (app.server.address() as { port: number }).port;
 });

@@ -303,14 +303,23 @@ try {
   const start = replayStart(reference.seen, ready);
   reference.close();
   winchApi.close();
+  const rows = [
+    {
       name: "aircraft /api/aircraft/live/stream in Node (floor: sampling + this process)",
-      r: timeWeightedAge(reference.seen, start, from, to),,
+      r: timeWeightedAge(reference.seen, start, from, to),
+    },
+    {
       name: "winch /api/winch/stream in Node (baseline: link + device, no browser)",
-      r: timeWeightedAge(winchApi.seen, start, from, to),,
+      r: timeWeightedAge(winchApi.seen, start, from, to),
+    },
+    {
       name: "Chromium, winch monitor on the event stream",
-      r: timeWeightedAge(await timeline(streamPage), start, from, to),,
+      r: timeWeightedAge(await timeline(streamPage), start, from, to),
+    },
+    {
       name: "Chromium, winch monitor polling at 2 Hz",
-      r: timeWeightedAge(await timeline(pollPage), start, from, to),,
+      r: timeWeightedAge(await timeline(pollPage), start, from, to),
+    },
   ];
   printTable(
     "Time-weighted age of the airspeed shown, sample in the aircraft → screen (ms)",

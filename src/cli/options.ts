@@ -7,7 +7,7 @@ import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Mode } from "../device/identity.js";
 import { checkDisplaySettings, type DisplaySettings } from "../display/settings.js";
-import type { MqttFlagValues } from "../mqtt/flags.js";
+import { type MqttFlagValues, orphanMqttFlag } from "../mqtt/flags.js";
 import { resolveSx1262Config, type Sx1262Config, type Sx1262Input } from "../radio/sx1262/config.js";
 import type { IasSourceSettings } from "../sensors/create-source.js";
 import type { Endpoint } from "./flag-types.js";
@@ -153,6 +153,9 @@ export function checkStartFlags(
     throw new UsageError(`--https-port and --http-port are both ${v["https-port"]}; they must differ`);
   radioOptions(v, read.given);
   sensorSettings(v);
+  displaySettings(v);
+  const orphan = orphanMqttFlag(mqttFlagValues(v, read.given));
+  if (orphan) throw new UsageError(orphan);
   return read;
 }
 

@@ -22,21 +22,31 @@ const FLAG_OF: Record<string, string> = {
 export type FlagsResult = { ok: true; patch: Partial<MqttSettings> } | { ok: false; line: string };
 
 /**
+ * The one check of the MQTT flags that reads no file: a connection flag given without `--mqtt`. `owts
+ * service install` applies it to the flags it bakes in; the rest waits for the start, which reads the files.
+ */
+export function orphanMqttFlag(f: MqttFlagValues): string | undefined {
+  if (f.url !== undefined) return undefined;
+  const orphan = (
+    [
+      ["--mqtt-user", f.user],
+      ["--mqtt-password-file", f.passwordFile],
+      ["--mqtt-ca", f.caFile],
+      ["--mqtt-prefix", f.prefix],
+    ] as const
+  ).find(([, v]) => v !== undefined);
+  return orphan ? `${orphan[0]} needs --mqtt URL` : undefined;
+}
+
+/**
  * Reads the password and CA files and checks everything, so a bad flag stops the start with one line
  * (exit 2) instead of a device that silently never connects. The result is stored like `--mode`:
  * flags given now replace the stored MQTT settings; none given keeps them.
  */
 export async function mqttSettingsFromFlags(f: MqttFlagValues): Promise<FlagsResult> {
   if (f.url === undefined) {
-    const orphan = (
-      [
-        ["--mqtt-user", f.user],
-        ["--mqtt-password-file", f.passwordFile],
-        ["--mqtt-ca", f.caFile],
-        ["--mqtt-prefix", f.prefix],
-      ] as const
-    ).find(([, v]) => v !== undefined);
-    if (orphan) return { ok: false, line: `${orphan[0]} needs --mqtt URL` };
+    const orphan = orphanMqttFlag(f);
+    if (orphan) return { ok: false, line: orphan };
     return { ok: true, patch: f.noDiscovery ? { discovery: false } : {} };
   }
   const r = await resolveMqttConfig({

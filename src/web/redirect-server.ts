@@ -3,35 +3,53 @@ import type { Socket } from "node:net";
 import type { Logger } from "../core/logger.js";
 import type { HostAllowlist } from "./host-allowlist.js";
 import { endAndClose, rawResponse } from "./raw-reply.js";
+import { admitRedirectConnections, type RedirectAdmissionStats } from "./redirect-admission.js";
 
 export interface RedirectLimits {
-  /** @default 10 000 ms */
+  /**
+   * A redirect request is one short head that a browser sends at once; a connection that has not
+   * delivered it by then is cut even when the port is not full (a silent one counted from its accept,
+   * a trickling one from its first byte).
+   * @default 3000 ms
+   */
   headersTimeoutMs: number;
-  /** @default 15 000 ms */
-  requestTimeoutMs: number;
   /** @default 5000 ms */
+  requestTimeoutMs: number;
+  /** @default 2000 ms */
   keepAliveTimeoutMs: number;
   /** @default 8192 bytes */
   maxHeaderSize: number;
   /**
-   * Open connections at most; a redirect needs a connection for milliseconds, so this is generous.
+   * Open connections at most; when full, a stalled or crowded host's connection gives way
+   * (redirect-admission.ts).
    * @default 64
    */
   maxConnections: number;
   /**
-   * How often Node checks the header/request timeouts.
+   * A connection without a request in progress this long is closed first when the port is full.
    * @default 1000 ms
+   */
+  stallGraceMs: number;
+  /**
+   * How often Node checks the header/request timeouts.
+   * @default 500 ms
    */
   timeoutCheckIntervalMs: number;
 }
 
 export const DEFAULT_REDIRECT_LIMITS: RedirectLimits = {
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 15_000,
-  keepAliveTimeoutMs: 5_000,
+  headersTimeoutMs: 3_000,
+  requestTimeoutMs: 5_000,
+  keepAliveTimeoutMs: 2_000,
   maxHeaderSize: 8192,
   maxConnections: 64,
-  timeoutCheckIntervalMs: 1_000,
+  stallGraceMs: 1_000,
+  timeoutCheckIntervalMs: 500,
+};
+
+export type RedirectServer = Server & {
+  /** Who holds the port and who was made to give way. */
+  readonly admission: { stats(): RedirectAdmissionStats };
 };
 
 export interface RedirectServerOptions {
@@ -85,7 +103,7 @@ export function redirectLocation(host: string, httpsPort: number, target: string
  * path and query on HTTPS and nothing else — no content, no API. Listening is the caller's job
  * (`listenOn` in port-errors.ts) so bind failures get the same advice as the HTTPS port.
  */
-export function createRedirectServer(opts: RedirectServerOptions): Server {
+export function createRedirectServer(opts: RedirectServerOptions): RedirectServer {
   const limits = { ...DEFAULT_REDIRECT_LIMITS, ...opts.limits };
   const log = opts.logger.child({ tag: "http" });
   const httpsPort = typeof opts.httpsPort === "function" ? opts.httpsPort : () => opts.httpsPort as number;
@@ -113,7 +131,12 @@ export function createRedirectServer(opts: RedirectServerOptions): Server {
       log.debug({ method: req.method, location }, "redirected to HTTPS");
     },
   );
-  server.maxConnections = limits.maxConnections;
+  const admission = admitRedirectConnections(server, {
+    logger: opts.logger,
+    maxConnections: limits.maxConnections,
+    stallGraceMs: limits.stallGraceMs,
+    silentTimeoutMs: limits.headersTimeoutMs,
+  });
 
   server.on("clientError", (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
     if (err.code === "ECONNRESET" || socket.destroyed) return;
@@ -139,5 +162,5 @@ export function createRedirectServer(opts: RedirectServerOptions): Server {
     endAndClose(socket, rawResponse(status));
   });
 
-  return server;
+  return Object.assign(server, { admission });
 }

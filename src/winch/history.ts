@@ -23,6 +23,9 @@ export function memoryLaunchStore(initial: Launch[] = []): LaunchStore & { saved
   return s;
 }
 
+/** Shortest receiver time between two "launch recorded" lines; launches in between are counted in the next one. */
+export const LAUNCH_LINE_INTERVAL_MS = 10_000;
+
 export interface HistoryOptions {
   store: LaunchStore;
   logger: Logger;
@@ -80,6 +83,11 @@ export class LaunchHistory {
   private readonly maxInterval: number;
   private readonly wallNow: () => number;
   private saving: Promise<void> = Promise.resolve();
+  /** A save is queued and has not yet taken its snapshot: later changes ride along with it. */
+  private savePending = false;
+  /** Receiver time (rx_t_ms) of the last "launch recorded" line, and launches recorded since unlisted. */
+  private lastListedMs = Number.NEGATIVE_INFINITY;
+  private unlisted = 0;
   private readonly launchListeners = new Set<(launch: Launch) => void>();
 
   private constructor(opts: HistoryOptions) {
@@ -208,16 +216,24 @@ export class LaunchHistory {
     const launch = this.summary(o);
     this.list.push(launch);
     if (this.list.length > this.limit) this.list.splice(0, this.list.length - this.limit);
-    this.log.info(
-      {
-        registration: launch.registration,
-        frames: o.frames,
-        duration_s: launch.duration_s,
-        max_ias: launch.max_ias,
-        in_band_share: launch.in_band_share,
-      },
-      "launch recorded",
-    );
+    // Real launches end minutes apart; a radio peer inventing an identity every few frames (an
+    // unpaired winch shows anyone) must not get a log line, and so a ring flush, per invention.
+    if (o.last_rx_ms - this.lastListedMs >= LAUNCH_LINE_INTERVAL_MS) {
+      this.log.info(
+        {
+          registration: launch.registration,
+          frames: o.frames,
+          duration_s: launch.duration_s,
+          max_ias: launch.max_ias,
+          in_band_share: launch.in_band_share,
+        },
+        this.unlisted > 0
+          ? `launch recorded (and ${this.unlisted} more since the last one listed, not listed one by one)`
+          : "launch recorded",
+      );
+      this.lastListedMs = o.last_rx_ms;
+      this.unlisted = 0;
+    } else this.unlisted++;
     void this.persist();
     for (const fn of this.launchListeners) {
       try {
@@ -253,10 +269,17 @@ export class LaunchHistory {
     };
   }
 
-  /** Saves the current list; saves run one after another so the last write is the newest list. */
+  /**
+   * Saves the current list; saves run one after another so the last write is the newest list. At most
+   * one save waits: it takes its snapshot when it starts, so a burst of launches (or a flood of
+   * invented identities) costs one queued write and one copy of the list, not one per launch.
+   */
   private persist(): Promise<void> {
-    const snapshot = this.list.map((l) => structuredClone(l));
+    if (this.savePending) return this.saving;
+    this.savePending = true;
     this.saving = this.saving.then(async () => {
+      this.savePending = false;
+      const snapshot = this.list.map((l) => structuredClone(l));
       try {
         await this.store.save(snapshot);
       } catch (err) {

@@ -26,6 +26,12 @@ async function stillServing(what: string): Promise<void> {
   expect(r.status, `GET /api/about after ${what}`).toBe(200);
 }
 
+/** TLS failures the device has counted so far, all classes together. */
+async function tlsFailureTotal(): Promise<number> {
+  const { tls_failures } = await device.status();
+  return Object.values(tls_failures).reduce((a, b) => a + b, 0);
+}
+
 function count(status: number): void {
   statuses.set(status, (statuses.get(status) ?? 0) + 1);
 }
@@ -125,11 +131,18 @@ afterAll(async () => {
 describe("garbage against a running device", () => {
   it("random bytes on the HTTPS port", async () => {
     const n = SHORT ? 20 : 100;
+    const failuresBefore = await tlsFailureTotal();
     const results = await Promise.all(
       Array.from({ length: n }, (_, i) => rawExchange(device.httpsPort, randomBytes(1 + ((i * 977) % 8192)))),
     );
+    // The attack landed: every connection was accepted and its bytes reached the TLS layer, which
+    // counted a failed handshake for (nearly) each; only then does "closed by the device" mean anything.
+    expect(results.filter((r) => r.connected).length).toBe(n);
+    const counted = (await tlsFailureTotal()) - failuresBefore;
+    expect(counted).toBeGreaterThanOrEqual(Math.floor(n * 0.9));
     expect(results.every((r) => r.closedByDevice)).toBe(true);
     await stillServing("random bytes");
+    report("garbage-random-bytes", { connections: n, tls_failures_counted: counted });
   });
 
   it("TLS records with bad lengths, truncated and out-of-order records", async () => {
@@ -171,18 +184,33 @@ describe("garbage against a running device", () => {
         Buffer.concat([hello.subarray(0, 40), randomBytes(hello.length - 40)]),
       ],
     ];
+    const failuresBefore = await tlsFailureTotal();
+    let alerts = 0;
     for (const [what, bytes, endAfterWrite] of cases) {
       const r = await rawExchange(device.httpsPort, bytes, { endAfterWrite: endAfterWrite ?? false });
+      expect(r.connected, `${what}: accepted`).toBe(true);
       // Whatever the device answers (a TLS alert, or nothing), it must close the connection itself.
       expect(r.closedByDevice, what).toBe(true);
+      if (r.reply[0] === 0x15) alerts++;
     }
+    // The attack landed: the TLS layer saw the records (failures counted, alerts sent back).
+    const counted = (await tlsFailureTotal()) - failuresBefore;
+    expect(counted).toBeGreaterThanOrEqual(cases.length - 2);
     await stillServing("bad TLS records");
     const status = await device.status();
-    report("garbage-tls", { cases: cases.length, tls_failures: status.tls_failures });
+    report("garbage-tls", {
+      cases: cases.length,
+      tls_failures_counted: counted,
+      alerts,
+      tls_failures: status.tls_failures,
+    });
   });
 
   it("plain HTTP on the HTTPS port, HTTPS on the HTTP port", async () => {
+    const failuresBefore = await tlsFailureTotal();
+    const outputBefore = device.output().length;
     const plain = await rawExchange(device.httpsPort, "GET /api/about HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    expect(plain.connected).toBe(true);
     expect(plain.closedByDevice).toBe(true);
     expect(plain.reply.toString("latin1")).not.toContain('"esp_id"');
     const tlsOnHttp = await new Promise<string>((resolve) => {
@@ -192,6 +220,12 @@ describe("garbage against a running device", () => {
       s.once("close", () => resolve("closed"));
     });
     expect(tlsOnHttp).not.toBe("handshake completed");
+    // Both landed: the HTTPS port counted plain HTTP as a failed handshake, and the HTTP port saw the
+    // ClientHello (it says so in its log).
+    expect(await tlsFailureTotal()).toBeGreaterThan(failuresBefore);
+    for (let i = 0; i < 20 && !/spoke HTTPS to the HTTP port/.test(device.output().slice(outputBefore)); i++)
+      await sleep(50);
+    expect(device.output().slice(outputBefore)).toMatch(/spoke HTTPS to the HTTP port/);
     await stillServing("protocol mix-ups");
     report("garbage-protocol-mixups", {
       https_port_plain_http: plain.reply.length ? "bytes back" : "closed",
@@ -207,10 +241,14 @@ describe("garbage against a running device", () => {
       ["10,000 headers", many],
     ] as const) {
       // HTTPS: over a real TLS session.
+      let handshook = false;
       const answer = await new Promise<string>((resolve) => {
         const s = tls.connect({ host: "127.0.0.1", port: device.httpsPort, rejectUnauthorized: false });
         let got = "";
-        s.once("secureConnect", () => s.write(head, () => {}));
+        s.once("secureConnect", () => {
+          handshook = true;
+          s.write(head, () => {});
+        });
         s.on("data", (d: Buffer) => {
           got += d.toString("latin1");
         });
@@ -219,12 +257,15 @@ describe("garbage against a running device", () => {
         setTimeout(() => s.destroy(), 15_000).unref();
       });
       const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
+      // The attack landed: a session was established, so the headers went to the HTTP parser.
+      expect(handshook, `HTTPS ${what}: handshake`).toBe(true);
       if (status) count(status);
       expect(status === 0 || (status >= 400 && status < 500), `HTTPS ${what}: ${answer.slice(0, 80)}`).toBe(
         true,
       );
       // HTTP redirect port.
       const http = await rawExchange(device.httpPort, head);
+      expect(http.connected, `HTTP ${what}: accepted`).toBe(true);
       const httpStatus = Number(/^HTTP\/1\.1 (\d{3})/.exec(http.reply.toString("latin1"))?.[1] ?? 0);
       if (httpStatus) count(httpStatus);
       expect(httpStatus === 0 || (httpStatus >= 400 && httpStatus < 500), `HTTP ${what}`).toBe(true);
@@ -303,6 +344,8 @@ describe("garbage against a running device", () => {
     // built-in prototypes gained since it started.
     expect(await prototypesAdded()).toEqual({ Object: [], Array: [], Function: [], String: [] });
     await stillServing("malformed bodies");
+    // The garbage landed: it reached the API (answered in the error envelope above), on every endpoint.
+    expect(sent).toBeGreaterThanOrEqual(endpoints.length * bodies.length);
     report("garbage-bodies", {
       endpoints: endpoints.map((e) => `${e.method} ${e.path}`),
       bodies: bodies.length,

@@ -175,6 +175,16 @@ describe("owts service: bad input is one line and writes nothing", () => {
     ],
     ["both user choices", ["--user", "root", "--dynamic-user"], /exclude each other/],
     [
+      "a start flag that owts start would refuse: an MQTT flag without --mqtt",
+      ["--", "--mqtt-user", "winch"],
+      /--mqtt-user needs --mqtt URL/,
+    ],
+    [
+      "a start flag that owts start would refuse: a LED strip of no length",
+      ["--", "--display", "ws2812"],
+      /--strip-leds: give the number of LEDs/,
+    ],
+    [
       "socket activation on any free port",
       ["--socket-activation", "--", "--https-port", "0"],
       /needs fixed ports/,

@@ -99,22 +99,27 @@ export function halfOpenHandshake(port: number): (localAddress: string) => net.S
   };
 }
 
-/** Opens a TCP connection, writes `bytes`, and resolves with what came back once the device closed it. */
+/**
+ * Opens a TCP connection, writes `bytes`, and resolves with what came back once the device closed it.
+ * `connected` says the attack reached the device at all: a refused connection is not "closed by the device".
+ */
 export function rawExchange(
   port: number,
   bytes: Buffer | string,
   opts: { timeoutMs?: number; endAfterWrite?: boolean } = {},
-): Promise<{ reply: Buffer; closedByDevice: boolean; error?: string }> {
+): Promise<{ reply: Buffer; closedByDevice: boolean; connected: boolean; error?: string }> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: "127.0.0.1", port });
     const chunks: Buffer[] = [];
     let timedOut = false;
+    let connected = false;
     let error: string | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
       socket.destroy();
     }, opts.timeoutMs ?? 15_000);
     socket.once("connect", () => {
+      connected = true;
       socket.write(bytes);
       if (opts.endAfterWrite) socket.end();
     });
@@ -124,7 +129,13 @@ export function rawExchange(
     });
     socket.once("close", () => {
       clearTimeout(timer);
-      resolve({ reply: Buffer.concat(chunks), closedByDevice: !timedOut, ...(error ? { error } : {}) });
+      // closedByDevice only means something for a connection the device accepted.
+      resolve({
+        reply: Buffer.concat(chunks),
+        closedByDevice: connected && !timedOut,
+        connected,
+        ...(error ? { error } : {}),
+      });
     });
   });
 }

@@ -9,6 +9,7 @@ import type { FieldProblem } from "./types.js";
  * - `unauthorized`: a write needs the API password (401);
  * - `rate_limited`: too many failed passwords (429, see `retryAfterS`);
  * - `validation`: the device refused the input (400 with `details` per field);
+ * - `storage_full`: the device's storage is full and it changed nothing (507 `insufficient_storage`);
  * - `rejected`: any other 4xx; `server`: 5xx or an unreadable answer.
  */
 export type FailureKind =
@@ -20,6 +21,7 @@ export type FailureKind =
   | "unauthorized"
   | "rate_limited"
   | "validation"
+  | "storage_full"
   | "rejected"
   | "server";
 
@@ -137,6 +139,8 @@ function pathOf(url: string): string {
 async function readJson(res: Response, url: string): Promise<unknown> {
   const type = res.headers.get("content-type") ?? "";
   if (!JSON_TYPE.test(type)) {
+    if (res.status === 507)
+      throw new ApiFailure("storage_full", 507, "The device's storage is full; nothing was changed.");
     if (res.status >= 500)
       throw new ApiFailure("server", res.status, `The device answered ${res.status}; it may be restarting.`);
     if (res.status === 401) throw new ApiFailure("unauthorized", 401, "The device needs the API password.");
@@ -179,9 +183,11 @@ async function readJson(res: Response, url: string): Promise<unknown> {
             ? "absent"
             : res.status === 400 && details.length > 0
               ? "validation"
-              : res.status >= 500
-                ? "server"
-                : "rejected";
+              : res.status === 507 || token === "insufficient_storage"
+                ? "storage_full"
+                : res.status >= 500
+                  ? "server"
+                  : "rejected";
   throw new ApiFailure(
     kind,
     res.status,

@@ -11,6 +11,7 @@ import { DEVICE_NAMESPACE } from "../store/device-settings.js";
 import { openNamespace } from "../store/open-namespace.js";
 import { ApiAuth, type ApiAuthOptions, registerApiAuth } from "./auth.js";
 import type { DeviceContext } from "./device-port.js";
+import { createEventStreams, type EventStreamOptions } from "./event-stream.js";
 import { decorateRuntimePin } from "./mode-guard.js";
 import { registerOpenApi } from "./openapi.js";
 import { settingsPasswordStore } from "./password-store.js";
@@ -41,6 +42,11 @@ export interface DeviceApiOptions {
    * @default {} (ApiAuth's defaults: FailureBackoff's, DEFAULT_SCRYPT_PARAMS, `Date.now`)
    */
   auth?: Pick<ApiAuthOptions, "backoff" | "scrypt" | "wallClock">;
+  /**
+   * Bounds and timing of the live event streams (tests shorten the heartbeat and the stall limit).
+   * @default {} (DEFAULT_EVENT_STREAM_OPTIONS)
+   */
+  streams?: EventStreamOptions;
 }
 
 export interface ApiOptions {
@@ -94,9 +100,14 @@ function currentRadioStatus(device: DeviceContext): Status["radio"] {
  * and mode-only routes answer their 404 token in the other mode, because the runtime changes in place
  * under routes that stay.
  */
-function deviceRoutes(device: DeviceContext): ApiPlugin {
+function deviceRoutes(device: DeviceContext, streamOptions: EventStreamOptions = {}): ApiPlugin {
   return async (api) => {
     const { store } = device;
+    // One set of streams for both modes' routes, so the bounds hold over both.
+    const streams = createEventStreams({
+      yieldSocket: (socket) => device.budget.shouldClose(socket),
+      ...streamOptions,
+    });
     await api.register(aboutRoutes, { device });
     await api.register(statusRoutes, {
       budget: device.budget,
@@ -113,8 +124,12 @@ function deviceRoutes(device: DeviceContext): ApiPlugin {
       restarter: device,
     });
     await api.register(rebootRoutes, { restarter: device });
-    await api.register(aircraftRoutes, { profile: openNamespace(store, AIRCRAFT_NAMESPACE), device });
-    await api.register(winchRoutes, { device });
+    await api.register(aircraftRoutes, {
+      profile: openNamespace(store, AIRCRAFT_NAMESPACE),
+      device,
+      streams,
+    });
+    await api.register(winchRoutes, { device, streams });
     await api.register(pairingRoutes, { profile: openNamespace(store, AIRCRAFT_NAMESPACE), device });
     await api.register(radioRoutes, {
       settings: openNamespace(store, RADIO_NAMESPACE),
@@ -140,5 +155,5 @@ export async function registerDeviceApi(
     store: settingsPasswordStore(device.store),
     logger: device.logger,
   });
-  await registerApi(app, { version: device.build.version, auth, routes: deviceRoutes(device) });
+  await registerApi(app, { version: device.build.version, auth, routes: deviceRoutes(device, opts.streams) });
 }

@@ -1,6 +1,8 @@
 import type { AircraftState } from "../aircraft/aircraft-state.js";
+import type { AircraftLiveDocument } from "../aircraft/live-document.js";
 import type { Transmitter } from "../aircraft/transmitter.js";
 import type { DeviceCertificate } from "../certs/index.js";
+import type { LiveFeed } from "../core/live-feed.js";
 import type { Logger } from "../core/logger.js";
 import type { Mode } from "../core/mode.js";
 import type { DisplayStatusJson } from "../display/status-schema.js";
@@ -12,7 +14,7 @@ import type { SocketBudget } from "../web/socket-budget.js";
 import type { TlsFailureClass } from "../web/tls-diagnostics.js";
 import type { LaunchHistory } from "../winch/history.js";
 import type { PairingBook } from "../winch/pairings.js";
-import type { WinchReceiver } from "../winch/receiver.js";
+import type { WinchReceiver, WinchSnapshot } from "../winch/receiver.js";
 import type { LogPage } from "./schemas/log.js";
 
 /*
@@ -45,6 +47,8 @@ export interface AircraftRuntimeView {
   readonly state: Pick<AircraftState, "snapshot">;
   readonly transmitter: Pick<Transmitter, "status">;
   readonly linkKey: Pick<LinkKeyHolder, "current" | "rotate">;
+  /** `/api/aircraft/live`, polled and streamed from this one feed. */
+  readonly live: LiveFeed<AircraftLiveDocument>;
 }
 
 /** The running winch runtime, as the winch routes read it. */
@@ -54,6 +58,8 @@ export interface WinchRuntimeView {
   readonly receiver: WinchReceiver;
   readonly history: Pick<LaunchHistory, "launches" | "clear">;
   readonly pairings: Pick<PairingBook, "list" | "add" | "remove">;
+  /** `/api/winch`, polled and streamed from this one feed. */
+  readonly live: LiveFeed<WinchSnapshot>;
 }
 
 export type RuntimeView = AircraftRuntimeView | WinchRuntimeView;
@@ -96,7 +102,7 @@ export interface DeviceContext extends RuntimeSource, Restarter {
   readonly startedAt: number;
   readonly ring: LogSource;
   readonly store: SettingsStore;
-  readonly budget: Pick<SocketBudget, "stats">;
+  readonly budget: Pick<SocketBudget, "stats" | "shouldClose">;
   certificate(): Pick<DeviceCertificate, "certPem" | "fingerprintSha256" | "notAfter">;
   memory(): MemoryFigures;
   tlsFailures(): TlsFailureCounts;

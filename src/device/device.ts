@@ -359,9 +359,20 @@ export class Device implements DeviceContext {
       state: (): DisplayedState | null => {
         const rt = this.#runtime;
         if (!rt) return null;
-        return rt.mode === "winch"
-          ? { mode: "winch", receiver: rt.receiver }
-          : { mode: "aircraft", aircraft: rt.state, transmitter: rt.transmitter };
+        // The runtime's live feed: the displays show the very document the API serves and streams.
+        if (rt.mode === "winch")
+          return { mode: "winch", receiver: { snapshot: () => rt.live.current().doc } };
+        const { live, state } = rt;
+        return {
+          mode: "aircraft",
+          aircraft: {
+            snapshot: () => live.current().doc,
+            get phaseSettings() {
+              return state.phaseSettings;
+            },
+          },
+          transmitter: { status: () => live.current().doc.tx },
+        };
       },
       hostname: () => `${this.identity().hostname}.local`,
       address: () => servedAddress(this.#opts.listen),

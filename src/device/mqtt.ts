@@ -9,8 +9,8 @@ import type { ModeRuntime } from "./runtime.js";
 /** What the running runtime offers MQTT: the same documents its API routes serve. */
 export function runtimeFeed(runtime: ModeRuntime): UnitFeed {
   return runtime.mode === "winch"
-    ? winchFeed(runtime.receiver, runtime.history)
-    : aircraftFeed(runtime.state, runtime.transmitter);
+    ? winchFeed(runtime.receiver, runtime.history, runtime.live)
+    : aircraftFeed(runtime.live, runtime.state);
 }
 
 export interface DeviceMqttOptions {

@@ -1,4 +1,5 @@
 import { AircraftState } from "../aircraft/aircraft-state.js";
+import { type AircraftLiveDocument, aircraftLiveFeed } from "../aircraft/live-document.js";
 import { AIRCRAFT_NAMESPACE, type AircraftProfile } from "../aircraft/profile.js";
 import {
   type TelemetryInput,
@@ -6,6 +7,8 @@ import {
   type TransmitterSettings,
   telemetryInputFromAircraftState,
 } from "../aircraft/transmitter.js";
+import { liveEtag } from "../api/conditional.js";
+import type { LiveFeed } from "../core/live-feed.js";
 import type { Logger } from "../core/logger.js";
 import type { RadioLink } from "../radio/link.js";
 import { RadioService } from "../radio/radio-service.js";
@@ -15,8 +18,9 @@ import { openNamespace } from "../store/open-namespace.js";
 import type { Namespace, SettingsStore } from "../store/settings-store.js";
 import { type LinkKeyHolder, openEpochCounter, openLinkKey } from "../telemetry/link-key-store.js";
 import { HISTORY_NAMESPACE, LaunchHistory } from "../winch/history.js";
+import { winchLiveFeed } from "../winch/live-feed.js";
 import { PAIRINGS_NAMESPACE, PairingBook } from "../winch/pairings.js";
-import { WinchReceiver } from "../winch/receiver.js";
+import { WinchReceiver, type WinchSnapshot } from "../winch/receiver.js";
 import type { Mode } from "./identity.js";
 
 /** Where each part of the runtime keeps its settings (declared beside the code they configure). */
@@ -49,6 +53,8 @@ export interface AircraftRuntime extends RuntimeBase {
   readonly profile: Namespace<AircraftProfile>;
   /** The unit's link key (frames are signed with it; the pairing code comes from it). */
   readonly linkKey: LinkKeyHolder;
+  /** The `/api/aircraft/live` document for every reader (route, streams, MQTT, displays); ends on stop. */
+  readonly live: LiveFeed<AircraftLiveDocument>;
 }
 
 /** Winch: radio → receiver (zone, link state) → launch history. */
@@ -58,6 +64,8 @@ export interface WinchRuntime extends RuntimeBase {
   readonly history: LaunchHistory;
   /** The aircraft units this winch trusts. */
   readonly pairings: PairingBook;
+  /** The `/api/winch` document for every reader (route, streams, MQTT, displays); ends on stop. */
+  readonly live: LiveFeed<WinchSnapshot>;
 }
 
 export type ModeRuntime = AircraftRuntime | WinchRuntime;
@@ -107,6 +115,7 @@ async function startAircraft(radio: RadioService, env: RuntimeEnvironment): Prom
   const unsubscribe = profile.onChange((p) => state.setProfile(p));
   await state.start();
   transmitter.start();
+  const live = aircraftLiveFeed(state, transmitter, liveEtag);
   return {
     mode: "aircraft",
     radio,
@@ -114,7 +123,10 @@ async function startAircraft(radio: RadioService, env: RuntimeEnvironment): Prom
     transmitter,
     profile,
     linkKey,
+    live,
     async stop() {
+      // First: every stream of this runtime ends now, and its client reconnects to what comes next.
+      live.end();
       unsubscribe();
       transmitter.stop();
       input.close();
@@ -140,13 +152,16 @@ async function startWinch(radio: RadioService, env: RuntimeEnvironment): Promise
   const detach = receiver.attach(radio);
   const unfollow = history.follow(receiver);
   receiver.start();
+  const live = winchLiveFeed(receiver);
   return {
     mode: "winch",
     radio,
     receiver,
     history,
     pairings,
+    live,
     async stop() {
+      live.end();
       receiver.stop();
       detach();
       unfollow();

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Mode } from "../../src/device/identity.js";
 import { SimMedium } from "../../src/radio/sim-link.js";
 import { keyIdHex, LinkKey } from "../../src/telemetry/link-key.js";
+import { openSse } from "../helpers/sse-client.js";
 import {
   type ApiReply,
   bearer,
@@ -56,9 +57,17 @@ function bodyExample(op: Operation): unknown {
 }
 
 /** How to call each operation in a mode; bodies come from the document's own examples. */
-function recipe(method: string, path: string, op: Operation, mode: Mode): { path: string } & CallOptions {
+function recipe(
+  method: string,
+  path: string,
+  op: Operation,
+  mode: Mode,
+): { path: string; stream?: boolean } & CallOptions {
   const key = `${method.toUpperCase()} ${path}`;
   switch (key) {
+    case "GET /api/winch/stream":
+    case "GET /api/aircraft/live/stream":
+      return { path, stream: true }; // read up to its first event, then closed
     case "PUT /api/mode":
       return { path, body: { mode } }; // the same mode: nothing restarts mid-contract
     case "GET /api/log":
@@ -124,13 +133,27 @@ function onlyIn(path: string): Mode | null {
  * A body in a media type other than JSON must be what that type promises. Every such type the
  * document declares needs a check here: an unknown one fails rather than passes unexamined.
  */
-function expectNonJsonBody(label: string, mediaType: string, text: string): void {
+function expectNonJsonBody(label: string, mediaType: string, text: string, streamOf?: string): void {
   if (mediaType === "application/x-pem-file") {
     // Exactly one PEM certificate, which parses as X.509.
     expect(text, label).toMatch(
       /^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n?$/,
     );
     expect(() => new X509Certificate(text), label).not.toThrow();
+    return;
+  }
+  if (mediaType === "text/event-stream" && streamOf) {
+    // Each event's data is the polled endpoint's document, valid by that endpoint's own schema.
+    const events = text.split("\n\n").filter((b) => /^data:/m.test(b) && !/^event:/m.test(b));
+    expect(events.length, label).toBeGreaterThan(0);
+    const check = ajv.getSchema(
+      `doc#/${pointer("paths", streamOf, "get", "responses", "200", "content", "application/json", "schema")}`,
+    );
+    for (const block of events) {
+      expect(block, label).toMatch(/^id: W?\/?"[^"\n]+"$/m);
+      const json = JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? "null");
+      expect(check?.(json) ? [] : check?.errors, label).toEqual([]);
+    }
     return;
   }
   expect.unreachable(`${label}: no body check for media type ${mediaType}; add one to expectNonJsonBody`);
@@ -154,7 +177,7 @@ function expectDeclared(method: string, path: string, reply: ApiReply): void {
     `${label}: content type ${type} not declared (${Object.keys(content).join(", ")})`,
   ).toBeDefined();
   if (mediaType !== "application/json") {
-    expectNonJsonBody(label, mediaType ?? "", reply.text);
+    expectNonJsonBody(label, mediaType ?? "", reply.text, path.replace(/\/stream$/, ""));
     return;
   }
   expect(type).toBe("application/json; charset=utf-8");
@@ -169,9 +192,27 @@ function expectDeclared(method: string, path: string, reply: ApiReply): void {
 async function call(
   device: TestDevice,
   method: string,
-  opts: { path: string } & CallOptions,
+  opts: { path: string; stream?: boolean } & CallOptions,
 ): Promise<ApiReply> {
-  const { path, ...rest } = opts;
+  const { path, stream, ...rest } = opts;
+  if (stream) {
+    const s = await openSse({
+      port: device.port,
+      path,
+      ca: device.device.certificate().certPem,
+      headers: password ? bearer(password) : {},
+    });
+    await Promise.race([s.next((e) => e.event === "message"), s.ended]);
+    s.close();
+    const text = s.raw();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: s.status, headers: s.headers, text, json, peerFingerprint: undefined };
+  }
   return device.call(method.toUpperCase(), path, {
     ...rest,
     headers: { ...(password ? bearer(password) : {}), ...rest.headers },

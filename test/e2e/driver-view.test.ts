@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./browser.js";
-import { call, collectPageErrors, type Demo, newPage, sleep, startDemo } from "./harness.js";
+import { call, collectPageErrors, type Demo, newPage, pollOnly, sleep, startDemo } from "./harness.js";
 
 // What the winch driver sees, checked against what the device says at the same moment. Written out
 // here rather than imported from the UI: a test that borrows the UI's own table cannot see it swapped.
@@ -114,6 +114,7 @@ describe("the winch monitor shows what the device says", () => {
 
   it("zone label, icon and colour match data-zone and the band; the IAS is /api/winch's, in km/h, kt and mph", async () => {
     const { context, page } = await newPage(browser);
+    await pollOnly(page);
     const errors = collectPageErrors(page);
     const bodies = recordWinchAnswers(page);
     await page.goto(`${demo.winch.base}/`);

@@ -1,7 +1,16 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./browser.js";
-import { call, collectPageErrors, type Demo, screenshot, setHidden, sleep, startDemo } from "./harness.js";
+import {
+  call,
+  collectPageErrors,
+  type Demo,
+  pollOnly,
+  screenshot,
+  setHidden,
+  sleep,
+  startDemo,
+} from "./harness.js";
 
 /** The rectangle of the first element matching `selector`, and the viewport, from the page. */
 async function boxIn(page: Page, selector: string) {
@@ -309,6 +318,7 @@ describe("winch monitor at the field", () => {
   it("when the device stops answering, the panel says so once: no banner repeating it", async () => {
     const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
     const page = await context.newPage();
+    await pollOnly(page);
     await page.goto(`${demo.winch.base}/`);
     await page.locator('.zone-panel[data-state="live"]').waitFor({ timeout: 45_000 });
     await page.route("**/api/winch", (route) => route.abort("connectionrefused"));

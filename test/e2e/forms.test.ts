@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./browser.js";
-import { call, collectPageErrors, newPage, screenshot, startUnit } from "./harness.js";
+import { call, collectPageErrors, newPage, pollOnly, screenshot, startUnit } from "./harness.js";
 
 type Unit = Awaited<ReturnType<typeof startUnit>>;
 
@@ -152,6 +152,7 @@ describe("forms on an aircraft unit", () => {
 
   it("copes with HTML, network failures and mode-only 404s: clear states, recovery, no exceptions", async () => {
     const { context, page } = await newPage(browser);
+    await pollOnly(page);
     const errors = collectPageErrors(page);
 
     // An older device answers its SPA page where JSON was expected.

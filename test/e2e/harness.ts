@@ -96,6 +96,15 @@ export async function newPage(
   return { context, page };
 }
 
+/**
+ * Takes EventSource away from `page` before any of its scripts run, so the live pages use their
+ * fallback, 2 Hz conditional polling (what a browser without EventSource, or an older device, gets).
+ * The tests of polling discipline and of scripted `/api/winch` answers run on that path.
+ */
+export async function pollOnly(page: Page): Promise<void> {
+  await page.addInitScript("delete globalThis.EventSource;");
+}
+
 /** Collects uncaught page errors, so a test can assert that none happened. */
 export function collectPageErrors(page: Page): string[] {
   const errors: string[] = [];

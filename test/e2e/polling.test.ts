@@ -2,7 +2,7 @@ import type { Browser, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiContract, apiContract } from "./api-contract.js";
 import { launchChromium } from "./browser.js";
-import { type Demo, newPage, setHidden, sleep, startDemo } from "./harness.js";
+import { type Demo, newPage, pollOnly, setHidden, sleep, startDemo } from "./harness.js";
 
 /** Requests to one API path, with their If-None-Match header and the status they got. */
 function watch(page: Page, path: string) {
@@ -60,6 +60,7 @@ describe("UI traffic discipline", () => {
 
   it("the aircraft live page polls about twice a second with If-None-Match while open, and not after leaving", async () => {
     const { context, page } = await newPage(browser);
+    await pollOnly(page);
     const live = watch(page, "/api/aircraft/live");
     await page.goto(`${demo.aircraft.base}/aircraft/live`);
     await page.locator(".live-panel").waitFor();
@@ -81,6 +82,7 @@ describe("UI traffic discipline", () => {
 
   it("polling pauses while the tab is hidden and resumes at once when it is visible again", async () => {
     const { context, page } = await newPage(browser);
+    await pollOnly(page);
     const live = watch(page, "/api/aircraft/live");
     await page.goto(`${demo.aircraft.base}/aircraft/live`);
     await page.locator(".live-panel").waitFor();
@@ -101,6 +103,7 @@ describe("UI traffic discipline", () => {
 
   it("the winch monitor polls /api/winch at 2 Hz while shown and pauses while hidden", async () => {
     const { context, page } = await newPage(browser);
+    await pollOnly(page);
     const winch = watch(page, "/api/winch");
     await page.goto(`${demo.winch.base}/`);
     await page.locator(".zone-panel").first().waitFor();
@@ -143,6 +146,7 @@ describe("UI traffic discipline", () => {
 
   it("aircraft live: the graph records while airborne and in landing hold, clears on landing and on reset; the hold counter follows the device", async () => {
     const { context, page } = await newPage(browser);
+    await pollOnly(page);
     // A scripted flight: airborne for polls 1-8, landing hold 9-14 (1 s more each second), then landed.
     let polls = 0;
     await page.route("**/api/aircraft/live", async (route) => {
@@ -193,6 +197,7 @@ describe("UI traffic discipline", () => {
 
   it("the RX light flashes green for each new frame and stays grey on a 304 or a 200 without a new frame", async () => {
     const { context, page } = await newPage(browser);
+    await pollOnly(page);
     // Record every change of the light with its time, from the first render on.
     await page.addInitScript(() => {
       const g = globalThis as unknown as {

@@ -1,7 +1,16 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./browser.js";
-import { call, collectPageErrors, type Demo, newPage, screenshot, sleep, startDemo } from "./harness.js";
+import {
+  call,
+  collectPageErrors,
+  type Demo,
+  newPage,
+  pollOnly,
+  screenshot,
+  sleep,
+  startDemo,
+} from "./harness.js";
 
 /** What the winch driver sees when the aircraft stops sending: old data marked stale, then no signal. */
 describe("winch monitor when the aircraft stops", () => {
@@ -19,6 +28,7 @@ describe("winch monitor when the aircraft stops", () => {
 
   it("shows stale (greyed, with its age, no current speed), then no signal, then live again", async () => {
     const { context, page } = await newPage(browser);
+    await pollOnly(page);
     const errors = collectPageErrors(page);
     const statuses: number[] = [];
     page.on("response", (r) => {

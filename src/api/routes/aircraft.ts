@@ -1,11 +1,11 @@
 import type {} from "@fastify/swagger";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { aircraftLiveDocument } from "../../aircraft/live-document.js";
 import type { Namespace } from "../../store/settings-store.js";
-import { answerIfNotModified, liveEtag } from "../conditional.js";
+import { answerIfNotModified } from "../conditional.js";
 import type { RuntimeSource } from "../device-port.js";
+import type { EventStreams } from "../event-stream.js";
 import { aircraftRuntime, modeOnlyResponse, requireMode } from "../mode-guard.js";
-import { NOT_MODIFIED_RESPONSE } from "../responses.js";
+import { eventStreamResponse, NOT_MODIFIED_RESPONSE, STREAM_LIMIT_RESPONSE } from "../responses.js";
 import { ref } from "../schema-ref.js";
 import {
   AircraftProfile,
@@ -27,11 +27,13 @@ export interface AircraftRoutesOptions {
   /** The `aircraft` namespace (AIRCRAFT_NAMESPACE). */
   profile: Namespace<Profile>;
   device: RuntimeSource;
+  /** The device's live streams (bounded together with the winch's). */
+  streams: EventStreams;
 }
 
 export const aircraftRoutes: FastifyPluginAsyncTypebox<AircraftRoutesOptions> = async (
   app,
-  { profile, device },
+  { profile, device, streams },
 ) => {
   const onRequest = requireMode(device, "aircraft");
   const notHere = modeOnlyResponse("aircraft");
@@ -114,10 +116,26 @@ export const aircraftRoutes: FastifyPluginAsyncTypebox<AircraftRoutesOptions> = 
       },
     },
     async (request, reply) => {
-      const runtime = aircraftRuntime(request);
-      const live: AircraftLive = aircraftLiveDocument(runtime.state, runtime.transmitter);
-      if (answerIfNotModified(request, reply, liveEtag(live))) return reply;
-      return live;
+      const { doc, etag } = aircraftRuntime(request).live.current();
+      if (answerIfNotModified(request, reply, etag)) return reply;
+      return doc satisfies AircraftLive;
     },
+  );
+
+  app.get(
+    "/aircraft/live/stream",
+    {
+      onRequest,
+      schema: {
+        summary:
+          "Live airspeed, flight phase, sensor and transmit state, pushed as they change (server-sent events)",
+        description:
+          "The `/api/aircraft/live` document as an event stream, one event per change of its ETag. Without " +
+          "EventSource (or when this answers anything but a stream), poll `/api/aircraft/live` at 2 Hz.",
+        tags,
+        response: { ...eventStreamResponse("`/api/aircraft/live`"), ...STREAM_LIMIT_RESPONSE, ...notHere },
+      },
+    },
+    async (request, reply) => streams.serve(request, reply, aircraftRuntime(request).live),
   );
 };

@@ -3,18 +3,27 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { answerIfNotModified } from "../conditional.js";
 import type { RuntimeSource } from "../device-port.js";
+import type { EventStreams } from "../event-stream.js";
 import { modeOnlyResponse, requireMode, winchRuntime } from "../mode-guard.js";
-import { NOT_MODIFIED_RESPONSE } from "../responses.js";
+import { eventStreamResponse, NOT_MODIFIED_RESPONSE, STREAM_LIMIT_RESPONSE } from "../responses.js";
 import { ref } from "../schema-ref.js";
 import { LaunchHistory } from "../schemas/history.js";
 import { WinchState } from "../schemas/winch.js";
 
-/** `/api/winch` (live telemetry) and `/api/history` (recorded launches), winch mode only. */
+/**
+ * `/api/winch` (live telemetry, polled or streamed) and `/api/history` (recorded launches), winch mode
+ * only.
+ */
 export interface WinchRoutesOptions {
   device: RuntimeSource;
+  /** The device's live streams (bounded together with the aircraft's). */
+  streams: EventStreams;
 }
 
-export const winchRoutes: FastifyPluginAsyncTypebox<WinchRoutesOptions> = async (app, { device }) => {
+export const winchRoutes: FastifyPluginAsyncTypebox<WinchRoutesOptions> = async (
+  app,
+  { device, streams },
+) => {
   const onRequest = requireMode(device, "winch");
   const notHere = modeOnlyResponse("winch");
   const tags = ["winch"];
@@ -33,13 +42,29 @@ export const winchRoutes: FastifyPluginAsyncTypebox<WinchRoutesOptions> = async 
       },
     },
     async (request, reply) => {
-      const { receiver } = winchRuntime(request);
-      // Tag before body: if the link changes between the two, the client holds an older tag than its
-      // body and merely fetches once more, instead of holding a tag that hides a change.
-      const etag = receiver.etag();
-      if (answerIfNotModified(request, reply, etag)) return reply;
-      return receiver.snapshot();
+      const { live } = winchRuntime(request);
+      if (answerIfNotModified(request, reply, live.etag())) return reply;
+      // The tag above was taken first: a frame between the two leaves the client a tag older than its
+      // body, and it merely fetches once more.
+      return live.current().doc;
     },
+  );
+
+  app.get(
+    "/winch/stream",
+    {
+      onRequest,
+      schema: {
+        summary: "The glider's telemetry pushed as it arrives (server-sent events)",
+        description:
+          "The `/api/winch` document as an event stream: what a winch monitor shows at most one frame late, " +
+          "instead of up to a poll interval. Without EventSource (or when this answers anything but a stream), " +
+          "poll `/api/winch` at 2 Hz.",
+        tags,
+        response: { ...eventStreamResponse("`/api/winch`"), ...STREAM_LIMIT_RESPONSE, ...notHere },
+      },
+    },
+    async (request, reply) => streams.serve(request, reply, winchRuntime(request).live),
   );
 
   app.get(

@@ -1,19 +1,21 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { load } from "../api/client.js";
 import type { AircraftProfile, AircraftLive as Live } from "../api/types.js";
 import { FailureNotice } from "../components/failure-notice.js";
 import { appendSample, EMPTY_SAMPLES, IasGraph, type Samples } from "../components/ias-graph.js";
 import { ClockIcon, PlaneIcon, StopIcon } from "../components/icons.js";
 import { ppmPercent, speedParts, unitLabel } from "../format.js";
-import { usePoll } from "../hooks/use-poll.js";
+import { useLive } from "../hooks/use-live.js";
 import { type MessageKey, t } from "../i18n/translate.js";
 import { Link } from "../router.js";
 import { useTheme } from "../theme.js";
 
-/** The firmware's AIRCRAFT_MONITOR_POLL_HZ: the ETag design changes at most this often. */
+/** The firmware's AIRCRAFT_MONITOR_POLL_HZ: how often the page polls when it cannot have the stream. */
 export const AIRCRAFT_MONITOR_POLL_HZ = 2;
 /** Half an hour at 2 Hz; older samples scroll out. */
 const GRAPH_SAMPLES = 3600;
+/** The stream brings every change (up to the sensor's 20 Hz); the graph keeps one point per this. */
+const GRAPH_STEP_MS = 400;
 
 const PHASE = {
   airborne: { icon: PlaneIcon, text: "live.airborne" },
@@ -36,7 +38,7 @@ const TX_STATE: Record<Live["tx"]["state"], MessageKey> = {
   fault: "live.tx_fault",
 };
 
-/** `/aircraft/live`: IAS and flight phase, polled only while this page is open. */
+/** `/aircraft/live`: IAS and flight phase, pushed (or polled) only while this page is open. */
 export function AircraftLive() {
   const { effective } = useTheme();
   const [samples, setSamples] = useState<Samples>(EMPTY_SAMPLES);
@@ -47,11 +49,15 @@ export function AircraftLive() {
     load<AircraftProfile>("/api/aircraft", { signal: ctrl.signal }).then(setProfile, () => {});
     return () => ctrl.abort();
   }, []);
-  const poll = usePoll<Live>("/api/aircraft/live", AIRCRAFT_MONITOR_POLL_HZ, (r) => {
+  const lastPoint = useRef(0);
+  const poll = useLive<Live>("/api/aircraft/live", AIRCRAFT_MONITOR_POLL_HZ, (r) => {
     const phase = r.data.flight_phase;
     // The graph is a record of one flight: it runs while flying and starts afresh after landing.
     if (phase === "landed") setSamples((s) => (s.t.length ? EMPTY_SAMPLES : s));
-    else setSamples((s) => appendSample(s, Date.now() / 1000, r.data.ias, GRAPH_SAMPLES));
+    else if (Date.now() - lastPoint.current >= GRAPH_STEP_MS) {
+      lastPoint.current = Date.now();
+      setSamples((s) => appendSample(s, Date.now() / 1000, r.data.ias, GRAPH_SAMPLES));
+    }
   });
   const d = poll.data;
   const hard = poll.error && !poll.error.transient ? poll.error : null;
@@ -69,6 +75,7 @@ export function AircraftLive() {
             class={`live-panel phase-${d.flight_phase}${old ? " stale" : ""}`}
             data-state={old ? "stale" : "live"}
             data-phase={d.flight_phase}
+            data-transport={poll.transport}
           >
             <div class="ias">
               {old && <span class="stale-tag">{t("live.last_value")}</span>}

@@ -9,21 +9,22 @@ import { UnitChoice } from "../components/unit-choice.js";
 import { useCues } from "../cues/use-cues.js";
 import { ageText, decimal, speed, speedParts, unitLabel } from "../format.js";
 import { useFullscreen } from "../hooks/use-fullscreen.js";
+import { useLive } from "../hooks/use-live.js";
 import { useNow } from "../hooks/use-now.js";
-import { usePoll } from "../hooks/use-poll.js";
 import { useWakeLock } from "../hooks/use-wake-lock.js";
 import { t } from "../i18n/translate.js";
 import { Link } from "../router.js";
 import { useTheme } from "../theme.js";
 import { convertSpeed, useViewUnit } from "../view-units.js";
 
+/** Without the event stream (older device, no EventSource, a failed stream) the monitor polls this often. */
 export const WINCH_POLL_HZ = 2;
-/** How long the RX light stays green for one new frame. */
-const FLASH_MS = 250;
+/** How long the RX light stays green for one new frame: shorter than the 200 ms between 5 Hz frames. */
+const FLASH_MS = 120;
 /** The device marks the link stale after 1.5 s; if its answer is older than this here, trust the clock. */
 const LOCAL_STALE_MS = 3000;
-/** Graph window: two minutes at 2 Hz. */
-const GRAPH_SAMPLES = 240;
+/** Graph window: two minutes of 5 Hz frames (the stream brings every one). */
+const GRAPH_SAMPLES = 600;
 
 const ZONE_TEXT = {
   below: { icon: "▼", text: "monitor.too_slow" },
@@ -96,7 +97,7 @@ export function WinchMonitor() {
   const receivedAt = useRef(0);
   const flashTimer = useRef<ReturnType<typeof setTimeout>>();
 
-  const poll = usePoll<WinchState>("/api/winch", WINCH_POLL_HZ, (r) => {
+  const poll = useLive<WinchState>("/api/winch", WINCH_POLL_HZ, (r) => {
     const tel = r.data.telemetry;
     if (r.status === 200) receivedAt.current = Date.now();
     if (r.status === 200 && tel && tel.seq !== lastSeq.current) {
@@ -145,7 +146,12 @@ export function WinchMonitor() {
       {!hardFailure && <ZonePanel view={view} />}
 
       <div class="winch-bar">
-        <span class="rx" data-rx={flash ? "flash" : "idle"} title={t("monitor.rx_title")}>
+        <span
+          class="rx"
+          data-rx={flash ? "flash" : "idle"}
+          data-transport={poll.transport}
+          title={t("monitor.rx_title")}
+        >
           <span class="rx-dot" aria-hidden="true" />
           RX
         </span>

@@ -3,6 +3,7 @@ import type { Socket } from "node:net";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { ApiError } from "../core/api-error.js";
 import type { LiveFeed } from "../core/live-feed.js";
+import { markLiveStream } from "../web/live-stream.js";
 
 /*
  * Server-sent events (text/event-stream) of a live document: the stream routes' one implementation.
@@ -103,12 +104,12 @@ function bump<K>(map: Map<K, number>, key: K, by: number): void {
 }
 
 /**
- * Marks `reply` as a live stream for the transport, the one place that does. Today it only sends the
- * head at once (so the client sees the stream open before the first change). The connection-level
- * rules that must spare a healthy stream (an HTTP/2 slow-reader bound, an HTTP/1.1 time slice) hook
- * in here.
+ * Marks `reply` as a live stream for the transport, the one place that does, and sends the head at
+ * once (so the client sees the stream open before the first change). The mark spares a healthy
+ * stream the socket budget's HTTP/1.1 time slice and idle purge; its slow-reader bound still applies.
  */
 function startLiveResponse(reply: FastifyReply, headers: OutgoingHttpHeaders): void {
+  markLiveStream(reply.raw);
   reply.raw.writeHead(200, headers);
 }
 

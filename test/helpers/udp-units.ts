@@ -74,7 +74,7 @@ export function udpSocket(port = 0): Promise<dgram.Socket & { port: number }> {
 }
 
 /** A UDP port that was free a moment ago (the device binds it itself). */
-async function freeUdpPort(): Promise<number> {
+export async function freeUdpPort(): Promise<number> {
   const s = await udpSocket();
   const { port } = s;
   await new Promise<void>((r) => s.close(() => r()));

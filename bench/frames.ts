@@ -159,7 +159,7 @@ const us = (ops: number) => 1e6 / ops;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 function alternating(fns: (() => number)[]): number[] {
   const runs: number[][] = fns.map(() => []);
-  for (let r = 0; r < ROUNDS; r++) fns.forEach((fn, i) => runs[i]!.push(fn()));
+  for (let r = 0; r < ROUNDS; r++) for (const [i, fn] of fns.entries()) runs[i]!.push(fn());
   return runs.map(median);
 }
 console.log(

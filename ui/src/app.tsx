@@ -87,6 +87,8 @@ export function pageTitle(path: string, mode: DeviceMode | null): string {
   const tabs: Record<string, string> = {
     "/config": "Config: Device",
     "/config/radio": "Config: Radio",
+    "/config/pairing": "Config: Pairing",
+    "/config/pairings": "Config: Pairings",
     "/config/wifi": "Config: Wi-Fi",
     "/config/security": "Config: Security",
   };

@@ -82,6 +82,8 @@ function BandScale({ t, muted }: { t: WinchTelemetry; muted?: boolean }) {
 type View =
   | { kind: "loading" }
   | { kind: "live"; t: WinchTelemetry }
+  /** Frames arrive, but this winch has no pairing to verify them against: never shown as current IAS. */
+  | { kind: "unverified"; t: WinchTelemetry }
   | { kind: "stale"; t: WinchTelemetry; ageMs: number; why: "link" | "device" }
   | { kind: "no_signal" };
 
@@ -126,13 +128,21 @@ export function WinchMonitor() {
   else if (!t || data.link === "no_signal") view = { kind: "no_signal" };
   else if (poll.error) view = { kind: "stale", t, ageMs, why: "device" };
   else if (data.link === "stale" || ageMs > LOCAL_STALE_MS) view = { kind: "stale", t, ageMs, why: "link" };
+  else if (!t.verified) view = { kind: "unverified", t };
   else view = { kind: "live", t };
 
   const hardFailure = poll.error && !poll.error.transient ? poll.error : null;
   // The zone panel already says "device not answering" when it has a last value to show.
   const banner = poll.error?.transient && view.kind !== "stale" ? poll.error : null;
   const wake = useWakeLock(true);
-  const cues = useCues(view.kind === "live" ? view.t.zone : view.kind === "loading" ? "none" : view.kind);
+  const cues = useCues(
+    view.kind === "live"
+      ? view.t.zone
+      : view.kind === "loading" || view.kind === "unverified"
+        ? "none"
+        : view.kind,
+  );
+  const heard = data?.unpaired_heard ?? [];
   const fullscreen = useFullscreen();
 
   return (
@@ -141,6 +151,18 @@ export function WinchMonitor() {
       {hardFailure && <FailureNotice failure={hardFailure} />}
       {banner && <FailureNotice failure={banner} retrying compact />}
       {!hardFailure && <ZonePanel view={view} />}
+      {!hardFailure && heard.length > 0 && (
+        <div class="notice notice-warn unpaired-heard" role="status" data-testid="unpaired-heard">
+          Unpaired aircraft heard:{" "}
+          {heard.map((h, i) => (
+            <span key={`${h.registration}-${i}`}>
+              {i > 0 && ", "}
+              <strong>{h.registration}</strong> ({h.type})
+            </span>
+          ))}
+          . Its speed is not shown: this winch does not trust it. <Link href="/config/pairings">Pair it</Link>
+        </div>
+      )}
 
       <div class="winch-bar">
         <span class="rx" data-rx={flash ? "flash" : "idle"} title="RX: flashes green for each new frame">
@@ -205,10 +227,15 @@ export function WinchMonitor() {
         </p>
       )}
 
-      {t && (view.kind === "live" || view.kind === "stale") && (
-        <div class={`telemetry-facts${view.kind === "stale" ? " muted" : ""}`} data-testid="telemetry-facts">
+      {t && (view.kind === "live" || view.kind === "stale" || view.kind === "unverified") && (
+        <div class={`telemetry-facts${view.kind === "live" ? "" : " muted"}`} data-testid="telemetry-facts">
           <div class="identity">
             <strong class="registration">{t.registration}</strong> <span class="type">{t.type}</span>
+            {!t.verified && (
+              <span class="unverified-badge" data-testid="unverified-badge">
+                unverified
+              </span>
+            )}
           </div>
           <dl class="facts">
             <div>
@@ -289,6 +316,25 @@ function ZonePanel({ view }: { view: View }) {
           <div class="stale-age" data-testid="stale-age">
             {ageText(view.ageMs)} ago
           </div>
+          <BandScale t={view.t} muted />
+        </section>
+      );
+    case "unverified":
+      return (
+        <section class="zone-panel zone-unverified" data-state="unverified" aria-live="polite">
+          <div class="zone-label">
+            <span class="zone-icon" aria-hidden="true">
+              ⚠
+            </span>{" "}
+            UNVERIFIED
+          </div>
+          <div class="unverified-value" data-testid="unverified-value">
+            heard {speed(view.t.ias)} {unitLabel(view.t.unit)}, not verified
+          </div>
+          <p>
+            This winch has no pairing, so it cannot tell {view.t.registration}'s frames from forged ones. Do
+            not launch by this figure. <Link href="/config/pairings">Pair the aircraft</Link>
+          </p>
           <BandScale t={view.t} muted />
         </section>
       );

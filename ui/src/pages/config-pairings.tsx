@@ -179,42 +179,36 @@ export function ConfigPairings() {
           </p>
         )}
         {list && list.length > 0 && (
-          <div class="table-wrap">
-            <table class="pairings" data-testid="pairings-table">
-              <thead>
-                <tr>
-                  <th scope="col">Aircraft</th>
-                  <th scope="col">Key id</th>
-                  <th scope="col">Added</th>
-                  <th scope="col">Last verified frame</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((p) => (
-                  <tr key={p.key_id} data-key-id={p.key_id}>
-                    <td>{p.registration ? `${p.registration} (${p.type ?? "?"})` : "not heard yet"}</td>
-                    <td>
+          <ul class="pairing-list" data-testid="pairings-table">
+            {list.map((p) => (
+              <li key={p.key_id} data-key-id={p.key_id}>
+                <strong>{p.registration ? `${p.registration} (${p.type ?? "?"})` : "Not heard yet"}</strong>
+                <dl class="facts">
+                  <div>
+                    <dt>Key id</dt>
+                    <dd>
                       <code>{p.key_id}</code>
-                    </td>
-                    <td>{when(p.added)}</td>
-                    <td>{when(p.last_verified)}</td>
-                    <td>
-                      <button
-                        type="button"
-                        disabled={busy}
-                        onClick={() => setStep({ kind: "confirm-remove", pairing: p })}
-                      >
-                        Remove…
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+                    </dd>
+                  </div>
+                  <div>
+                    <dt>Added</dt>
+                    <dd>{when(p.added)}</dd>
+                  </div>
+                  <div>
+                    <dt>Last verified frame</dt>
+                    <dd>{when(p.last_verified)}</dd>
+                  </div>
+                </dl>
+                <button
+                  type="button"
+                  disabled={busy}
+                  onClick={() => setStep({ kind: "confirm-remove", pairing: p })}
+                >
+                  Remove…
+                </button>
+              </li>
+            ))}
+          </ul>
         )}
         {step.kind === "confirm-remove" && (
           <div class="confirm" role="alertdialog" aria-label="Confirm removing the pairing">

@@ -142,7 +142,10 @@ export function WinchMonitor() {
         ? "none"
         : view.kind,
   );
-  const heard = data?.unpaired_heard ?? [];
+  // With no pairing left the aircraft is shown as unverified; it is not also "heard, not shown".
+  const heard = (data?.unpaired_heard ?? []).filter(
+    (h) => !(data?.telemetry && !data.telemetry.verified && h.registration === data.telemetry.registration),
+  );
   const fullscreen = useFullscreen();
 
   return (

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { t } from "../i18n/translate.js";
 
 type Encode = typeof import("uqr").encode;
 /** `uqr` is loaded with the first code shown: the pages that never show one do not carry it. */
@@ -33,8 +34,8 @@ export function QrCode({ text, label }: { text: string; label: string }) {
       live = false;
     };
   }, [text]);
-  if (failed) return <p class="muted">The QR code could not be drawn: type the code below.</p>;
-  if (!qr) return <p class="muted">Drawing the QR code…</p>;
+  if (failed) return <p class="muted">{t("pairing.qr_failed")}</p>;
+  if (!qr) return <p class="muted">{t("pairing.qr_drawing")}</p>;
   return (
     <svg
       class="qr-code"

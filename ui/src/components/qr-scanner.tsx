@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
+import { t } from "../i18n/translate.js";
 
 /** The part of the Barcode Detection API used here (not in TypeScript's DOM types yet). */
 interface Detector {
@@ -45,7 +46,7 @@ export function QrScanner({ onCode, onClose }: { onCode: (code: string) => void;
   useEffect(() => {
     const D = detectorClass();
     if (!D) {
-      setProblem("This browser cannot read QR codes: type the code instead.");
+      setProblem(t("scan.unsupported"));
       return;
     }
     let stream: MediaStream | null = null;
@@ -62,7 +63,7 @@ export function QrScanner({ onCode, onClose }: { onCode: (code: string) => void;
       if (stopped) return;
       if (Date.now() - started > SCAN_FOR_MS) {
         stop();
-        setProblem("No pairing code seen for two minutes: scan again or type the code.");
+        setProblem(t("scan.timeout"));
         return;
       }
       try {
@@ -91,11 +92,7 @@ export function QrScanner({ onCode, onClose }: { onCode: (code: string) => void;
       })
       .catch((err: unknown) => {
         const name = err instanceof DOMException ? err.name : "";
-        setProblem(
-          name === "NotAllowedError"
-            ? "The camera was not allowed: allow it in the browser's site settings, or type the code."
-            : "No camera could be opened: type the code instead.",
-        );
+        setProblem(name === "NotAllowedError" ? t("scan.not_allowed") : t("scan.no_camera"));
       });
     return stop;
   }, []);
@@ -108,16 +105,14 @@ export function QrScanner({ onCode, onClose }: { onCode: (code: string) => void;
         </p>
       ) : (
         <>
-          <video ref={video} muted playsInline class="qr-video" aria-label="Camera picture" />
+          <video ref={video} muted playsInline class="qr-video" aria-label={t("scan.camera_picture")} />
           <p class="hint" role="status">
-            {other
-              ? "That QR code is not an OWTS pairing code: point the camera at the aircraft unit's code."
-              : "Point the camera at the pairing code on the aircraft unit's screen."}
+            {other ? t("scan.other_code") : t("scan.point")}
           </p>
         </>
       )}
       <button type="button" onClick={onClose}>
-        {problem ? "Close" : "Stop scanning"}
+        {problem ? t("scan.close") : t("scan.stop")}
       </button>
     </div>
   );

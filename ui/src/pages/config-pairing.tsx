@@ -4,6 +4,7 @@ import type { LinkKeyInfo, PairingCode } from "../api/types.js";
 import { FailureNotice } from "../components/failure-notice.js";
 import { QrCode } from "../components/qr-code.js";
 import { goToSecurity } from "../hooks/use-form.js";
+import { t } from "../i18n/translate.js";
 
 /** `OWTS-0G4TR-7KQ2M-…` as the groups a person types, one by one. */
 export function codeGroups(code: string): string[] {
@@ -47,7 +48,7 @@ export function ConfigPairing() {
     setStep({ kind: "busy", what });
     try {
       const code = await write<PairingCode>("POST", what === "show" ? "/api/pairing" : "/api/pairing/rotate");
-      if (!code) throw new Error("The device sent no pairing code.");
+      if (!code) throw new Error(t("pairing.no_code"));
       setShown(code);
       if (what === "rotate") void load();
       setRotated(what === "rotate");
@@ -63,21 +64,18 @@ export function ConfigPairing() {
   return (
     <div class="config-section" data-section="pairing">
       <section class="card">
-        <h2>Pairing code</h2>
-        <p>
-          A winch shows this unit's airspeed as verified only once it is paired with it. On the winch, open
-          Config → Pairings and scan the QR code or type the code.
-        </p>
+        <h2>{t("pairing.code_title")}</h2>
+        <p>{t("pairing.intro")}</p>
         {loadFailure && <FailureNotice failure={loadFailure} />}
         {info && (
           <p class="muted" data-testid="key-id">
-            Key id <code>{info.key_id}</code>, made {new Date(info.created).toLocaleString()}
+            {t("pairing.key_id", { key_id: info.key_id, created: new Date(info.created).toLocaleString() })}
           </p>
         )}
         {shown ? (
           <div class="pairing-code" data-testid="pairing-code">
-            <QrCode text={shown.code} label={`Pairing code of ${shown.registration} as a QR code`} />
-            <p class="visually-hidden">Pairing code to type:</p>
+            <QrCode text={shown.code} label={t("pairing.qr_label", { registration: shown.registration })} />
+            <p class="visually-hidden">{t("pairing.code_to_type")}</p>
             <p class="code-groups">
               {codeGroups(shown.code).map((g, i) => (
                 <code key={i} class="code-group">
@@ -86,53 +84,46 @@ export function ConfigPairing() {
               ))}
             </p>
             <p class="hint">
-              For {shown.registration} ({shown.type}). Anyone with this code can send frames a paired winch
-              believes: show it to the winch, not to the crowd.
+              {t("pairing.code_for", { registration: shown.registration, type: shown.type })}
             </p>
             {rotated && (
               <p class="notice notice-warn" role="status" data-testid="rotated">
-                New key made: winches paired before no longer trust this unit. Pair each again with this code.
+                {t("pairing.rotated")}
               </p>
             )}
             <button type="button" onClick={() => setShown(null)}>
-              Hide the code
+              {t("pairing.hide")}
             </button>
           </div>
         ) : (
           <button type="button" class="primary" disabled={busy} onClick={() => void fetchCode("show")}>
-            Show the pairing code
+            {t("pairing.show")}
           </button>
         )}
       </section>
 
       <section class="card">
-        <h2>New key</h2>
-        <p>
-          Makes a new link key, for when the code got into the wrong hands. Every winch paired with this unit
-          stops trusting it until it is paired again with the new code.
-        </p>
+        <h2>{t("pairing.new_key_title")}</h2>
+        <p>{t("pairing.new_key_intro")}</p>
         {step.kind === "confirm-rotate" ? (
-          <div class="confirm" role="alertdialog" aria-label="Confirm the new key">
-            <p>
-              Make a new key now? Winches paired with the old one no longer show this unit's airspeed as
-              verified.
-            </p>
+          <div class="confirm" role="alertdialog" aria-label={t("pairing.confirm_new_key")}>
+            <p>{t("pairing.confirm_new_key_text")}</p>
             <button type="button" class="primary danger" onClick={() => void fetchCode("rotate")}>
-              Make a new key
+              {t("pairing.make_new_key")}
             </button>
             <button type="button" onClick={() => setStep({ kind: "idle" })}>
-              Cancel
+              {t("common.cancel")}
             </button>
           </div>
         ) : (
           <button type="button" disabled={busy} onClick={() => setStep({ kind: "confirm-rotate" })}>
-            New key…
+            {t("pairing.new_key_button")}
           </button>
         )}
       </section>
       {busy && (
         <p class="notice notice-info" role="status">
-          Asking the device…
+          {t("pairing.asking")}
         </p>
       )}
       {step.kind === "failed" && <FailureNotice failure={step.failure} />}

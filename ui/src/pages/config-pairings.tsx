@@ -5,10 +5,11 @@ import { FailureNotice } from "../components/failure-notice.js";
 import { Field } from "../components/field.js";
 import { QrScanner, qrScanSupport } from "../components/qr-scanner.js";
 import { goToSecurity } from "../hooks/use-form.js";
+import { t } from "../i18n/translate.js";
 import { plainFieldErrors } from "../words/plain.js";
 
 /** What the code field accepts, for messages of the device that speak schema. */
-const CODE_RULES = { "/code": "A pairing code: OWTS- and 7 groups of 5 letters and digits." };
+const codeRules = () => ({ "/code": t("pairings.rule_code") });
 
 type Step =
   | { kind: "idle" }
@@ -19,7 +20,7 @@ type Step =
   | { kind: "failed"; failure: ApiFailure };
 
 function when(iso: string | null): string {
-  return iso ? new Date(iso).toLocaleString() : "not yet";
+  return iso ? new Date(iso).toLocaleString() : t("pairings.not_yet");
 }
 
 /**
@@ -63,7 +64,7 @@ export function ConfigPairings() {
     setCodeError(undefined);
     try {
       const res = await write<WinchPairing>("POST", "/api/winch/pairings", { code: text });
-      if (!res) throw new Error("The device sent no pairing.");
+      if (!res) throw new Error(t("pairings.no_pairing_sent"));
       const known = list?.some((p) => p.key_id === res.key_id) ?? false;
       setStep({ kind: "added", pairing: res, created: !known });
       setCode("");
@@ -72,8 +73,8 @@ export function ConfigPairings() {
       const failure = asFailure(err);
       if (failure.kind === "unauthorized") return goToSecurity();
       if (failure.kind === "validation" || (failure.kind === "rejected" && failure.status === 409)) {
-        const errors = plainFieldErrors(failure.details, CODE_RULES);
-        setCodeError(errors["/code"] ?? "The device did not accept this code.");
+        const errors = plainFieldErrors(failure.details, codeRules());
+        setCodeError(errors["/code"] ?? t("pairings.not_accepted"));
         setStep({ kind: "idle" });
         input.current?.focus();
         return;
@@ -99,12 +100,8 @@ export function ConfigPairings() {
   return (
     <div class="config-section" data-section="pairings">
       <section class="card">
-        <h2>Pair an aircraft</h2>
-        <p>
-          On the aircraft unit, open Config → Pairing and show its pairing code. Once this winch has a
-          pairing, it shows only the airspeed of paired aircraft; others are named as heard, never shown as
-          IAS.
-        </p>
+        <h2>{t("pairings.add_title")}</h2>
+        <p>{t("pairings.add_intro")}</p>
         <form
           onSubmit={(e) => {
             e.preventDefault();
@@ -113,8 +110,8 @@ export function ConfigPairings() {
         >
           <Field
             name="/code"
-            label="Pairing code"
-            hint="OWTS- and 7 groups of 5; case, spaces and dashes do not matter."
+            label={t("pairings.code_label")}
+            hint={t("pairings.code_hint")}
             error={codeError}
           >
             {(id, desc) => (
@@ -138,17 +135,17 @@ export function ConfigPairings() {
             )}
           </Field>
           <button type="submit" class="primary" disabled={busy || code.trim() === ""}>
-            Pair
+            {t("pairings.pair")}
           </button>{" "}
           {canScan && !scanning && (
             <button type="button" disabled={busy} onClick={() => setScanning(true)} data-testid="scan-start">
-              Scan with the camera
+              {t("pairings.scan")}
             </button>
           )}
         </form>
         {canScan === false && (
           <p class="muted" data-testid="scan-unsupported">
-            This browser cannot read QR codes with the camera: type the code instead.
+            {t("pairings.scan_unsupported")}
           </p>
         )}
         {scanning && (
@@ -163,39 +160,38 @@ export function ConfigPairings() {
         )}
         {step.kind === "added" && (
           <p class="notice notice-info" role="status" data-testid="pairing-added">
-            {step.created ? "Paired" : "Already paired"}: key <code>{step.pairing.key_id}</code>. The
-            aircraft's name appears with its first verified frame.
+            {step.created
+              ? t("pairings.added", { key_id: step.pairing.key_id })
+              : t("pairings.already", { key_id: step.pairing.key_id })}
           </p>
         )}
       </section>
 
       <section class="card">
-        <h2>Paired aircraft</h2>
+        <h2>{t("pairings.list_title")}</h2>
         {loadFailure && <FailureNotice failure={loadFailure} />}
-        {list === null && !loadFailure && <p class="muted">Loading…</p>}
-        {list?.length === 0 && (
-          <p data-testid="no-pairings">
-            No aircraft paired. This winch shows any aircraft it hears, marked <strong>unverified</strong>.
-          </p>
-        )}
+        {list === null && !loadFailure && <p class="muted">{t("common.loading")}</p>}
+        {list?.length === 0 && <p data-testid="no-pairings">{t("pairings.none")}</p>}
         {list && list.length > 0 && (
           <ul class="pairing-list" data-testid="pairings-table">
             {list.map((p) => (
               <li key={p.key_id} data-key-id={p.key_id}>
-                <strong>{p.registration ? `${p.registration} (${p.type ?? "?"})` : "Not heard yet"}</strong>
+                <strong>
+                  {p.registration ? `${p.registration} (${p.type ?? "?"})` : t("pairings.not_heard")}
+                </strong>
                 <dl class="facts">
                   <div>
-                    <dt>Key id</dt>
+                    <dt>{t("pairings.key_id")}</dt>
                     <dd>
                       <code>{p.key_id}</code>
                     </dd>
                   </div>
                   <div>
-                    <dt>Added</dt>
+                    <dt>{t("pairings.added_at")}</dt>
                     <dd>{when(p.added)}</dd>
                   </div>
                   <div>
-                    <dt>Last verified frame</dt>
+                    <dt>{t("pairings.last_verified")}</dt>
                     <dd>{when(p.last_verified)}</dd>
                   </div>
                 </dl>
@@ -204,37 +200,37 @@ export function ConfigPairings() {
                   disabled={busy}
                   onClick={() => setStep({ kind: "confirm-remove", pairing: p })}
                 >
-                  Remove…
+                  {t("pairings.remove_button")}
                 </button>
               </li>
             ))}
           </ul>
         )}
         {step.kind === "confirm-remove" && (
-          <div class="confirm" role="alertdialog" aria-label="Confirm removing the pairing">
+          <div class="confirm" role="alertdialog" aria-label={t("pairings.confirm_remove")}>
             <p>
-              Remove the pairing with{" "}
-              <strong>{step.pairing.registration ?? `key ${step.pairing.key_id}`}</strong>? Its airspeed is no
-              longer shown as verified until it is paired again.
+              {t("pairings.confirm_remove_text", {
+                name: step.pairing.registration ?? t("pairings.key_name", { key_id: step.pairing.key_id }),
+              })}
             </p>
             <button type="button" class="primary danger" onClick={() => void remove(step.pairing)}>
-              Remove
+              {t("pairings.remove")}
             </button>
             <button type="button" onClick={() => setStep({ kind: "idle" })}>
-              Cancel
+              {t("common.cancel")}
             </button>
           </div>
         )}
         {heard.length > 0 && (
           <div class="notice notice-warn" data-testid="pairings-heard">
-            Heard but not paired:{" "}
+            {t("pairings.heard")}{" "}
             {heard.map((h, i) => (
               <span key={`${h.registration}-${i}`}>
                 {i > 0 && ", "}
                 <strong>{h.registration}</strong> ({h.type})
               </span>
             ))}
-            . Pair it with the code its unit shows.
+            . {t("pairings.heard_help")}
           </div>
         )}
       </section>

@@ -1,5 +1,6 @@
 import type { DeviceMode } from "../api/types.js";
 import { useDevice } from "../device.js";
+import { type MessageKey, t } from "../i18n/translate.js";
 import { Link } from "../router.js";
 import { ConfigDevice } from "./config-device.js";
 import { ConfigMqtt } from "./config-mqtt.js";
@@ -11,43 +12,43 @@ import { ConfigWifi } from "./config-wifi.js";
 
 interface Tab {
   path: string;
-  label: string;
+  label: MessageKey;
   page: () => preact.JSX.Element;
   /** Shown only in this mode (pairing is the aircraft's code, pairings the winch's list). */
   mode?: DeviceMode;
 }
 
 const TABS: readonly Tab[] = [
-  { path: "/config", label: "Device", page: ConfigDevice },
-  { path: "/config/radio", label: "Radio", page: ConfigRadio },
-  { path: "/config/pairing", label: "Pairing", page: ConfigPairing, mode: "aircraft" },
-  { path: "/config/pairings", label: "Pairings", page: ConfigPairings, mode: "winch" },
-  { path: "/config/wifi", label: "Wi-Fi", page: ConfigWifi },
-  { path: "/config/mqtt", label: "MQTT", page: ConfigMqtt },
-  { path: "/config/security", label: "Security", page: ConfigSecurity },
+  { path: "/config", label: "config.device", page: ConfigDevice },
+  { path: "/config/radio", label: "config.radio", page: ConfigRadio },
+  { path: "/config/pairing", label: "config.pairing", page: ConfigPairing, mode: "aircraft" },
+  { path: "/config/pairings", label: "config.pairings", page: ConfigPairings, mode: "winch" },
+  { path: "/config/wifi", label: "config.wifi", page: ConfigWifi },
+  { path: "/config/mqtt", label: "config.mqtt", page: ConfigMqtt },
+  { path: "/config/security", label: "config.security", page: ConfigSecurity },
 ];
 
-export const CONFIG_PATHS: readonly string[] = TABS.map((t) => t.path);
+export const CONFIG_PATHS: readonly string[] = TABS.map((tb) => tb.path);
 
 /** Config: one tab per area, each loading only its own resource when opened. */
 export function Config({ path }: { path: string }) {
   const { mode } = useDevice();
   // A tab of the other mode stays reachable by its address (its page then says which mode it needs).
-  const tabs = TABS.filter((t) => !t.mode || t.mode === mode || t.path === path);
-  const tab = TABS.find((t) => t.path === path) ?? (TABS[0] as Tab);
+  const tabs = TABS.filter((tb) => !tb.mode || tb.mode === mode || tb.path === path);
+  const tab = TABS.find((tb) => tb.path === path) ?? (TABS[0] as Tab);
   const Page = tab.page;
   return (
     <div class="page config">
-      <h1>Config</h1>
-      <nav class="tabs" aria-label="Config sections">
-        {tabs.map((t) => (
+      <h1>{t("nav.config")}</h1>
+      <nav class="tabs" aria-label={t("config.sections")}>
+        {tabs.map((tb) => (
           <Link
-            key={t.path}
-            href={t.path}
-            class={t.path === tab.path ? "active" : ""}
-            aria-current={t.path === tab.path ? "page" : undefined}
+            key={tb.path}
+            href={tb.path}
+            class={tb.path === tab.path ? "active" : ""}
+            aria-current={tb.path === tab.path ? "page" : undefined}
           >
-            {t.label}
+            {t(tb.label)}
           </Link>
         ))}
       </nav>

@@ -29,7 +29,9 @@ export default defineConfig({
     rollupOptions: {
       output: {
         entryFileNames: "app.js",
-        chunkFileNames: "app-[name].js",
+        // The QR encoder's module is `uqr/dist/index`: named for what it is, not for its folder.
+        chunkFileNames: (chunk) =>
+          chunk.moduleIds.some((m) => m.includes("/uqr/")) ? "app-qr.js" : "app-[name].js",
         assetFileNames: (asset) =>
           asset.names.some((n) => n.endsWith(".css")) ? "app.css" : "[name][extname]",
         // Lazy parts (the graph library) are their own chunks, fetched when first needed.

@@ -46,6 +46,14 @@ export interface LbtCounters {
   dropped: number;
 }
 
+/** Datagrams a network link threw away before decoding (UDP: never from the air, so never frames). */
+export interface DropCounters {
+  /** From an address that is not one of the configured peers. */
+  foreign: number;
+  /** Larger than any radio frame can be. */
+  oversized: number;
+}
+
 /** A half-duplex packet radio as the rest of OWTS sees it. */
 export interface RadioLink {
   readonly kind: "sim" | "udp" | "sx1262";
@@ -60,4 +68,6 @@ export interface RadioLink {
   health?(): LinkHealth;
   /** Links that listen before talk: their deferral counters. */
   lbtCounters?(): LbtCounters;
+  /** Network links: datagrams dropped before decoding. */
+  dropCounters?(): DropCounters;
 }

@@ -17,6 +17,9 @@ export interface RadioStatus {
   /** Links that listen before talk only. */
   lbt_deferred?: number;
   lbt_dropped?: number;
+  /** Network (UDP) links only: datagrams dropped before decoding. */
+  dropped_foreign?: number;
+  dropped_oversized?: number;
 }
 
 /** What a telemetry receiver counts (the winch's WinchReceiver); absent in aircraft mode. */
@@ -38,6 +41,7 @@ export function radioStatus(radio: RadioService, receiver?: ReceiveCounters | nu
   const r = receiver?.counters();
   const health = radio.link.health?.();
   const lbt = radio.link.lbtCounters?.();
+  const drops = radio.link.dropCounters?.();
   return {
     sent: s.tx_frames,
     received: r ? r.received : s.rx_frames,
@@ -56,5 +60,6 @@ export function radioStatus(radio: RadioService, receiver?: ReceiveCounters | nu
         }
       : {}),
     ...(lbt ? { lbt_deferred: lbt.deferred, lbt_dropped: lbt.dropped } : {}),
+    ...(drops ? { dropped_foreign: drops.foreign, dropped_oversized: drops.oversized } : {}),
   };
 }

@@ -3,7 +3,7 @@ import { lookup } from "node:dns/promises";
 import { isIP, isIPv6 } from "node:net";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
-import type { RadioLink, ReceiveHandler, RxChannel, TxMeta, TxResult } from "./link.js";
+import type { DropCounters, RadioLink, ReceiveHandler, RxChannel, TxMeta, TxResult } from "./link.js";
 
 export interface UdpEndpoint {
   address: string;
@@ -128,14 +128,9 @@ export class UdpRadioLink implements RadioLink {
     this.accepted = accepted;
   }
 
-  /** Datagrams dropped for being larger than a radio frame can be. */
-  droppedOversized(): number {
-    return this.oversized;
-  }
-
-  /** Datagrams dropped for not coming from a configured peer. */
-  droppedForeign(): number {
-    return this.foreign;
+  /** Datagrams dropped before decoding: from strangers, or larger than a radio frame can be. */
+  dropCounters(): DropCounters {
+    return { foreign: this.foreign, oversized: this.oversized };
   }
 
   async send(frame: Uint8Array, _meta: TxMeta): Promise<TxResult> {

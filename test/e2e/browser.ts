@@ -16,7 +16,10 @@ export function spkiPin(certPath: string): string {
  * `--user-data-dir` argument), with no background traffic (this machine has no network). Trusts the
  * given device certificate(s) by SPKI pin (the demo runs two units, each with its own certificate).
  */
-export async function launchChromium(certPath?: string | string[]): Promise<Browser> {
+export async function launchChromium(
+  certPath?: string | string[],
+  extraArgs: string[] = [],
+): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   const args = [
     "--headless=new",
@@ -27,6 +30,7 @@ export async function launchChromium(certPath?: string | string[]): Promise<Brow
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    ...extraArgs,
   ];
   const certs = certPath === undefined ? [] : Array.isArray(certPath) ? certPath : [certPath];
   if (certs.length > 0) args.push(`--ignore-certificate-errors-spki-list=${certs.map(spkiPin).join(",")}`);

@@ -29,12 +29,15 @@ function copyOfBuild(): string {
 }
 
 describe("UI build output (npm run build)", () => {
-  it("is index.html, app.js, app.css, the lazy graph chunk and one lazy chunk per language with stable names, each with gzip and brotli twins of the same bytes", () => {
+  it("is index.html, app.js, app.css, the lazy graph and QR chunks and one lazy chunk per language with stable names, each with gzip and brotli twins of the same bytes", () => {
     const files = readdirSync(UI).sort();
     const languages = LANGUAGES.flatMap((l) => [`app-${l}.js`, `app-${l}.js.br`, `app-${l}.js.gz`]);
     expect(files).toEqual(
       [
         ...languages,
+        "app-qr.js",
+        "app-qr.js.br",
+        "app-qr.js.gz",
         "app-uPlot.esm.js",
         "app-uPlot.esm.js.br",
         "app-uPlot.esm.js.gz",

@@ -75,7 +75,7 @@ describe("udp radio link (loopback)", () => {
     await new Promise<void>((r) => raw.send(new Uint8Array(300), port, "127.0.0.1", () => r()));
     await new Promise<void>((r) => raw.send(Uint8Array.of(1, 9), port, "127.0.0.1", () => r()));
     expect([...(await got).frame]).toEqual([1, 9]);
-    expect(winch.droppedOversized()).toBe(1);
+    expect(winch.dropCounters().oversized).toBe(1);
     raw.close();
   });
 
@@ -96,7 +96,7 @@ describe("udp radio link (loopback)", () => {
     await send(peer, winch, 42);
     for (let i = 0; i < 50 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(heard).toEqual([[1, 42]]);
-    expect(winch.droppedForeign()).toBe(1);
+    expect(winch.dropCounters().foreign).toBe(1);
     expect([...(await anyGot).frame]).toEqual([1, 67]);
     await expect(winch.setPeers([{ address: "no-such-host.invalid", port: 1 }])).rejects.toThrow(
       /cannot be resolved/,

@@ -98,6 +98,8 @@ export function pageTitle(path: string, mode: DeviceMode | null): string {
     "/cues": "page.sound_test",
     "/config": "page.config_device",
     "/config/radio": "page.config_radio",
+    "/config/pairing": "page.config_pairing",
+    "/config/pairings": "page.config_pairings",
     "/config/wifi": "page.config_wifi",
     "/config/mqtt": "page.config_mqtt",
     "/config/security": "page.config_security",

@@ -109,6 +109,12 @@ export const Status = Type.Object(
         ),
         lbt_deferred: Type.Optional(Counter("Frames that waited for a busy channel (listen before talk).")),
         lbt_dropped: Type.Optional(Counter("Frames dropped: the channel stayed busy for the bounded wait.")),
+        dropped_foreign: Type.Optional(
+          Counter("UDP link only: datagrams dropped unread for not coming from a configured peer."),
+        ),
+        dropped_oversized: Type.Optional(
+          Counter("UDP link only: datagrams dropped unread for being larger than a radio frame."),
+        ),
       },
       { additionalProperties: false, description: "Radio link counters since start." },
     ),

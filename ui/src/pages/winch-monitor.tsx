@@ -84,6 +84,8 @@ function BandScale({ t, muted }: { t: WinchTelemetry; muted?: boolean }) {
 type View =
   | { kind: "loading" }
   | { kind: "live"; t: WinchTelemetry }
+  /** Frames arrive, but this winch has no pairing to verify them against: never shown as current IAS. */
+  | { kind: "unverified"; t: WinchTelemetry }
   | { kind: "stale"; t: WinchTelemetry; ageMs: number; why: "link" | "device" }
   | { kind: "no_signal" };
 
@@ -129,13 +131,24 @@ export function WinchMonitor() {
   else if (poll.error) view = { kind: "stale", t: tel, ageMs, why: "device" };
   else if (data.link === "stale" || ageMs > LOCAL_STALE_MS)
     view = { kind: "stale", t: tel, ageMs, why: "link" };
+  else if (!tel.verified) view = { kind: "unverified", t: tel };
   else view = { kind: "live", t: tel };
 
   const hardFailure = poll.error && !poll.error.transient ? poll.error : null;
   // The zone panel already says "device not answering" when it has a last value to show.
   const banner = poll.error?.transient && view.kind !== "stale" ? poll.error : null;
   const wake = useWakeLock(true);
-  const cues = useCues(view.kind === "live" ? view.t.zone : view.kind === "loading" ? "none" : view.kind);
+  const cues = useCues(
+    view.kind === "live"
+      ? view.t.zone
+      : view.kind === "loading" || view.kind === "unverified"
+        ? "none"
+        : view.kind,
+  );
+  // With no pairing left the aircraft is shown as unverified; it is not also "heard, not shown".
+  const heard = (data?.unpaired_heard ?? []).filter(
+    (h) => !(data?.telemetry && !data.telemetry.verified && h.registration === data.telemetry.registration),
+  );
   const fullscreen = useFullscreen();
 
   return (
@@ -144,6 +157,18 @@ export function WinchMonitor() {
       {hardFailure && <FailureNotice failure={hardFailure} />}
       {banner && <FailureNotice failure={banner} retrying compact />}
       {!hardFailure && <ZonePanel view={view} />}
+      {!hardFailure && heard.length > 0 && (
+        <div class="notice notice-warn unpaired-heard" role="status" data-testid="unpaired-heard">
+          {t("monitor.unpaired_heard")}{" "}
+          {heard.map((h, i) => (
+            <span key={`${h.registration}-${i}`}>
+              {i > 0 && ", "}
+              <strong>{h.registration}</strong> ({h.type})
+            </span>
+          ))}
+          . {t("monitor.unpaired_not_shown")} <Link href="/config/pairings">{t("monitor.pair_it")}</Link>
+        </div>
+      )}
 
       <div class="winch-bar">
         <span
@@ -210,10 +235,15 @@ export function WinchMonitor() {
         </p>
       )}
 
-      {tel && (view.kind === "live" || view.kind === "stale") && (
-        <div class={`telemetry-facts${view.kind === "stale" ? " muted" : ""}`} data-testid="telemetry-facts">
+      {tel && (view.kind === "live" || view.kind === "stale" || view.kind === "unverified") && (
+        <div class={`telemetry-facts${view.kind === "live" ? "" : " muted"}`} data-testid="telemetry-facts">
           <div class="identity">
             <strong class="registration">{tel.registration}</strong> <span class="type">{tel.type}</span>
+            {!tel.verified && (
+              <span class="unverified-badge" data-testid="unverified-badge">
+                {t("monitor.unverified_badge")}
+              </span>
+            )}
           </div>
           <dl class="facts">
             <div>
@@ -297,6 +327,25 @@ function ZonePanel({ view }: { view: View }) {
           <div class="stale-age" data-testid="stale-age">
             {t("monitor.ago", { age: ageText(view.ageMs) })}
           </div>
+          <BandScale t={view.t} muted />
+        </section>
+      );
+    case "unverified":
+      return (
+        <section class="zone-panel zone-unverified" data-state="unverified" aria-live="polite">
+          <div class="zone-label">
+            <span class="zone-icon" aria-hidden="true">
+              ⚠
+            </span>{" "}
+            {t("monitor.unverified")}
+          </div>
+          <div class="unverified-value" data-testid="unverified-value">
+            {t("monitor.unverified_value", { speed: speed(view.t.ias), unit: unitLabel(view.t.unit) })}
+          </div>
+          <p>
+            {t("monitor.unverified_help", { registration: view.t.registration })}{" "}
+            <Link href="/config/pairings">{t("monitor.pair_aircraft")}</Link>
+          </p>
           <BandScale t={view.t} muted />
         </section>
       );

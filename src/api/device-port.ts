@@ -1,6 +1,6 @@
 import type { AircraftState } from "../aircraft/aircraft-state.js";
 import type { Transmitter } from "../aircraft/transmitter.js";
-import type { DeviceCertificate } from "../certs/index.js";
+import type { ClubCa, DeviceCertificate } from "../certs/index.js";
 import type { Logger } from "../core/logger.js";
 import type { Mode } from "../core/mode.js";
 import type { DisplayStatusJson } from "../display/status-schema.js";
@@ -98,6 +98,8 @@ export interface DeviceContext extends RuntimeSource, Restarter {
   readonly store: SettingsStore;
   readonly budget: Pick<SocketBudget, "stats">;
   certificate(): Pick<DeviceCertificate, "certPem" | "fingerprintSha256" | "notAfter">;
+  /** The club CA that issues the certificate (`--ca`), or null when it is self-signed. Never its key. */
+  ca(): Pick<ClubCa, "certPem" | "fingerprintSha256" | "notAfter" | "name"> | null;
   memory(): MemoryFigures;
   tlsFailures(): TlsFailureCounts;
   /** The displays beside the unit (`--display`) and their health; empty when none is configured. */

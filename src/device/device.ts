@@ -6,10 +6,13 @@
 import type { AddressInfo } from "node:net";
 import { networkInterfaces } from "node:os";
 import {
+  type ClubCa,
   type DeviceCertificate,
   type KeyType,
   type LiveCertificate,
+  loadClubCa,
   openLiveCertificate,
+  shortFingerprint,
 } from "../certs/index.js";
 import { systemClock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
@@ -32,7 +35,7 @@ import { attachTlsDiagnostics, type TlsDiagnostics } from "../web/tls-diagnostic
 import { readBuildInfo } from "./build-info.js";
 import type { DeviceContext, DeviceIdentity, MemoryFigures } from "./context.js";
 import { DEFAULT_KEY_TYPE } from "./defaults.js";
-import { detectEspId, deviceHostname, type Mode } from "./identity.js";
+import { detectEspId, deviceHostname, type Mode, otherModeHostnames } from "./identity.js";
 import type { LogRing } from "./log-ring.js";
 import { MemoryMonitor } from "./memory.js";
 import { applyStoredMqtt, createDeviceMqtt, runtimeFeed } from "./mqtt.js";
@@ -72,6 +75,12 @@ export interface DeviceOptions {
   sans?: string[];
   /** @default DEFAULT_KEY_TYPE */
   keyType?: KeyType;
+  /**
+   * The club CA's directory (`--ca`): the certificate is issued by that CA and renewed while running;
+   * damaged or mismatched CA files refuse the start.
+   * @default undefined (self-signed, as the original)
+   */
+  caDir?: string | undefined;
   logger: Logger;
   ring: LogRing;
   /**
@@ -236,6 +245,10 @@ export class Device implements DeviceContext {
     return this.#cert.current();
   }
 
+  ca(): ClubCa | null {
+    return this.#cert.ca;
+  }
+
   /** The web app's socket budget: created, attached and closed by the HTTPS app that owns it. */
   get budget(): SocketBudget {
     return this.#web.budget;
@@ -265,12 +278,19 @@ export class Device implements DeviceContext {
 
   async #startShell(): Promise<void> {
     const o = this.#opts;
+    const ca = o.caDir ? await loadClubCa(o.caDir) : undefined;
+    if (ca && ca.permitted === null)
+      this.#log.warn(
+        `the club CA in ${ca.dir} has no name constraints: anyone holding its key can sign for any name, public ones included, and every device that trusts it would accept them; prefer a CA made by \`owts ca init\``,
+      );
     this.#cert = await openLiveCertificate({
       dataDir: o.dataDir,
       hostname: this.identity().hostname,
+      siblingHostnames: otherModeHostnames,
       extraSans: o.sans ?? [],
       keyType: o.keyType ?? DEFAULT_KEY_TYPE,
       logger: o.logger,
+      ...(ca ? { ca } : {}),
     });
     const cert = this.#cert.current();
     this.#web = await createHttpsApp({
@@ -295,7 +315,16 @@ export class Device implements DeviceContext {
       budget: this.budget,
     });
     // Subscribed once: a re-issue for a new hostname and `owts certs` behind our back both arrive here.
-    this.#cert.onChange((next) => this.#web.setCertificate(next.certPem, next.keyPem));
+    this.#cert.onChange((next) => {
+      this.#web.setCertificate(next.certPem, next.keyPem);
+      // The TXT pin follows the certificate (a renewal, `owts certs`); a mode change renames below.
+      if (!this.#restarting)
+        void this.#mdns
+          ?.rename(this.identity().hostname, this.#txt())
+          .catch((err: Error) =>
+            this.#log.warn(`mDNS: could not update the certificate pin: ${err.message}`),
+          );
+    });
     const https: AddressInfo = await this.#web.listen({
       port: o.httpsPort,
       host: o.listen,
@@ -333,8 +362,14 @@ export class Device implements DeviceContext {
     this.#memory.start();
   }
 
+  /** `cert` is the short form of the certificate's SHA-256 (first 16 bytes, lower-case hex) for pinning. */
   #txt(): Record<string, string> {
-    return { mode: this.#mode, id: this.#espId, version: this.build.version };
+    return {
+      mode: this.#mode,
+      id: this.#espId,
+      version: this.build.version,
+      cert: shortFingerprint(this.#cert.current().fingerprintSha256),
+    };
   }
 
   runtime(): ModeRuntime | null {

@@ -1,3 +1,4 @@
+import { renderUnicodeCompact } from "uqr";
 import { CertificateError } from "../certs/index.js";
 import type { Device } from "../device/device.js";
 import { localAddresses } from "../device/identity.js";
@@ -37,6 +38,13 @@ export function readyBlock(device: Device, listen: string): string {
   const cert = device.certificate();
   lines.push(`  certificate SHA-256 ${cert.fingerprintSha256}`);
   lines.push(`  certificate expires ${cert.notAfter.toISOString()}`);
+  const ca = device.ca();
+  if (ca) lines.push(`  issued by club CA "${ca.name}" SHA-256 ${ca.fingerprintSha256}`);
+  // The same QR as the About page, for a phone pointed at a board's console. Light modules are drawn
+  // as blocks, which reads as a normal code on the dark background most consoles have.
+  const url = `https://${hostname}.local${port(https, 443)}/`;
+  lines.push(`  scan to open ${url}`);
+  for (const row of renderUnicodeCompact(url, { ecc: "M", border: 2 }).split("\n")) lines.push(`  ${row}`);
   return `${lines.join("\n")}\n`;
 }
 

@@ -13,7 +13,9 @@ const uiRoot = fileURLToPath(new URL(".", import.meta.url));
 export default defineConfig({
   root: uiRoot,
   base: "/",
-  publicDir: false,
+  // Copied as they are: the web app manifest, its icon and the service worker (whose shell list
+  // scripts/compress-ui.mjs fills in after the build).
+  publicDir: "public",
   plugins: [preact()],
   build: {
     outDir: fileURLToPath(new URL("../dist/ui", import.meta.url)),

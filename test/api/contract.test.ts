@@ -141,7 +141,7 @@ function expectNonJsonBody(label: string, mediaType: string, text: string): void
   }
   if (mediaType === "application/x-apple-aspen-config") {
     expect(text, label).toMatch(
-      /^<\?xml[^]*<plist version="1.0">[^]*com\.apple\.security\.root[^]*<\/plist>\n$/,
+      /^<\?xml[\s\S]*<plist version="1.0">[\s\S]*com\.apple\.security\.root[\s\S]*<\/plist>\n$/,
     );
     return;
   }

@@ -1,5 +1,6 @@
 import { render } from "preact";
 import { App } from "./app.js";
+import { registerServiceWorker } from "./service-worker.js";
 import "./styles.css";
 
 // A rejected promise nobody awaited must not go unnoticed, but it must not break the page either.
@@ -13,3 +14,5 @@ if (root) {
   root.textContent = "";
   render(<App />, root);
 }
+
+registerServiceWorker();

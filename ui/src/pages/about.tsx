@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { type ApiFailure, asFailure, load } from "../api/client.js";
 import type { About as AboutInfo, Status } from "../api/types.js";
 import { FailureNotice } from "../components/failure-notice.js";
+import { TrustPanel } from "../components/trust-panel.js";
 import { bytes, dateTime, duration } from "../format.js";
 
 /** Where the device serves its certificate (PEM) for installing trust. */
@@ -100,6 +101,7 @@ export function About() {
           <span class="muted">Install it as trusted on your phone or laptop to drop the warning.</span>
         </section>
       )}
+      {about && <TrustPanel about={about} />}
       <section class="card">
         <h2>API</h2>
         <p>

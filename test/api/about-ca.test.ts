@@ -69,7 +69,7 @@ describe("a unit started with --ca", () => {
   });
 
   it("verifies over HTTP/2 too when the server offers it (ALPN h2), else over HTTP/1.1", async () => {
-    const offered = await new Promise<string | false>((resolve, reject) => {
+    const offered = await new Promise<string | false | null>((resolve, reject) => {
       const socket = connect(
         {
           host: "127.0.0.1",

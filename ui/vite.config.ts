@@ -36,6 +36,8 @@ export default defineConfig({
           asset.names.some((n) => n.endsWith(".css")) ? "app.css" : "[name][extname]",
         // Lazy parts (the graph library) are their own chunks, fetched when first needed.
         inlineDynamicImports: false,
+        // The QR encoder (About page only) gets a name saying what it is.
+        manualChunks: (id) => (id.includes("/node_modules/uqr/") ? "qr" : undefined),
       },
     },
   },

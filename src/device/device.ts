@@ -12,7 +12,6 @@ import {
   type LiveCertificate,
   loadClubCa,
   openLiveCertificate,
-  shortFingerprint,
 } from "../certs/index.js";
 import { systemClock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
@@ -37,6 +36,7 @@ import type { DeviceContext, DeviceIdentity, MemoryFigures } from "./context.js"
 import { DEFAULT_KEY_TYPE } from "./defaults.js";
 import { detectEspId, deviceHostname, type Mode, otherModeHostnames } from "./identity.js";
 import type { LogRing } from "./log-ring.js";
+import { deviceTxt } from "./mdns-txt.js";
 import { MemoryMonitor } from "./memory.js";
 import { applyStoredMqtt, createDeviceMqtt, runtimeFeed } from "./mqtt.js";
 import { type ModeRuntime, type RuntimeEnvironment, startModeRuntime } from "./runtime.js";
@@ -362,14 +362,13 @@ export class Device implements DeviceContext {
     this.#memory.start();
   }
 
-  /** `cert` is the short form of the certificate's SHA-256 (first 16 bytes, lower-case hex) for pinning. */
   #txt(): Record<string, string> {
-    return {
+    return deviceTxt({
       mode: this.#mode,
-      id: this.#espId,
+      espId: this.#espId,
       version: this.build.version,
-      cert: shortFingerprint(this.#cert.current().fingerprintSha256),
-    };
+      fingerprintSha256: this.#cert.current().fingerprintSha256,
+    });
   }
 
   runtime(): ModeRuntime | null {

@@ -66,8 +66,11 @@ try {
   fail(`${indexPath} is missing`);
 }
 
-// Every same-origin resource index.html loads is a request of the first load.
+// Every same-origin resource index.html loads is a request of the first load — but the web app
+// manifest: the browser fetches it in the background, after the page, for "install", never to show
+// the page (it is budgeted on its own below).
 const refs = [...index.matchAll(/<(?:script|link)\b[^>]*?\b(?:src|href)="(\/[^"?#]*)(?:\?[^"]*)?"[^>]*>/g)]
+  .filter((m) => !/\brel="manifest"/.test(m[0]))
   .map((m) => m[1])
   .filter((p) => p && !p.startsWith("//"));
 const MAX_REQUESTS = 3;
@@ -89,6 +92,36 @@ for (const ref of refs) {
   index = index.replace(new RegExp(`((?:src|href)=")${escaped}(?:\\?[^"]*)?"`, "g"), `$1${ref}?v=${v}"`);
 }
 writeFileSync(indexPath, index);
+
+// The service worker's app shell: index.html and the versioned files it loads. Its version is the
+// shell's hash, so a new build changes sw.js and browsers install the new worker (see ui/public/sw.js).
+const swPath = join(dir, "sw.js");
+let sw;
+try {
+  sw = readFileSync(swPath, "utf8");
+} catch {
+  fail(`${swPath} is missing (ui/public/sw.js)`);
+}
+const shellFiles = [
+  "/",
+  ...[...index.matchAll(/<(?:script|link)\b[^>]*?\b(?:src|href)="(\/[^"]*\?v=[^"]*)"/g)].map((m) => m[1]),
+];
+const shellVersion = createHash("sha256").update(index).digest("hex").slice(0, 12);
+const marker = /\/\*OWTS_SHELL\*\/ \{[^}]*\}/;
+if (!marker.test(sw)) fail(`${swPath} has no /*OWTS_SHELL*/ {…} to fill in`);
+writeFileSync(
+  swPath,
+  sw.replace(marker, `/*OWTS_SHELL*/ ${JSON.stringify({ version: shellVersion, files: shellFiles })}`),
+);
+const manifestPath = join(dir, "manifest.webmanifest");
+try {
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
+  if (manifest.display !== "standalone" || !Array.isArray(manifest.icons) || manifest.icons.length === 0)
+    fail(`${manifestPath} must say display: standalone and list icons`);
+  if (statSync(manifestPath).size > 2048) fail(`${manifestPath} is over its 2 KB budget`);
+} catch (err) {
+  fail(`${manifestPath} is missing or not JSON (${err.message})`);
+}
 
 const rows = [];
 for (const file of walk(dir).sort()) {

@@ -13,7 +13,9 @@ const uiRoot = fileURLToPath(new URL(".", import.meta.url));
 export default defineConfig({
   root: uiRoot,
   base: "/",
-  publicDir: false,
+  // Copied as they are: the web app manifest, its icon and the service worker (whose shell list
+  // scripts/compress-ui.mjs fills in after the build).
+  publicDir: "public",
   plugins: [preact()],
   build: {
     outDir: fileURLToPath(new URL("../dist/ui", import.meta.url)),
@@ -36,6 +38,8 @@ export default defineConfig({
           asset.names.some((n) => n.endsWith(".css")) ? "app.css" : "[name][extname]",
         // Lazy parts (the graph library) are their own chunks, fetched when first needed.
         inlineDynamicImports: false,
+        // The QR encoder (About page only) gets a name saying what it is.
+        manualChunks: (id) => (id.includes("/node_modules/uqr/") ? "qr" : undefined),
       },
     },
   },

@@ -1,7 +1,7 @@
 import type { AircraftState } from "../aircraft/aircraft-state.js";
 import type { AircraftLiveDocument } from "../aircraft/live-document.js";
 import type { Transmitter } from "../aircraft/transmitter.js";
-import type { DeviceCertificate } from "../certs/index.js";
+import type { ClubCa, DeviceCertificate } from "../certs/index.js";
 import type { LiveFeed } from "../core/live-feed.js";
 import type { Logger } from "../core/logger.js";
 import type { Mode } from "../core/mode.js";
@@ -104,6 +104,8 @@ export interface DeviceContext extends RuntimeSource, Restarter {
   readonly store: SettingsStore;
   readonly budget: Pick<SocketBudget, "stats" | "shouldClose">;
   certificate(): Pick<DeviceCertificate, "certPem" | "fingerprintSha256" | "notAfter">;
+  /** The club CA that issues the certificate (`--ca`), or null when it is self-signed. Never its key. */
+  ca(): Pick<ClubCa, "certPem" | "fingerprintSha256" | "notAfter" | "name"> | null;
   memory(): MemoryFigures;
   tlsFailures(): TlsFailureCounts;
   /** The displays beside the unit (`--display`) and their health; empty when none is configured. */

@@ -2,6 +2,7 @@ import { mkdir, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import pino from "pino";
 import type { Logger } from "../core/logger.js";
+import { type ClubCa, isIssuedBy } from "./ca.js";
 import { CertificateError } from "./errors.js";
 import { type CertPaths, certPaths, readOptional, removeIfPresent, renameInto, writePair } from "./files.js";
 import {
@@ -10,7 +11,15 @@ import {
   pairCertificate,
   parseCertificatePem,
 } from "./inspect.js";
-import { checkDays, DEFAULT_DAYS, issueSelfSignedPem, MAX_DAYS } from "./issue.js";
+import {
+  CA_ISSUED_DAYS,
+  checkDays,
+  DEFAULT_DAYS,
+  type IssueParams,
+  issueCaSignedPem,
+  issueSelfSignedPem,
+  MAX_DAYS,
+} from "./issue.js";
 import { DEFAULT_KEY_TYPE } from "./key-type.js";
 import { type DeviceKey, generateKeyPem, type KeyType, parsePrivateKey } from "./keys.js";
 import {
@@ -188,10 +197,45 @@ async function warnAboutKeyMode(keyPath: string, log: Logger): Promise<void> {
     );
 }
 
+/** A CA-issued certificate is renewed when a third of its life is left. */
+export function renewalDue(cert: { notBefore: Date; notAfter: Date }): Date {
+  const life = cert.notAfter.getTime() - cert.notBefore.getTime();
+  return new Date(cert.notAfter.getTime() - life / 3);
+}
+
+/** Maps a device hostname to the other names it may go by (see EnsureCertificateOptions). */
+export type SiblingHostnames = (hostname: string) => readonly string[];
+
+function siblingSans(hostname: string, siblings: SiblingHostnames | undefined): San[] {
+  const names = (siblings?.(hostname) ?? []).map(normalizeHostname).filter((h) => h !== hostname);
+  return names.flatMap((h): San[] => [
+    { type: "dns", value: h },
+    { type: "dns", value: h.toLowerCase() },
+  ]);
+}
+
+/** Signs with the club CA when there is one, else self-signs, as the original does. */
+function issueFor(ca: ClubCa | undefined, params: IssueParams): Promise<string> {
+  return ca ? issueCaSignedPem({ ...params, ca }) : issueSelfSignedPem(params);
+}
+
 export interface EnsureCertificateOptions {
   dataDir: string;
   /** The device hostname, e.g. `OWTS-winch-3A4F1C` (`.local` is added to a bare label). */
   hostname: string;
+  /**
+   * The other hostnames a device called `hostname` may take without anything else changing: the other
+   * mode's (`OWTS-aircraft-<id>` beside `OWTS-winch-<id>`), so a mode change keeps the certificate.
+   * Also applied to the old certificate's hostname, so a real rename (`--id`) drops the old pair.
+   * @default () => [] (the hostname alone)
+   */
+  siblingHostnames?: SiblingHostnames;
+  /**
+   * The club CA (`--ca`): the certificate is issued by it for at most 397 days and renewed when a third
+   * of its life is left, and one not issued by it is replaced (same key).
+   * @default undefined (self-signed, 3650 days, as the original)
+   */
+  ca?: ClubCa;
   /**
    * Extra names (`--san`): DNS names or IP addresses, optionally prefixed `DNS:` / `IP:`.
    * @default [] (the standard names only)
@@ -222,28 +266,31 @@ export interface EnsureCertificateOptions {
 export async function ensureDeviceCertificate(opts: EnsureCertificateOptions): Promise<DeviceCertificate> {
   const log = certLogger(opts.logger);
   const hostname = normalizeHostname(opts.hostname);
+  const siblings = siblingSans(hostname, opts.siblingHostnames);
   const extras = parseSans(opts.extraSans);
   const now = opts.now ?? new Date();
+  const { ca } = opts;
   const paths = certPaths(opts.dataDir);
   await ensureDir(opts.dataDir);
   await finishStagedWrite(paths, log);
+  const issuedHow = ca ? `certificate issued by the club CA (${ca.subject})` : "self-signed certificate";
 
   const text = await readPair(paths);
   if (text.cert === null && text.key === null) {
     const keyType = opts.keyType ?? DEFAULT_KEY_TYPE;
     const keyPem = await generateKeyPem(keyType);
     const key = parsePrivateKey(keyPem, paths.key);
-    const certPem = await issueSelfSignedPem({
+    const certPem = await issueFor(ca, {
       key,
       hostname,
-      sans: deviceSans(hostname, extras),
-      days: DEFAULT_DAYS,
+      sans: mergeSans(deviceSans(hostname, siblings), extras),
+      days: ca ? CA_ISSUED_DAYS : DEFAULT_DAYS,
       now,
     });
     await writePair(paths, certPem, keyPem);
     const device = pairCertificate(await parseCertificatePem(certPem, paths.cert), key, keyPem, paths);
     log.info(
-      `generated a new ${key.description} key and a self-signed certificate for ${hostname}, valid until ${device.notAfter.toISOString()}, SHA-256 ${device.fingerprintSha256}`,
+      `generated a new ${key.description} key and a ${issuedHow} for ${hostname}, valid until ${device.notAfter.toISOString()}, SHA-256 ${device.fingerprintSha256}`,
     );
     return device;
   }
@@ -259,31 +306,51 @@ export async function ensureDeviceCertificate(opts: EnsureCertificateOptions): P
   await warnAboutKeyMode(paths.key, log);
 
   const oldHost = info.commonName;
+  const oldNames =
+    oldHost === null ? [] : [oldHost, ...(opts.siblingHostnames?.(oldHost) ?? []).map(normalizeHostname)];
   const carried = info.sans.filter(
     (san) =>
       !coversSans(STANDARD_SANS, [san]) &&
-      !(
-        san.type === "dns" &&
-        oldHost !== null &&
-        (san.value === oldHost || san.value === oldHost.toLowerCase())
-      ),
+      !(san.type === "dns" && oldNames.some((h) => san.value === h || san.value === h.toLowerCase())),
   );
-  const wanted = mergeSans(deviceSans(hostname, carried), extras);
-  if (!coversSans(info.sans, wanted)) {
-    const missing = wanted.filter((san) => !coversSans(info.sans, [san])).map(formatSan);
-    if (!device.selfSigned) {
+  const wanted = mergeSans(deviceSans(hostname, mergeSans(siblings, carried)), extras);
+  const reasons: string[] = [];
+  const missingSans = wanted.filter((san) => !coversSans(info.sans, [san]));
+  if (missingSans.length > 0) {
+    const onlySiblings = missingSans.every((san) => coversSans(siblings, [san]));
+    reasons.push(
+      `it lacked ${missingSans.map(formatSan).join(", ")}${
+        onlySiblings
+          ? " (the other mode's hostname: with both names a mode change keeps the certificate and its fingerprint)"
+          : oldHost && oldHost !== hostname
+            ? ` (hostname changed from ${oldHost})`
+            : ""
+      }`,
+    );
+  }
+  const lifetimeMs = info.notAfter.getTime() - info.notBefore.getTime();
+  if (ca) {
+    if (!isIssuedBy(info.certPem, ca))
+      reasons.push(`it was not issued by the club CA in ${ca.dir} (SHA-256 ${ca.fingerprintSha256})`);
+    else if (lifetimeMs > (CA_ISSUED_DAYS + 1) * DAY_MS)
+      reasons.push(`its validity of ${Math.round(lifetimeMs / DAY_MS)} days exceeds ${CA_ISSUED_DAYS}`);
+    else if (now.getTime() >= renewalDue(info).getTime())
+      reasons.push(`a third of its life or less is left (it expires ${info.notAfter.toISOString()})`);
+  }
+  if (reasons.length > 0) {
+    if (!ca && !device.selfSigned) {
       log.warn(
-        `${paths.cert} is not self-signed, so it is kept as it is, but it lacks ${missing.join(", ")}; clients using those names will refuse it`,
+        `${paths.cert} is not self-signed, so it is kept as it is, but it lacks ${missingSans.map(formatSan).join(", ")}; clients using those names will refuse it`,
       );
     } else {
-      const lifetime = Math.round((info.notAfter.getTime() - info.notBefore.getTime()) / DAY_MS);
-      const days = Math.min(Math.max(lifetime, 1), MAX_DAYS);
-      const certPem = await issueSelfSignedPem({ key, hostname, sans: wanted, days, now });
+      const lifetime = Math.round(lifetimeMs / DAY_MS);
+      const days = ca ? CA_ISSUED_DAYS : Math.min(Math.max(lifetime, 1), MAX_DAYS);
+      const certPem = await issueFor(ca, { key, hostname, sans: wanted, days, now });
       await writePair(paths, certPem);
       const previous = device.fingerprintSha256;
       device = pairCertificate(await parseCertificatePem(certPem, paths.cert), key, device.keyPem, paths);
       log.info(
-        `re-issued the device certificate with the same key because it lacked ${missing.join(", ")}${oldHost && oldHost !== hostname ? ` (hostname changed from ${oldHost})` : ""}; SHA-256 ${previous} -> ${device.fingerprintSha256}`,
+        `re-issued the device certificate with the same key because ${reasons.join("; ")}${ca ? `; ${issuedHow}` : ""}; SHA-256 ${previous} -> ${device.fingerprintSha256}`,
       );
     }
   }
@@ -304,6 +371,10 @@ async function previousKeyType(paths: CertPaths): Promise<KeyType | null> {
 export interface IssueCertificateOptions {
   dataDir: string;
   hostname: string;
+  /** See EnsureCertificateOptions.siblingHostnames. @default () => [] */
+  siblingHostnames?: SiblingHostnames;
+  /** Sign with this club CA (validity capped at 397 days). @default undefined (self-signed) */
+  ca?: ClubCa;
   /**
    * Validity, 1..36500 days.
    * @default 3650
@@ -341,8 +412,9 @@ export interface IssuedCertificate extends DeviceCertificate {
 export async function issueCertificate(opts: IssueCertificateOptions): Promise<IssuedCertificate> {
   const log = certLogger(opts.logger);
   const hostname = normalizeHostname(opts.hostname);
-  const sans = deviceSans(hostname, parseSans(opts.extraSans));
-  const days = checkDays(opts.days ?? DEFAULT_DAYS);
+  const siblings = siblingSans(hostname, opts.siblingHostnames);
+  const sans = mergeSans(deviceSans(hostname, siblings), parseSans(opts.extraSans));
+  const days = checkDays(opts.days ?? (opts.ca ? CA_ISSUED_DAYS : DEFAULT_DAYS));
   const paths = certPaths(opts.dataDir);
   await ensureDir(opts.dataDir);
   await finishStagedWrite(paths, log);
@@ -367,7 +439,13 @@ export async function issueCertificate(opts: IssueCertificateOptions): Promise<I
       );
   }
 
-  const certPem = await issueSelfSignedPem({ key, hostname, sans, days, now: opts.now });
+  const certPem = await issueFor(opts.ca, {
+    key,
+    hostname,
+    sans,
+    days,
+    ...(opts.now ? { now: opts.now } : {}),
+  });
   await writePair(paths, certPem, keyState === "kept" ? undefined : keyPem);
   const device = pairCertificate(await parseCertificatePem(certPem, paths.cert), key, keyPem, paths);
   log.info(

@@ -12,6 +12,8 @@ export type CertificateErrorCode =
   | "unsupported-key" // a key OWTS cannot sign with (not ECDSA or RSA)
   | "key-type-conflict" // asked for one key type while keeping a key of the other
   | "mismatch" // owts.crt was not issued for owts.key
+  | "bad-ca" // the club CA directory (`--ca`) is missing, damaged, not a CA, or its files do not belong together
+  | "ca-exists" // `owts ca init` into a directory that already holds files (without --force)
   | "io"; // the data directory cannot be read or written
 
 export class CertificateError extends Error {

@@ -37,6 +37,14 @@ export interface DeviceCertificate {
   selfSigned: boolean;
 }
 
+/**
+ * The short form of a SHA-256 fingerprint for places with little room (mDNS TXT): the first 16 bytes
+ * as 32 lower-case hex digits. 128 bits still cannot be matched by a made-up certificate.
+ */
+export function shortFingerprint(fingerprintSha256: string): string {
+  return fingerprintSha256.replaceAll(":", "").slice(0, 32).toLowerCase();
+}
+
 /** Parses a PEM certificate (the first one, when the file holds a chain); throws naming `file`. */
 export async function parseCertificatePem(pem: string, file: string): Promise<CertificateInfo> {
   let node: X509Certificate;

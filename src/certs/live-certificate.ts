@@ -1,5 +1,7 @@
+import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
-import { ensureDeviceCertificate } from "./device-certificate.js";
+import type { ClubCa } from "./ca.js";
+import { ensureDeviceCertificate, renewalDue, type SiblingHostnames } from "./device-certificate.js";
 import type { DeviceCertificate } from "./inspect.js";
 import { DEFAULT_KEY_TYPE } from "./key-type.js";
 import type { KeyType } from "./keys.js";
@@ -20,6 +22,20 @@ export interface LiveCertificateOptions {
    * @default DEFAULT_KEY_TYPE ("ecdsa")
    */
   keyType?: KeyType;
+  /** See EnsureCertificateOptions.siblingHostnames. @default () => [] */
+  siblingHostnames?: SiblingHostnames;
+  /**
+   * The club CA (`--ca`): the certificate is issued by it and renewed, while running, once a third of
+   * its life is left.
+   * @default undefined (self-signed; no renewal, as the original)
+   */
+  ca?: ClubCa;
+  /**
+   * Wall-clock time and timers for renewal: `now()` is read as milliseconds since the epoch (tests pass
+   * a ManualClock started at a date).
+   * @default Date.now with the system's timers
+   */
+  clock?: Clock;
   logger: Logger;
   /**
    * Tuning of the file watcher (tests shorten its debounce).
@@ -27,6 +43,20 @@ export interface LiveCertificateOptions {
    */
   watch?: Omit<WatchCertificateOptions, "current">;
 }
+
+/** Longest single wait between renewal checks: Node's timers overflow past 24.8 days, and a board's clock may jump. */
+const RENEWAL_CHECK_MAX_MS = 6 * 3_600_000;
+/** After a failed renewal (full disk), the next try. */
+const RENEWAL_RETRY_MS = 3_600_000;
+
+const wallClock: Clock = {
+  now: () => Date.now(),
+  setTimeout(fn, ms) {
+    const t = setTimeout(fn, Math.max(0, ms));
+    t.unref();
+    return () => clearTimeout(t);
+  },
+};
 
 /** Called with the pair that is now current; a listener that throws is logged and the others still run. */
 export type CertificateListener = (cert: DeviceCertificate) => void;
@@ -40,6 +70,8 @@ export type CertificateListener = (cert: DeviceCertificate) => void;
  */
 export interface LiveCertificate {
   current(): DeviceCertificate;
+  /** The club CA that issues it, or null when the certificate is self-signed. */
+  readonly ca: ClubCa | null;
   /** Makes the certificate name `hostname` (re-issued with the same key if needed) and notifies on change. */
   setHostname(hostname: string): Promise<DeviceCertificate>;
   /** Returns the function that unsubscribes. */
@@ -50,16 +82,21 @@ export interface LiveCertificate {
 
 export async function openLiveCertificate(opts: LiveCertificateOptions): Promise<LiveCertificate> {
   const log = opts.logger.child({ tag: "certs" });
-  const ensure = (hostname: string) =>
+  const clock = opts.clock ?? wallClock;
+  let hostname = opts.hostname;
+  const ensure = (name: string) =>
     ensureDeviceCertificate({
       dataDir: opts.dataDir,
-      hostname,
+      hostname: name,
       extraSans: opts.extraSans ?? [],
       keyType: opts.keyType ?? DEFAULT_KEY_TYPE,
       logger: opts.logger,
+      now: new Date(clock.now()),
+      ...(opts.siblingHostnames ? { siblingHostnames: opts.siblingHostnames } : {}),
+      ...(opts.ca ? { ca: opts.ca } : {}),
     });
 
-  let current = await ensure(opts.hostname);
+  let current = await ensure(hostname);
   const listeners = new Set<CertificateListener>();
 
   // Both the watcher and a hostname change land here; the fingerprint decides whether anything changed,
@@ -76,18 +113,61 @@ export async function openLiveCertificate(opts: LiveCertificateOptions): Promise
     }
   };
 
-  const watcher = watchDeviceCertificate(opts.dataDir, adopt, opts.logger, { ...opts.watch, current });
+  const watcher = watchDeviceCertificate(
+    opts.dataDir,
+    (cert) => {
+      adopt(cert);
+      scheduleRenewal();
+    },
+    opts.logger,
+    { ...opts.watch, current },
+  );
+
+  // Renewal runs through `ensure` like every other path: it decides (a third of life left) and logs why.
+  let cancelRenewal: (() => void) | null = null;
+  let closed = false;
+  function scheduleRenewal(delayMs?: number): void {
+    cancelRenewal?.();
+    cancelRenewal = null;
+    if (!opts.ca || closed) return;
+    const wait = delayMs ?? Math.max(0, renewalDue(current).getTime() - clock.now());
+    cancelRenewal = clock.setTimeout(
+      () => {
+        cancelRenewal = null;
+        if (renewalDue(current).getTime() > clock.now()) return scheduleRenewal();
+        ensure(hostname).then(
+          (cert) => {
+            adopt(cert);
+            scheduleRenewal();
+          },
+          (err: Error) => {
+            log.error(`renewing the certificate failed: ${err.message}; trying again in an hour`);
+            scheduleRenewal(RENEWAL_RETRY_MS);
+          },
+        );
+      },
+      Math.min(wait, RENEWAL_CHECK_MAX_MS),
+    );
+  }
+  scheduleRenewal();
 
   return {
     current: () => current,
-    async setHostname(hostname) {
-      adopt(await ensure(hostname));
+    ca: opts.ca ?? null,
+    async setHostname(name) {
+      hostname = name;
+      adopt(await ensure(name));
+      scheduleRenewal();
       return current;
     },
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    close: () => watcher.close(),
+    close: () => {
+      closed = true;
+      cancelRenewal?.();
+      watcher.close();
+    },
   };
 }

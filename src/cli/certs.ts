@@ -4,6 +4,7 @@ import { dirname, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import {
+  CA_ISSUED_DAYS,
   CertificateError,
   type CertificateInfo,
   certPaths,
@@ -12,13 +13,14 @@ import {
   isKeyType,
   issueCertificate,
   type KeyType,
+  loadClubCa,
   MAX_DAYS,
   normalizeHostname,
   parseSan,
   readCertificateInfo,
   type San,
 } from "../certs/index.js";
-import { detectEspId, deviceHostname, isMode, parseEspId } from "../device/identity.js";
+import { detectEspId, deviceHostname, isMode, otherModeHostnames, parseEspId } from "../device/identity.js";
 
 export interface CertsIo {
   stdin: NodeJS.ReadableStream;
@@ -42,6 +44,7 @@ const FLAGS = {
   hostname: { type: "string" },
   mode: { type: "string" },
   id: { type: "string" },
+  ca: { type: "string" },
   yes: { type: "boolean", short: "y" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -61,11 +64,13 @@ Options:
   --hostname NAME         device hostname (default: the CN of the existing certificate)
   --mode aircraft|winch   instead of --hostname: OWTS-<mode>-<id>.local ...
   --id HEX6               ... with this id (default: last 3 bytes of the primary MAC)
+  --ca DIR                sign with the club CA in DIR (owts ca init), at most ${CA_ISSUED_DAYS} days (default ${CA_ISSUED_DAYS})
   -y, --yes               ask nothing; use the flags and defaults
   -h, --help              this text
 
 The certificate always names IP:192.168.4.1, DNS:*.local and the hostname as written and in lower
-case, plus the --san names. A running owts device using the same data directory picks up the new
+case (for an OWTS-<mode>-<id> hostname, the other mode's too, so a mode change keeps it), plus the
+--san names. A running owts device using the same data directory picks up the new
 certificate by itself; no restart is needed.`;
 
 /** A bad flag or answer: one line on stderr, exit 2, nothing written. */
@@ -78,6 +83,7 @@ interface CertsRequest {
   keyType: KeyType | undefined;
   sans: San[];
   hostname: string | undefined;
+  caDir: string | undefined;
   yes: boolean;
 }
 
@@ -136,6 +142,7 @@ function parseRequest(argv: string[], env: NodeJS.ProcessEnv): CertsRequest | "h
     keyType,
     sans,
     hostname: hostnameFromFlags(values.hostname, values.mode, values.id),
+    caDir: values.ca === undefined ? undefined : resolve(values.ca),
     yes: values.yes === true,
   };
 }
@@ -297,6 +304,14 @@ export async function runCertsCommand(argv: string[], io: CertsIo): Promise<numb
         `no hostname to issue the certificate for (${why}); pass --hostname NAME, or --mode MODE --id HEX6`,
       );
     }
+    const ca = req.caDir ? await loadClubCa(req.caDir) : undefined;
+    if (ca) {
+      if (req.days !== undefined && req.days > CA_ISSUED_DAYS)
+        throw new CertsUsageError(
+          `--days: a certificate issued by a CA lives at most ${CA_ISSUED_DAYS} days (Apple refuses longer ones once trusted)`,
+        );
+      req.days ??= CA_ISSUED_DAYS;
+    }
     if (io.isTTY && !req.yes) say(`Re-issuing the certificate for ${hostname} in ${req.dataDir}`);
     const keyExists = await stat(certPaths(req.dataDir).key).then(
       () => true,
@@ -311,6 +326,8 @@ export async function runCertsCommand(argv: string[], io: CertsIo): Promise<numb
       regenKey,
       extraSans: req.sans,
       keyType: req.keyType,
+      siblingHostnames: otherModeHostnames,
+      ...(ca ? { ca } : {}),
     });
     const paths = certPaths(req.dataDir);
     const keyNote = {
@@ -319,6 +336,7 @@ export async function runCertsCommand(argv: string[], io: CertsIo): Promise<numb
       created: `with a new ${issued.keyDescription} key, as there was none`,
     }[issued.key];
     say(`Issued a new certificate for ${issued.hostname} (${keyNote}).`);
+    if (ca) say(`  issued by    the club CA "${ca.name}" (SHA-256 ${ca.fingerprintSha256})`);
     say(`  certificate  ${paths.cert}`);
     say(`  key          ${paths.key}`);
     say(`  fingerprint  SHA-256 ${issued.fingerprintSha256}`);

@@ -107,6 +107,7 @@ export async function startDeviceFromOptions(opts: StartOptions, hooks: StartHoo
     mdns: opts.mdns,
     mdnsInterface: opts.mdnsInterface,
     sans: opts.sans,
+    caDir: opts.caDir,
     keyType: opts.keyType,
     logger,
     ring,

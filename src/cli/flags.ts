@@ -200,6 +200,11 @@ export const FLAGS = {
     default: [],
     commands: { start: {} },
   }),
+  ca: flag({
+    type: text("DIR"),
+    help: "club CA directory (owts ca init): the certificate is issued by it, ≤ 397 days, renewed while running",
+    commands: { start: {} },
+  }),
   "key-type": flag({
     type: oneOf(["ecdsa", "rsa"]),
     help: "key type for a newly generated key",

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * CLI: `owts start`, `owts demo`, `owts certs`. The top layer: it may import everything. Every flag is
+ * CLI: `owts start`, `owts demo`, `owts certs`, `owts ca`. The top layer: it may import everything. Every flag is
  * one row of `flags.ts`; parsing, env mapping, help and checks are derived from it.
  */
 import { readBuildInfo } from "../device/build-info.js";
@@ -11,6 +11,7 @@ Usage:
   owts start [options]   run one device (aircraft or winch): HTTPS UI + API, redirects, mDNS
   owts demo [options]    an aircraft and a winch linked by a simulated radio, on unprivileged ports
   owts certs [options]   (re)issue the device certificate, like the firmware's gen_certs.sh
+  owts ca init|show      a club CA that issues every unit's certificate (trust once, no warnings)
   owts service print|install|uninstall   a hardened systemd unit for owts start
   owts --version         print the version
 
@@ -30,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
         stderr: process.stderr,
         isTTY: Boolean(process.stdin.isTTY),
       });
+    case "ca":
+      return (await import("./ca.js")).runCaCommand(rest, { stdout: process.stdout, stderr: process.stderr });
     case "service":
       return (await import("./service.js")).runServiceCommand(rest);
     case "--version":

@@ -27,6 +27,8 @@ export interface StartOptions {
   mdns: boolean;
   mdnsInterface: string | undefined;
   sans: string[];
+  /** The club CA's directory (`--ca`), checked when the device starts. */
+  caDir: string | undefined;
   keyType: "ecdsa" | "rsa";
   logLevel: string;
   radio: RadioOptions;
@@ -111,6 +113,7 @@ export function parseStartOptions(
     mdns: !v["no-mdns"],
     mdnsInterface: v["mdns-interface"],
     sans: v.san,
+    caDir: v.ca,
     keyType: v["key-type"],
     logLevel: v["log-level"],
     mqtt: mqttFlagValues(v, read.given),

@@ -1,4 +1,5 @@
 import { networkInterfaces } from "node:os";
+import { renderUnicodeCompact } from "uqr";
 import { CertificateError } from "../certs/index.js";
 import type { Device } from "../device/device.js";
 import { StoreOpenError } from "../store/settings-store.js";
@@ -35,7 +36,7 @@ export function lanAddresses(ifaces: Interfaces = networkInterfaces()): string[]
 }
 
 /** What the ready block reads of a device (a narrow view, so it can be shown for a fake one in tests). */
-export type ReadyView = Pick<Device, "identity" | "ports" | "certificate" | "mdnsName">;
+export type ReadyView = Pick<Device, "identity" | "ports" | "certificate" | "mdnsName" | "ca">;
 
 /**
  * The ready block: where to point a browser on this machine and from a phone, the mDNS name only when
@@ -77,6 +78,14 @@ export function readyBlock(
   const cert = device.certificate();
   lines.push(`  certificate SHA-256 ${cert.fingerprintSha256}`);
   lines.push(`  certificate expires ${cert.notAfter.toISOString()}`);
+  const ca = device.ca();
+  if (ca) lines.push(`  issued by club CA "${ca.name}" SHA-256 ${ca.fingerprintSha256}`);
+  // The same QR as the About page, for a phone pointed at a board's console: the advertised mDNS name,
+  // else the first address a phone on the network can use, else this machine's. Light modules are
+  // drawn as blocks, which reads as a normal code on the dark background most consoles have.
+  const url = httpsUrl(mdns ?? (wildcard ? (lan[0] ?? here) : here));
+  lines.push(`  scan to open ${url}`);
+  for (const row of renderUnicodeCompact(url, { ecc: "M", border: 2 }).split("\n")) lines.push(`  ${row}`);
   return `${lines.join("\n")}\n`;
 }
 

@@ -6,9 +6,11 @@
 import type { AddressInfo } from "node:net";
 import { networkInterfaces } from "node:os";
 import {
+  type ClubCa,
   type DeviceCertificate,
   type KeyType,
   type LiveCertificate,
+  loadClubCa,
   openLiveCertificate,
 } from "../certs/index.js";
 import { systemClock } from "../core/clock.js";
@@ -32,8 +34,9 @@ import { attachTlsDiagnostics, type TlsDiagnostics } from "../web/tls-diagnostic
 import { readBuildInfo } from "./build-info.js";
 import type { DeviceContext, DeviceIdentity, MemoryFigures } from "./context.js";
 import { DEFAULT_KEY_TYPE } from "./defaults.js";
-import { detectEspId, deviceHostname, type Mode } from "./identity.js";
+import { detectEspId, deviceHostname, type Mode, otherModeHostnames } from "./identity.js";
 import type { LogRing } from "./log-ring.js";
+import { deviceTxt } from "./mdns-txt.js";
 import { MemoryMonitor } from "./memory.js";
 import { applyStoredMqtt, createDeviceMqtt, runtimeFeed } from "./mqtt.js";
 import { type ModeRuntime, type RuntimeEnvironment, startModeRuntime } from "./runtime.js";
@@ -72,6 +75,12 @@ export interface DeviceOptions {
   sans?: string[];
   /** @default DEFAULT_KEY_TYPE */
   keyType?: KeyType;
+  /**
+   * The club CA's directory (`--ca`): the certificate is issued by that CA and renewed while running;
+   * damaged or mismatched CA files refuse the start.
+   * @default undefined (self-signed, as the original)
+   */
+  caDir?: string | undefined;
   logger: Logger;
   ring: LogRing;
   /**
@@ -236,6 +245,10 @@ export class Device implements DeviceContext {
     return this.#cert.current();
   }
 
+  ca(): ClubCa | null {
+    return this.#cert.ca;
+  }
+
   /** The web app's socket budget: created, attached and closed by the HTTPS app that owns it. */
   get budget(): SocketBudget {
     return this.#web.budget;
@@ -270,12 +283,19 @@ export class Device implements DeviceContext {
 
   async #startShell(): Promise<void> {
     const o = this.#opts;
+    const ca = o.caDir ? await loadClubCa(o.caDir) : undefined;
+    if (ca && ca.permitted === null)
+      this.#log.warn(
+        `the club CA in ${ca.dir} has no name constraints: anyone holding its key can sign for any name, public ones included, and every device that trusts it would accept them; prefer a CA made by \`owts ca init\``,
+      );
     this.#cert = await openLiveCertificate({
       dataDir: o.dataDir,
       hostname: this.identity().hostname,
+      siblingHostnames: otherModeHostnames,
       extraSans: o.sans ?? [],
       keyType: o.keyType ?? DEFAULT_KEY_TYPE,
       logger: o.logger,
+      ...(ca ? { ca } : {}),
     });
     const cert = this.#cert.current();
     this.#web = await createHttpsApp({
@@ -300,7 +320,16 @@ export class Device implements DeviceContext {
       budget: this.budget,
     });
     // Subscribed once: a re-issue for a new hostname and `owts certs` behind our back both arrive here.
-    this.#cert.onChange((next) => this.#web.setCertificate(next.certPem, next.keyPem));
+    this.#cert.onChange((next) => {
+      this.#web.setCertificate(next.certPem, next.keyPem);
+      // The TXT pin follows the certificate (a renewal, `owts certs`); a mode change renames below.
+      if (!this.#restarting)
+        void this.#mdns
+          ?.rename(this.identity().hostname, this.#txt())
+          .catch((err: Error) =>
+            this.#log.warn(`mDNS: could not update the certificate pin: ${err.message}`),
+          );
+    });
     const https: AddressInfo = await this.#web.listen({
       port: o.httpsPort,
       host: o.listen,
@@ -339,7 +368,12 @@ export class Device implements DeviceContext {
   }
 
   #txt(): Record<string, string> {
-    return { mode: this.#mode, id: this.#espId, version: this.build.version };
+    return deviceTxt({
+      mode: this.#mode,
+      espId: this.#espId,
+      version: this.build.version,
+      fingerprintSha256: this.#cert.current().fingerprintSha256,
+    });
   }
 
   runtime(): ModeRuntime | null {

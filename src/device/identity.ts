@@ -18,6 +18,18 @@ export function deviceHostname(mode: Mode, espId: string): string {
   return `OWTS-${mode}-${espId}`;
 }
 
+/**
+ * The other mode's hostname for a device hostname (`OWTS-winch-3A4F1C[.local]` ->
+ * `OWTS-aircraft-3A4F1C[.local]`); none for a name that is not a mode hostname. The certificate names
+ * both, so switching modes never changes the certificate a user compared or installed.
+ */
+export function otherModeHostnames(hostname: string): string[] {
+  const m = /^OWTS-(aircraft|winch)-([^.]+)(\..*)?$/i.exec(hostname);
+  if (!m) return [];
+  const other = m[1]?.toLowerCase() === "winch" ? "aircraft" : "winch";
+  return [`OWTS-${other}-${m[2]}${m[3] ?? ""}`];
+}
+
 /** The interface that carries the default route, read from the kernel's routing table (Linux). */
 function defaultRouteInterface(routeTable: string): string | null {
   for (const line of routeTable.split("\n").slice(1)) {

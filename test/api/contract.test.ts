@@ -1,8 +1,12 @@
 import { randomBytes, X509Certificate } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { validate as validateOpenApi } from "@readme/openapi-parser";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { initClubCa } from "../../src/certs/index.js";
 import type { Mode } from "../../src/device/identity.js";
 import { SimMedium } from "../../src/radio/sim-link.js";
 import { keyIdHex, LinkKey } from "../../src/telemetry/link-key.js";
@@ -101,6 +105,8 @@ function recipe(
     case "POST /api/security/check":
     case "GET /api/about":
     case "GET /api/about/certificate":
+    case "GET /api/about/ca": // both contract devices run with a club CA
+    case "GET /api/about/ca.mobileconfig":
     case "GET /api/status":
     case "GET /api/mode":
     case "POST /api/reboot":
@@ -154,6 +160,12 @@ function expectNonJsonBody(label: string, mediaType: string, text: string, strea
       const json = JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? "null");
       expect(check?.(json) ? [] : check?.errors, label).toEqual([]);
     }
+    return;
+  }
+  if (mediaType === "application/x-apple-aspen-config") {
+    expect(text, label).toMatch(
+      /^<\?xml[\s\S]*<plist version="1.0">[\s\S]*com\.apple\.security\.root[\s\S]*<\/plist>\n$/,
+    );
     return;
   }
   expect.unreachable(`${label}: no body check for media type ${mediaType}; add one to expectNonJsonBody`);
@@ -230,15 +242,25 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 }
 
 beforeAll(async () => {
+  // Both units with a club CA, so its downloads answer too.
+  const caDir = join(mkdtempSync(join(tmpdir(), "owts-contract-ca-")), "ca");
+  await initClubCa({ dir: caDir });
   // A flying aircraft next to the winch, so /api/winch and /api/aircraft/live show real telemetry.
   const aircraft = await startTestDevice({
+    caDir,
     mode: "aircraft",
     espId: "AC0001",
     medium,
     position: [0, 0, 300],
     sensor: { kind: "sim", seed: 3, firstLaunchAfterS: 0, timeScale: 3, loop: true },
   });
-  const winch = await startTestDevice({ mode: "winch", espId: "B00001", medium, position: [400, 0, 0] });
+  const winch = await startTestDevice({
+    caDir,
+    mode: "winch",
+    espId: "B00001",
+    medium,
+    position: [400, 0, 0],
+  });
   devices = { aircraft, winch };
   const reply = await winch.call("GET", "/api/openapi.json");
   expect(reply.status).toBe(200);

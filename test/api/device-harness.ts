@@ -62,6 +62,8 @@ export interface TestDeviceOptions {
   sensor?: IasSourceSettings;
   api?: DeviceApiOptions;
   dataDir?: string;
+  /** A club CA directory (`--ca`); default none (self-signed). */
+  caDir?: string;
 }
 
 const HOLD_ON_GROUND: IasSourceSettings = { kind: "sim", firstLaunchAfterS: 3600, loop: false };
@@ -82,6 +84,7 @@ export async function startTestDevice(opts: TestDeviceOptions): Promise<TestDevi
     mdns: false,
     sans: ["127.0.0.1"],
     keyType: "ecdsa",
+    caDir: opts.caDir,
     logger,
     ring,
     uiDir: null,
@@ -142,7 +145,9 @@ export function callDevice(
         path,
         method,
         headers,
-        ...(opts.anyCertificate ? { rejectUnauthorized: false } : { ca: device.certificate().certPem }),
+        ...(opts.anyCertificate
+          ? { rejectUnauthorized: false }
+          : { ca: device.ca()?.certPem ?? device.certificate().certPem }),
         agent: opts.agent ?? false,
         timeout: 15_000,
       },

@@ -119,7 +119,7 @@ describe("PUT /api/mode", () => {
           const r = await device.call("GET", path);
           expect([r.status, errorOf(r)], path).toEqual([404, `${other}_mode_only`]);
         }
-        // A new runtime of the new mode, a certificate for the new hostname.
+        // A new runtime of the new mode; the certificate named both modes' hostnames from the start.
         const runtime = device.device.runtime();
         expect(runtime?.mode).toBe(mode);
         expect(runtimes).not.toContain(runtime);
@@ -139,6 +139,8 @@ describe("PUT /api/mode", () => {
     // Polls saw both modes, and only this device's certificates.
     expect(new Set(polls.map((p) => p.mode).filter(Boolean))).toEqual(new Set(["winch", "aircraft"]));
     for (const p of polls) if (p.fingerprint) expect(certs).toContain(p.fingerprint);
+    // ... and that is one certificate: what a user compared or installed survives a mode change.
+    expect(certs.size).toBe(1);
     // Mode-only routes answered 200 or their 404 token, nothing else.
     for (const p of polls.filter((q) => q.path === "/api/winch" || q.path === "/api/aircraft/live"))
       expect([200, 304, 404]).toContain(p.status);

@@ -100,6 +100,9 @@ describe("owts certs, non-interactive", () => {
       "DNS:*.local",
       `DNS:${HOST}`,
       "DNS:owts-winch-3a4f1c.local",
+      // The other mode's name too, so a mode change keeps this certificate.
+      "DNS:OWTS-aircraft-3A4F1C.local",
+      "DNS:owts-aircraft-3a4f1c.local",
       "IP Address:10.0.0.5",
       "DNS:winch.club.lan",
     ]);

@@ -27,7 +27,15 @@ describe.skipIf(skip)("owts start advertises over mDNS (private network namespac
     expect(out).toContain("PTR: OWTS-winch-3A4F1C._https._tcp.local.");
     expect(out).toContain("SRV: 0 0 8443 OWTS-winch-3A4F1C.local.");
     expect(out).toContain("SRV80: 0 0 8080 OWTS-winch-3A4F1C.local.");
-    expect(out).toMatch(/TXT: "mode=winch" "id=3A4F1C" "version=[^"]+" "path=\/"/);
+    expect(out).toMatch(/TXT: "mode=winch" "id=3A4F1C" "version=[^"]+" "cert=[0-9a-f]{32}" "path=\/"/);
+    // The pin is the certificate's SHA-256 (first 16 bytes) as openssl computes it, and a mode change keeps it.
+    const fp = /CERT: sha256 Fingerprint=([0-9A-F:]+)/.exec(out)?.[1] ?? "";
+    const pin = fp.replaceAll(":", "").slice(0, 32).toLowerCase();
+    expect(pin).toHaveLength(32);
+    expect(out).toContain(`"cert=${pin}"`);
+    expect(out).toMatch(
+      new RegExp(`NEW TXT: "mode=aircraft" "id=3A4F1C" "version=[^"]+" "cert=${pin}" "path=/"`),
+    );
     expect(out).toContain('{"mode":"aircraft","restarting":true}');
     expect(out).toContain("NEW A: 127.0.0.1");
     expect(out).not.toMatch(/OLD A: 127\.0\.0\.1/);

@@ -4,6 +4,7 @@ import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { encode, renderUnicodeCompact } from "uqr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, type DeviceProcess, startDevice } from "../helpers/device-process.js";
 
@@ -47,6 +48,17 @@ describe("owts start (a real process on loopback)", () => {
       "-sha256",
     ]);
     expect(stdout.trim()).toBe(`sha256 Fingerprint=${fp}`);
+  });
+
+  it("prints a QR code of the device URL in text, to scan from a board's console", () => {
+    // Bound to loopback without mDNS: the one URL that works is this machine's.
+    const url = `https://127.0.0.1:${dev.httpsPort}/`;
+    expect(dev.output()).toContain(`scan to open ${url}`);
+    // Every module row of the URL's code, as uqr draws it (two module rows per text line).
+    const rows = renderUnicodeCompact(url, { ecc: "M", border: 2 }).split("\n");
+    expect(rows.length).toBeGreaterThan(10);
+    for (const row of rows) expect(dev.output()).toContain(`  ${row}\n`);
+    expect(encode(url, { ecc: "M" }).size).toBeGreaterThanOrEqual(25);
   });
 
   it("serves a certificate that curl verifies for the exact and the lowercase hostname", async () => {

@@ -1,5 +1,8 @@
+import { execFileSync } from "node:child_process";
 import { createHash, X509Certificate } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type Browser, chromium } from "playwright-core";
 
 export const CHROMIUM = process.env.OWTS_CHROMIUM ?? "/usr/bin/chromium";
@@ -35,4 +38,34 @@ export async function launchChromium(
   const certs = certPath === undefined ? [] : Array.isArray(certPath) ? certPath : [certPath];
   if (certs.length > 0) args.push(`--ignore-certificate-errors-spki-list=${certs.map(spkiPin).join(",")}`);
   return chromium.launch({ executablePath: CHROMIUM, args });
+}
+
+/**
+ * Chromium as a new user's would be: certificate errors NOT ignored, and trust only from its NSS
+ * database (`$HOME/.pki/nssdb`, made here in a temporary HOME with Debian's `certutil`), which holds
+ * `caPath` as a trusted CA, or nothing. `hosts` maps names to 127.0.0.1 (an mDNS name on loopback).
+ */
+export async function launchChromiumWithNss(caPath: string | null, hosts: string[]): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+  const home = mkdtempSync(join(tmpdir(), "owts-nss-home-"));
+  const db = join(home, ".pki", "nssdb");
+  mkdirSync(db, { recursive: true });
+  execFileSync("certutil", ["-d", `sql:${db}`, "-N", "--empty-password"], { stdio: "pipe" });
+  if (caPath)
+    execFileSync("certutil", ["-d", `sql:${db}`, "-A", "-n", "owts-club-ca", "-t", "C,,", "-i", caPath]);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    env: { ...process.env, HOME: home },
+    args: [
+      "--headless=new",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      `--host-resolver-rules=${hosts.map((h) => `MAP ${h} 127.0.0.1`).join(",")}`,
+    ],
+  });
 }

@@ -29,37 +29,21 @@ function copyOfBuild(): string {
 }
 
 describe("UI build output (npm run build)", () => {
-  it("is index.html, app.js, app.css, the lazy graph and QR chunks and one lazy chunk per language with stable names, each with gzip and brotli twins of the same bytes", () => {
+  it("is index.html, app.js, app.css, the lazy graph and QR chunks, one lazy chunk per language, manifest, icon and service worker with stable names, each with gzip and brotli twins of the same bytes", () => {
     const files = readdirSync(UI).sort();
-    const languages = LANGUAGES.flatMap((l) => [`app-${l}.js`, `app-${l}.js.br`, `app-${l}.js.gz`]);
-    expect(files).toEqual(
-      [
-        ...languages,
-        "app-qr.js",
-        "app-qr.js.br",
-        "app-qr.js.gz",
-        "app-uPlot.esm.js",
-        "app-uPlot.esm.js.br",
-        "app-uPlot.esm.js.gz",
-        "app.css",
-        "app.css.br",
-        "app.css.gz",
-        "app.js",
-        "app.js.br",
-        "app.js.gz",
-        "explorer",
-        "index.html",
-        "index.html.br",
-        "index.html.gz",
-      ].sort(),
-    );
-    for (const base of [
+    const bases = [
+      "app-qr.js",
       "app-uPlot.esm.js",
       "app.css",
       "app.js",
+      "icon.svg",
       "index.html",
+      "manifest.webmanifest",
+      "sw.js",
       ...LANGUAGES.map((l) => `app-${l}.js`),
-    ]) {
+    ];
+    expect(files).toEqual([...bases.flatMap((b) => [b, `${b}.br`, `${b}.gz`]), "explorer"].sort());
+    for (const base of bases) {
       const raw = readFileSync(join(UI, base));
       expect(gunzipSync(readFileSync(join(UI, `${base}.gz`))).equals(raw)).toBe(true);
       expect(brotliDecompressSync(readFileSync(join(UI, `${base}.br`))).equals(raw)).toBe(true);
@@ -69,8 +53,16 @@ describe("UI build output (npm run build)", () => {
   it("loads exactly one script and one stylesheet, versioned by a prefix of their SHA-256, and nothing external", () => {
     const html = readFileSync(join(UI, "index.html"), "utf8");
     const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] as string);
-    const local = refs.filter((r) => r.startsWith("/"));
+    // The manifest is fetched in the background for "install", not to show the page.
+    expect(refs).toContain("/manifest.webmanifest");
+    const local = refs.filter((r) => r.startsWith("/") && r !== "/manifest.webmanifest");
     expect(local).toHaveLength(2);
+    // The service worker's app shell is exactly index.html and these versioned files.
+    const shell = /\/\*OWTS_SHELL\*\/ (\{.*\});/.exec(readFileSync(join(UI, "sw.js"), "utf8"))?.[1];
+    expect(JSON.parse(shell ?? "{}")).toEqual({
+      version: expect.stringMatching(/^[0-9a-f]{12}$/),
+      files: ["/", ...local],
+    });
     for (const ref of local) {
       const m = /^\/(app\.(?:js|css))\?v=([0-9a-f]{12})$/.exec(ref);
       expect(m, ref).not.toBeNull();

@@ -1,6 +1,7 @@
 import { render } from "preact";
 import { App } from "./app.js";
 import { applyLanguage, initialLanguage } from "./i18n/language.js";
+import { registerServiceWorker } from "./service-worker.js";
 import "./styles.css";
 
 // A rejected promise nobody awaited must not go unnoticed, but it must not break the page either.
@@ -31,3 +32,4 @@ async function start(root: HTMLElement): Promise<void> {
 
 const root = document.getElementById("app");
 if (root) void start(root);
+registerServiceWorker();

@@ -39,6 +39,26 @@ export const About = Type.Object(
       },
       { additionalProperties: false, description: "The HTTPS certificate the device presents." },
     ),
+    ca: Type.Union(
+      [
+        Type.Object(
+          {
+            name: Type.String({ description: "The CA's name (its subject CN).", examples: ["OWTS club CA"] }),
+            sha256: Type.String({
+              pattern: "^[0-9A-F]{2}(:[0-9A-F]{2}){31}$",
+              description: "SHA-256 fingerprint of the CA certificate, colon-separated upper-case hex.",
+            }),
+            not_after: Type.String({ format: "date-time", description: "Expiry of the CA certificate." }),
+          },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ],
+      {
+        description:
+          "The club CA that issued the certificate (`owts start --ca`), downloadable at `/api/about/ca`; null when the certificate is self-signed.",
+      },
+    ),
   },
   {
     $id: "About",
@@ -57,6 +77,7 @@ export const About = Type.Object(
             "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89",
           not_after: "2035-05-01T00:00:00.000Z",
         },
+        ca: null,
       },
     ],
   },

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { type ApiFailure, asFailure, load } from "../api/client.js";
 import type { About as AboutInfo, Status } from "../api/types.js";
 import { FailureNotice } from "../components/failure-notice.js";
+import { TrustPanel } from "../components/trust-panel.js";
 import { bytes, dateTime, duration } from "../format.js";
 import { t } from "../i18n/translate.js";
 
@@ -101,6 +102,7 @@ export function About() {
           <span class="muted">{t("about.install_certificate")}</span>
         </section>
       )}
+      {about && <TrustPanel about={about} />}
       <section class="card">
         <h2>{t("about.api")}</h2>
         <p>
@@ -129,7 +131,16 @@ export function About() {
             </div>
             <div>
               <dt>{t("about.sessions")}</dt>
-              <dd>{t("about.sessions_value", { ...status.sessions, queued: status.sessions.queued_total })}</dd>
+              <dd>
+                {t("about.sessions_value", {
+                  open: status.sessions.open,
+                  max: status.sessions.max,
+                  peak_open: status.sessions.peak_open,
+                  purged: status.sessions.purged,
+                  queued: status.sessions.queued_total,
+                  rejected: status.sessions.rejected,
+                })}
+              </dd>
             </div>
             <div>
               <dt>{t("about.tls_failures")}</dt>

@@ -18,10 +18,12 @@ export const DEFAULT_USER = SERVICE_NAME;
  * its heap for the machine's RAM and the speed of a desktop, and a device that idles at a few
  * requests a second needs neither. `--optimize-for-size` makes V8 prefer smaller code and a heap
  * that grows in smaller steps, which also keeps start-up from committing a young generation of 32 MiB.
- * Measured by `bench/memory.ts` (column "as the service runs it"); `bench/api-overhead.ts` shows
- * the API's throughput with them.
+ * `--single-threaded` leaves out V8's worker threads (concurrent GC marking and JIT compiling, each
+ * thread with stacks and malloc arenas of its own): on a one- to four-core board the main thread has
+ * the time, and a heap of ~30 MiB is marked in milliseconds. Measured by `bench/memory.ts` (column
+ * "as the service runs it"); `bench/api-overhead.ts` shows the API's throughput with them.
  */
-export const SERVICE_NODE_FLAGS: readonly string[] = ["--optimize-for-size"];
+export const SERVICE_NODE_FLAGS: readonly string[] = ["--optimize-for-size", "--single-threaded"];
 /**
  * Environment of the unit's process. glibc gives each thread that allocates its own malloc arena
  * (up to 8 per core), each holding freed memory of its own; Node's handful of threads need two.

@@ -81,10 +81,16 @@ type MqttJs = typeof import("mqtt").default;
 let mqttJs: MqttJs | undefined;
 let loadingMqttJs: Promise<MqttJs> | undefined;
 const loadMqttJs = (): Promise<MqttJs> =>
-  (loadingMqttJs ??= import("mqtt").then((m) => {
-    mqttJs = m.default;
-    return mqttJs;
-  }));
+  (loadingMqttJs ??= import("mqtt").then(
+    (m) => {
+      mqttJs = m.default;
+      return mqttJs;
+    },
+    (err: unknown) => {
+      loadingMqttJs = undefined; // the next attempt tries again
+      throw err;
+    },
+  ));
 
 interface InFlight {
   message: OutMessage;

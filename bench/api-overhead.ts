@@ -3,11 +3,15 @@
 // server in its own process that answers the same recorded bytes with the same certificate and TLS
 // policy. The device runs twice: with the default 4-socket budget and with a high limit (64), and the
 // load comes from as many connections as the budget has slots, and from 4x as many. Both protocols:
-// HTTP/1.1 against a bare node:https, h2 against a bare node:http2 (same canned bytes). Loopback only.
+// HTTP/1.1 against a bare node:https, h2 against a bare node:http2 (same canned bytes). A third device
+// with the high limit runs as the systemd unit runs it (its node flags and environment, from
+// src/service/unit.ts), so their cost to throughput shows against the plain one in the same run.
+// Loopback only.
 //   npm run build && node dist/bench/api-overhead.js [--quick] [--seconds N]
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { SERVICE_ENVIRONMENT, SERVICE_NODE_FLAGS } from "../src/service/unit.js";
 import { benchArgs } from "./lib/args.js";
 import { type BareServer, type CannedRoute, canned, startBareServer } from "./lib/bare-server.js";
 import { alternate } from "./lib/compare.js";
@@ -48,6 +52,11 @@ try {
   devices.push(small);
   const large = await startBenchDevice([...common, "--id", "BE6401", "--max-sockets", "64"]);
   devices.push(large);
+  const asService = await startBenchDevice([...common, "--id", "BE6402", "--max-sockets", "64"], {
+    env: SERVICE_ENVIRONMENT,
+    nodeArgs: SERVICE_NODE_FLAGS,
+  });
+  devices.push(asService);
 
   // The endpoint: the live page's poll target once it exists, else the always-present /api/about.
   const probeAgent = keepAliveAgent(1);
@@ -83,12 +92,14 @@ try {
       : { name: "bare node:https (baseline)", port: bare!.port, proc: bare! },
     { name: "owts, --max-sockets 4", port: small.httpsPort, proc: small },
     { name: "owts, --max-sockets 64", port: large.httpsPort, proc: large },
+    { name: "owts, --max-sockets 64, as the service runs it", port: asService.httpsPort, proc: asService },
   ];
   const paths: { label: string; conditional: boolean }[] = [{ label: "200", conditional: false }];
   if (route.notModified) paths.push({ label: "304", conditional: true });
   else console.log("note: no 304 path (the endpoint sends no ETag)");
 
   const rows: Cell[][] = [];
+  const serviceVsPlain: string[] = [];
   for (const protocol of ["HTTP/1.1", "h2"] as const) {
     const servers = serversFor(protocol);
     for (const p of paths) {
@@ -131,6 +142,11 @@ try {
           return { r, cpuUs: r.ok ? (cpu * 1000) / r.ok : Number.NaN };
         });
         const base = summaries[0]!;
+        const plain = summaries[2]!;
+        const service = summaries[3]!;
+        serviceVsPlain.push(
+          `${protocol} ${p.label}, ${connections} conns: rate ${ratio(service.r.rps, plain.r.rps)}, CPU ${ratio(service.cpuUs, plain.cpuUs)}`,
+        );
         for (const [i, s] of summaries.entries()) {
           const hist = p.conditional ? (s.r.byStatus.get(304) ?? s.r.latency) : s.r.latency;
           const share304 = s.r.ok ? ((s.r.statuses[304] ?? 0) / s.r.ok) * 100 : 0;
@@ -165,6 +181,11 @@ try {
       "CPU vs base",
     ],
     rows,
+  );
+  console.log(
+    `as the service runs it (${SERVICE_NODE_FLAGS.join(" ")}, ${Object.entries(SERVICE_ENVIRONMENT)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ")}) vs plain, both --max-sockets 64: ${serviceVsPlain.join("; ")}`,
   );
 } finally {
   await bare?.stop();

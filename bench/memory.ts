@@ -1,15 +1,18 @@
 // Memory of a running device: RSS idle, with 4 sessions (the default budget, polling like the UI), and
 // the cost of each further TLS session; the lowest free heap the device saw over the run (from
 // /api/status). Baseline: a bare node:https server process with the same certificate answering the same
-// bytes, measured the same way in the same run. Loopback only.
+// bytes, measured the same way in the same run. The device runs twice: as `owts start` from a shell,
+// and as the systemd unit runs it (its node flags and environment, SERVICE_NODE_FLAGS and
+// SERVICE_ENVIRONMENT in src/service/unit.ts). Loopback only.
 //   npm run build && node dist/bench/memory.js [--quick]
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { SERVICE_ENVIRONMENT, SERVICE_NODE_FLAGS } from "../src/service/unit.js";
 import { benchArgs } from "./lib/args.js";
 import { type CannedRoute, canned, startBareServer } from "./lib/bare-server.js";
 import { keepAliveAgent, loopback, runLoad, send, type Target } from "./lib/load-client.js";
-import { gcOnSignalEnv, rssOf, startBenchDevice } from "./lib/processes.js";
+import { gcOnSignalEnv, peakRss, rssOf, startBenchDevice } from "./lib/processes.js";
 import { fixed, kib, median, mib, ratio } from "./lib/stats.js";
 import { type Cell, machineLine, printTable } from "./lib/table.js";
 
@@ -18,6 +21,8 @@ const EXTRA = 60;
 const STEP = 10;
 const ROUNDS = args.quick ? 3 : 7;
 const SETTLE_AFTER_START_MS = 20_000;
+/** The start-up window whose highest RSS is the "peak" figure. */
+const PEAK_WINDOW_MS = 15_000;
 const PATHS = ["/api/about", "/api/status", "/"];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -129,73 +134,139 @@ console.log(
 );
 
 const work = mkdtempSync(join(tmpdir(), "owts-bench-mem-"));
-const device = await startBenchDevice(
-  ["--mode", "aircraft", "--id", "BEAE01", "--max-sockets", "64", "--log-level", "warn"],
-  { env: gcOnSignalEnv() },
-);
+const deviceArgs = (id: string) => [
+  "--mode",
+  "aircraft",
+  "--id",
+  id,
+  "--max-sockets",
+  "64",
+  "--log-level",
+  "warn",
+];
+let devicePeak: Promise<number> = Promise.resolve(0);
+const device = await startBenchDevice(deviceArgs("BEAE01"), {
+  env: gcOnSignalEnv(),
+  onSpawn: (pid) => {
+    devicePeak = peakRss(pid, PEAK_WINDOW_MS);
+  },
+});
 const deviceStarted = performance.now();
+let servicePeak: Promise<number> = Promise.resolve(0);
+const service = await startBenchDevice(deviceArgs("BEAE02"), {
+  env: { ...gcOnSignalEnv(), ...SERVICE_ENVIRONMENT },
+  nodeArgs: SERVICE_NODE_FLAGS,
+  onSpawn: (pid) => {
+    servicePeak = peakRss(pid, PEAK_WINDOW_MS);
+  },
+});
+const serviceStarted = performance.now();
 try {
   const deviceFresh = await settledRss(device.pid);
+  const serviceFresh = await settledRss(service.pid);
   const target = loopback(device.httpsPort);
   const probe = keepAliveAgent(1);
   const routes: Record<string, CannedRoute> = {};
   for (const path of PATHS)
     routes[path] = { ok: canned(await send(target, { path, headers: { "accept-encoding": "br" } }, probe)) };
   probe.destroy();
+  let barePeak: Promise<number> = Promise.resolve(0);
   const bare = await startBareServer(
     { certPath: join(device.dataDir, "owts.crt"), keyPath: join(device.dataDir, "owts.key"), routes },
     work,
     gcOnSignalEnv(),
+    (pid) => {
+      barePeak = peakRss(pid, PEAK_WINDOW_MS);
+    },
   );
   const bareStarted = performance.now();
   const bareFresh = await settledRss(bare.pid);
   let base: MemoryFigures;
   let dev: MemoryFigures;
+  let svc: MemoryFigures;
   try {
     base = await measure(loopback(bare.port), bare.pid, bareStarted, bareFresh);
     dev = await measure(target, device.pid, deviceStarted, deviceFresh);
+    svc = await measure(loopback(service.httpsPort), service.pid, serviceStarted, serviceFresh);
   } finally {
     await bare.stop();
   }
-  const statusAgent = keepAliveAgent(1);
-  const status = JSON.parse((await send(target, { path: "/api/status" }, statusAgent)).body.toString()) as {
-    memory: { heap_free: number; heap_free_min: number; heap_used: number; rss: number };
+  const peaks = { base: await barePeak, dev: await devicePeak, svc: await servicePeak };
+  const heapOf = async (port: number) => {
+    const agent = keepAliveAgent(1);
+    const status = JSON.parse(
+      (await send(loopback(port), { path: "/api/status" }, agent)).body.toString(),
+    ) as {
+      memory: { heap_free: number; heap_free_min: number; heap_used: number; rss: number };
+    };
+    agent.destroy();
+    return status.memory;
   };
-  statusAgent.destroy();
 
+  const row = (label: string, pick: (f: MemoryFigures) => number): Cell[] => [
+    label,
+    mib(pick(base)),
+    mib(pick(dev)),
+    ratio(pick(dev), pick(base)),
+    mib(pick(svc)),
+    ratio(pick(svc), pick(base)),
+  ];
+  const slopes = (f: MemoryFigures) =>
+    `${kib(median(f.rounds))} [${kib(Math.min(...f.rounds))} .. ${kib(Math.max(...f.rounds))}]`;
   const rows: Cell[][] = [
     [
-      "RSS right after start, before any request",
-      mib(base.fresh),
-      mib(dev.fresh),
-      ratio(dev.fresh, base.fresh),
+      `peak RSS in the first ${PEAK_WINDOW_MS / 1000} s (sampled every 50 ms from spawn)`,
+      mib(peaks.base),
+      mib(peaks.dev),
+      ratio(peaks.dev, peaks.base),
+      mib(peaks.svc),
+      ratio(peaks.svc, peaks.base),
     ],
-    [
-      "RSS idle, steady state (warmed up, 20 s after start)",
-      mib(base.idle),
-      mib(dev.idle),
-      ratio(dev.idle, base.idle),
-    ],
-    ["RSS with 4 sessions polling at 2 Hz", mib(base.four), mib(dev.four), ratio(dev.four, base.four)],
+    row("RSS right after start, before any request", (f) => f.fresh),
+    row("RSS idle, steady state (warmed up, 20 s after start)", (f) => f.idle),
+    row("RSS with 4 sessions polling at 2 Hz", (f) => f.four),
     [
       `RSS per extra idle TLS session (KiB), median of ${ROUNDS} rounds`,
-      `${kib(median(base.rounds))} [${kib(Math.min(...base.rounds))} .. ${kib(Math.max(...base.rounds))}]`,
-      `${kib(median(dev.rounds))} [${kib(Math.min(...dev.rounds))} .. ${kib(Math.max(...dev.rounds))}]`,
+      slopes(base),
+      slopes(dev),
       ratio(median(dev.rounds), median(base.rounds)),
+      slopes(svc),
+      ratio(median(svc.rounds), median(base.rounds)),
     ],
   ];
   printTable(
     "Memory (MiB unless noted)",
-    ["figure", "bare node:https (baseline)", "owts device", "vs baseline"],
+    [
+      "figure",
+      "bare node:https (baseline)",
+      "owts start",
+      "vs baseline",
+      "owts as the service runs it",
+      "vs baseline",
+    ],
     rows,
   );
   console.log(
-    `per-session slope by round, KiB: baseline ${base.rounds.map((r) => kib(r)).join(" ")}; device ${dev.rounds.map((r) => kib(r)).join(" ")}`,
+    `the service's node flags: ${SERVICE_NODE_FLAGS.join(" ") || "(none)"}; environment: ${Object.entries(
+      SERVICE_ENVIRONMENT,
+    )
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ")}`,
   );
   console.log(
-    `device heap now: used ${mib(status.memory.heap_used)} MiB, free ${mib(status.memory.heap_free)} MiB; lowest free over the run ${mib(status.memory.heap_free_min)} MiB (${fixed((status.memory.heap_free_min / (status.memory.heap_free + status.memory.heap_used)) * 100, 1)}% of the limit)`,
+    `per-session slope by round, KiB: baseline ${base.rounds.map((r) => kib(r)).join(" ")}; owts start ${dev.rounds.map((r) => kib(r)).join(" ")}; service ${svc.rounds.map((r) => kib(r)).join(" ")}`,
   );
+  for (const [name, port] of [
+    ["owts start", device.httpsPort],
+    ["service", service.httpsPort],
+  ] as const) {
+    const m = await heapOf(port);
+    console.log(
+      `${name} heap now: used ${mib(m.heap_used)} MiB, free ${mib(m.heap_free)} MiB; lowest free over the run ${mib(m.heap_free_min)} MiB (${fixed((m.heap_free_min / (m.heap_free + m.heap_used)) * 100, 1)}% of the limit)`,
+    );
+  }
 } finally {
   await device.close();
+  await service.close();
   rmSync(work, { recursive: true, force: true });
 }

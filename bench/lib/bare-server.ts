@@ -98,14 +98,14 @@ export async function startBareServer(
   config: BareServerConfig,
   workDir: string,
   env?: NodeJS.ProcessEnv,
+  onSpawn?: (pid: number) => void,
 ): Promise<BareServer> {
   const file = join(workDir, `bare-server-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(file, JSON.stringify(config));
-  const { proc, match } = await spawnNode(
-    [import.meta.filename, file],
-    /listening (\d+)/,
-    env ? { env } : {},
-  );
+  const { proc, match } = await spawnNode([import.meta.filename, file], /listening (\d+)/, {
+    ...(env ? { env } : {}),
+    ...(onSpawn ? { onSpawn } : {}),
+  });
   return { ...proc, port: Number(match[1]) };
 }
 

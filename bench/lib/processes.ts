@@ -27,6 +27,24 @@ export function gcOnSignalEnv(): NodeJS.ProcessEnv {
   return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --expose-gc --import ${preload}`.trim() };
 }
 
+/**
+ * The highest RSS of `pid` over `windowMs` from now, sampled every `everyMs`; resolves at the end of the
+ * window (or when the process is gone) with the peak in bytes.
+ */
+export async function peakRss(pid: number, windowMs: number, everyMs = 50): Promise<number> {
+  const end = performance.now() + windowMs;
+  let peak = 0;
+  while (performance.now() < end) {
+    try {
+      peak = Math.max(peak, rssOf(pid));
+    } catch {
+      break;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  return peak;
+}
+
 /** Resident set size of a process from /proc, bytes (Linux). */
 export function rssOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -66,12 +84,13 @@ export interface Spawned {
 export async function spawnNode(
   args: string[],
   ready: RegExp,
-  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; onSpawn?: (pid: number) => void } = {},
 ): Promise<{ proc: Spawned; match: RegExpExecArray }> {
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  if (child.pid !== undefined) opts.onSpawn?.(child.pid);
   let out = "";
   let stdout = "";
   child.stdout!.on("data", (d: Buffer) => {
@@ -135,13 +154,21 @@ export interface BenchDevice extends Spawned {
  */
 export async function startBenchDevice(
   args: string[] = [],
-  opts: { dataDir?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+  opts: {
+    dataDir?: string;
+    timeoutMs?: number;
+    env?: NodeJS.ProcessEnv;
+    /** Flags for node itself, before the CLI (as a systemd unit's ExecStart gives them). @default [] */
+    nodeArgs?: readonly string[];
+    onSpawn?: (pid: number) => void;
+  } = {},
 ): Promise<BenchDevice> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
   const own = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "owts-bench-dev-"));
   const { proc } = await spawnNode(
     [
+      ...(opts.nodeArgs ?? []),
       CLI,
       "start",
       "--listen",

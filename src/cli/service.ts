@@ -23,6 +23,7 @@ import {
   renderServiceUnit,
   renderSocketUnit,
   SERVICE_NAME,
+  SERVICE_NODE_FLAGS,
   type ServiceUser,
 } from "../service/unit.js";
 import { FLAGS, type FlagName } from "./flags.js";
@@ -69,9 +70,14 @@ function deviceGroup(path: string): string | undefined {
   return undefined;
 }
 
-/** The `owts start` argv that runs this very installation: node and main.js, absolute. */
+/** The `owts start` argv that runs this very installation: node (with the unit's flags) and main.js, absolute. */
 function execStart(): string[] {
-  return [process.execPath, fileURLToPath(new URL("./main.js", import.meta.url)), "start"];
+  return [
+    process.execPath,
+    ...SERVICE_NODE_FLAGS,
+    fileURLToPath(new URL("./main.js", import.meta.url)),
+    "start",
+  ];
 }
 
 /** Every check, nothing done: the files as text and what installing them takes. Throws UsageError. */

@@ -1,4 +1,4 @@
-import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import type { IClientOptions, MqttClient } from "mqtt";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import { brokerLabel, type MqttConfig } from "./config.js";
@@ -72,6 +72,25 @@ export interface MqttConnection {
   /** Publishes a retained `offline` (if connected), disconnects cleanly, stops retrying. */
   stop(): Promise<void>;
 }
+
+type MqttJs = typeof import("mqtt").default;
+/**
+ * MQTT.js (with mqtt-packet, readable-stream, bl, debug, …: ~1 MB of code), loaded on the first
+ * connection attempt: a device with no broker configured never holds it.
+ */
+let mqttJs: MqttJs | undefined;
+let loadingMqttJs: Promise<MqttJs> | undefined;
+const loadMqttJs = (): Promise<MqttJs> =>
+  (loadingMqttJs ??= import("mqtt").then(
+    (m) => {
+      mqttJs = m.default;
+      return mqttJs;
+    },
+    (err: unknown) => {
+      loadingMqttJs = undefined; // the next attempt tries again
+      throw err;
+    },
+  ));
 
 interface InFlight {
   message: OutMessage;
@@ -188,6 +207,14 @@ export function createMqttConnection(opts: MqttConnectionOptions): MqttConnectio
 
   function attempt(): void {
     if (stopped) return;
+    const mqtt = mqttJs;
+    if (!mqtt) {
+      loadMqttJs().then(attempt, (err) => {
+        noteError(err);
+        scheduleRetry(false);
+      });
+      return;
+    }
     st.state = "connecting";
     st.attempts++;
     const will = { topic: opts.statusTopic, payload: Buffer.from("offline"), qos: 1 as const, retain: true };

@@ -13,11 +13,28 @@ export const DEFAULT_WATCHDOG_SEC = 30;
 /** The dedicated system user created when none is named. */
 export const DEFAULT_USER = SERVICE_NAME;
 
+/**
+ * Node/V8 flags of the unit's `node` (ExecStart, before main.js), for a board with 512 MB: V8 sizes
+ * its heap for the machine's RAM and the speed of a desktop, and a device that idles at a few
+ * requests a second needs neither. `--optimize-for-size` makes V8 prefer smaller code and a heap
+ * that grows in smaller steps, which also keeps start-up from committing a young generation of 32 MiB.
+ * `--single-threaded` leaves out V8's worker threads (concurrent GC marking and JIT compiling, each
+ * thread with stacks and malloc arenas of its own): on a one- to four-core board the main thread has
+ * the time, and a heap of ~30 MiB is marked in milliseconds. Measured by `bench/memory.ts` (column
+ * "as the service runs it"); `bench/api-overhead.ts` shows the API's throughput with them.
+ */
+export const SERVICE_NODE_FLAGS: readonly string[] = ["--optimize-for-size", "--single-threaded"];
+/**
+ * Environment of the unit's process. glibc gives each thread that allocates its own malloc arena
+ * (up to 8 per core), each holding freed memory of its own; Node's handful of threads need two.
+ */
+export const SERVICE_ENVIRONMENT: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: "2" };
+
 /** Who the device runs as: a (system) user that exists, or a user systemd makes up per start. */
 export type ServiceUser = { kind: "user"; name: string } | { kind: "dynamic" };
 
 export interface ServiceUnitOptions {
-  /** Absolute argv of `owts start`: node, main.js, "start". */
+  /** Absolute argv of `owts start`: node, its flags (SERVICE_NODE_FLAGS), main.js, "start". */
   execStart: readonly string[];
   user: ServiceUser;
   /** Supplementary groups for the hardware (i2c, spi, gpio), only those that exist. @default [] */
@@ -62,6 +79,7 @@ export function renderServiceUnit(o: ServiceUnitOptions): string {
     "Restart=on-failure",
     "RestartSec=5",
     "TimeoutStopSec=20",
+    ...Object.entries(SERVICE_ENVIRONMENT).map(([k, v]) => `Environment=${k}=${v}`),
     `EnvironmentFile=-${ENV_FILE}`,
     `ExecStart=${o.execStart.map(execWord).join(" ")}`,
     ...(o.user.kind === "dynamic" ? ["DynamicUser=yes"] : [`User=${o.user.name}`, `Group=${o.user.name}`]),

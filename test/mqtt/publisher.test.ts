@@ -28,6 +28,9 @@ describe("MQTT unit against a real Mosquitto", () => {
     try {
       await until(() => rig.unit.status().state === "connected", 10_000, "connected");
       expect(rig.unit.status().protocol).toBe("5");
+      // The documents sent on connect (MQTT.js loads then, so they may trail "connected") are not the rate measured.
+      await sub.waitFor((m) => m.topic === `${base}/winch`, 5000);
+      await sleep(100);
       // Frames every 20 ms for 1 s: 50 changes, at most 5 messages per second reach the broker.
       const t0 = Date.now();
       for (let seq = 0; seq < 50; seq++) {

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { SERVICE_ENVIRONMENT, SERVICE_NODE_FLAGS } from "../../src/service/unit.js";
 import { CLI } from "../helpers/device-process.js";
 
 /** Runs the built CLI: `owts service …`. */
@@ -74,6 +75,21 @@ describe("owts service print (the unit systemd reads)", () => {
       // V8's JIT needs writable-then-executable pages.
       expect(text).not.toMatch(/^MemoryDenyWriteExecute=/m);
     });
+
+  it("runs node with the small-board memory settings, flags this node accepts", () => {
+    const text = unitSection(owts(["print"]).stdout, "owts.service");
+    const exec = text.split("\n").find((l) => l.startsWith("ExecStart="));
+    expect(exec).toBe(`ExecStart=${[process.execPath, ...SERVICE_NODE_FLAGS, CLI, "start"].join(" ")}`);
+    expect(SERVICE_NODE_FLAGS.length).toBeGreaterThan(0);
+    for (const [k, v] of Object.entries(SERVICE_ENVIRONMENT))
+      expect(text.split("\n")).toContain(`Environment=${k}=${v}`);
+    // A flag node does not know stops it before main.js runs: check that this node runs with them.
+    const run = spawnSync(process.execPath, [...SERVICE_NODE_FLAGS, "-e", "process.exit(7)"], {
+      encoding: "utf8",
+    });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(7);
+  });
 
   it("allows only the configured device nodes", () => {
     const p = owts(["print", "--device", "/dev/gpiochip0", "--", "--sensor", "ms4525do", "--i2c-bus", "3"]);

@@ -337,6 +337,43 @@ describe("loading", () => {
     ).rejects.toThrow(/more than 1000 bytes/);
   });
 
+  it("holds a large file only compressed and gives its exact bytes back; a stale stored twin keeps the plain copy", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "owts-ui-large-"));
+    try {
+      // Two large files with stored twins: one whose .gz matches, one whose .gz is from an older build.
+      const big = `export const rows = [\n${Array.from({ length: 3000 }, (_, i) => `  ${i * 7919},`).join("\n")}\n];\n`;
+      const rebuilt = big.replace("rows", "cols");
+      writeFileSync(join(dir, "index.html"), INDEX);
+      writeFileSync(join(dir, "big.js"), big);
+      writeFileSync(join(dir, "big.js.gz"), gzipSync(big));
+      writeFileSync(join(dir, "stale.js"), rebuilt);
+      writeFileSync(join(dir, "stale.js.gz"), gzipSync(big));
+      const site = await StaticSite.load({ dir, fallbackHtml, logger });
+      const identity = (path: string) => {
+        const v = site.files.get(path)!.variants.get("identity")!;
+        // A held buffer is an own data property; an inflated one comes from a getter.
+        return {
+          body: v.body,
+          held: Object.getOwnPropertyDescriptor(v, "body")!.value !== undefined,
+          etag: v.etag,
+        };
+      };
+      const sha = (b: string | Buffer) =>
+        `"${createHash("sha256").update(b).digest("base64url").slice(0, 22)}"`;
+      const plain = identity("big.js");
+      expect(plain.held).toBe(false);
+      expect(plain.body.toString()).toBe(big);
+      expect(plain.etag).toBe(sha(big));
+      const stale = identity("stale.js");
+      expect(stale.held).toBe(true);
+      expect(stale.body.toString()).toBe(rebuilt);
+      // Small files stay held as they are.
+      expect(identity("index.html").held).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("skips symlinks and a damaged compressed file without failing the rest", async () => {
     const dir = mkdtempSync(join(tmpdir(), "owts-ui-bad-"));
     try {

@@ -22,6 +22,7 @@ const LIVE: AircraftLive = {
   ias: 98.41,
   unit: "kmh",
   flight_phase: "airborne",
+  phase: "launch",
   is_landed: false,
   landing_hold_s: 0,
   sensor: { state: "ok", errors: 0, source: "sim" },

@@ -16,6 +16,7 @@ import { registerOpenApi } from "./openapi.js";
 import { settingsPasswordStore } from "./password-store.js";
 import { aboutRoutes } from "./routes/about.js";
 import { aircraftRoutes } from "./routes/aircraft.js";
+import { historyRoutes } from "./routes/history.js";
 import { logRoutes } from "./routes/log.js";
 import { modeRoutes } from "./routes/mode.js";
 import { mqttRoutes, mqttStatus } from "./routes/mqtt.js";
@@ -115,6 +116,7 @@ function deviceRoutes(device: DeviceContext): ApiPlugin {
     await api.register(rebootRoutes, { restarter: device });
     await api.register(aircraftRoutes, { profile: openNamespace(store, AIRCRAFT_NAMESPACE), device });
     await api.register(winchRoutes, { device });
+    await api.register(historyRoutes, { device });
     await api.register(pairingRoutes, { profile: openNamespace(store, AIRCRAFT_NAMESPACE), device });
     await api.register(radioRoutes, {
       settings: openNamespace(store, RADIO_NAMESPACE),

@@ -38,6 +38,12 @@ export interface MemoryFigures {
   rss: number;
 }
 
+/** A unit's launch history, as the history routes read it (both modes). */
+export type HistoryView = Pick<
+  LaunchHistory,
+  "launches" | "current" | "progress" | "get" | "trace" | "remove" | "clear" | "etag" | "damaged"
+>;
+
 /** The running aircraft runtime, as the aircraft routes read it. */
 export interface AircraftRuntimeView {
   readonly mode: "aircraft";
@@ -45,6 +51,7 @@ export interface AircraftRuntimeView {
   readonly state: Pick<AircraftState, "snapshot">;
   readonly transmitter: Pick<Transmitter, "status">;
   readonly linkKey: Pick<LinkKeyHolder, "current" | "rotate">;
+  readonly history: HistoryView;
 }
 
 /** The running winch runtime, as the winch routes read it. */
@@ -52,7 +59,7 @@ export interface WinchRuntimeView {
   readonly mode: "winch";
   readonly radio: RadioService;
   readonly receiver: WinchReceiver;
-  readonly history: Pick<LaunchHistory, "launches" | "clear">;
+  readonly history: HistoryView;
   readonly pairings: Pick<PairingBook, "list" | "add" | "remove">;
 }
 

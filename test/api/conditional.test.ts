@@ -94,6 +94,7 @@ describe("content ETags", () => {
       snr_db: 7.5,
       age_ms: 120,
       verified: true,
+      phase: "launch",
       seq: 4711,
       received: 4700,
       lost: 11,

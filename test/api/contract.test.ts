@@ -38,6 +38,8 @@ let password = "";
 
 const medium = new SimMedium({ seed: 11, fading_sigma_db: 0 });
 let devices: Record<Mode, TestDevice>;
+/** A launch each unit has recorded or is recording, for the /api/history/{ref} operations. */
+const launchRef: Partial<Record<Mode, string>> = {};
 let doc: Doc;
 let ajv: Ajv2020;
 
@@ -97,7 +99,11 @@ function recipe(method: string, path: string, op: Operation, mode: Mode): { path
     case "POST /api/reboot":
     case "GET /api/aircraft":
     case "GET /api/aircraft/live":
+    case "GET /api/history/{ref}":
+    case "DELETE /api/history/{ref}": // the launch each unit is recording (found before the loop)
+      return { path: path.replace("{ref}", launchRef[mode] ?? "no-launch-found") };
     case "GET /api/winch":
+    case "GET /api/history.csv":
     case "GET /api/history":
     case "DELETE /api/history":
     case "GET /api/radio":
@@ -113,10 +119,12 @@ function recipe(method: string, path: string, op: Operation, mode: Mode): { path
   }
 }
 
+const isClear = (o: { path: string; method: string }) => o.path === "/api/history" && o.method === "delete";
+
 /** Which mode an operation belongs to (SPEC §3), or null for both. */
 function onlyIn(path: string): Mode | null {
   if (path.startsWith("/api/aircraft") || path.startsWith("/api/pairing")) return "aircraft";
-  if (path.startsWith("/api/winch") || path === "/api/history") return "winch";
+  if (path.startsWith("/api/winch")) return "winch";
   return null;
 }
 
@@ -131,6 +139,13 @@ function expectNonJsonBody(label: string, mediaType: string, text: string): void
       /^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n?$/,
     );
     expect(() => new X509Certificate(text), label).not.toThrow();
+    return;
+  }
+  if (mediaType === "text/csv") {
+    // A start list (its header row) or a launch trace (its replayable header).
+    expect(text, label).toMatch(
+      /^(start_utc,duration_s,registration,type,launch_method,|# owts-trace v1 .*\nt_ms,ias_)/,
+    );
     return;
   }
   expect.unreachable(`${label}: no body check for media type ${mediaType}; add one to expectNonJsonBody`);
@@ -231,6 +246,9 @@ describe("the OpenAPI document the device serves", () => {
       "get /api/winch",
       "get /api/history",
       "delete /api/history",
+      "get /api/history.csv",
+      "get /api/history/{ref}",
+      "delete /api/history/{ref}",
       "get /api/radio",
       "patch /api/radio",
       "get /api/wifi",
@@ -260,7 +278,16 @@ describe.each(["winch", "aircraft"] as const)("every operation in %s mode", (mod
     const ops = Object.entries(doc.paths)
       .flatMap(([path, byMethod]) => Object.entries(byMethod).map(([method, op]) => ({ path, method, op })))
       .sort((a, b) => Number(MUTATING.has(a.method)) - Number(MUTATING.has(b.method)))
+      // Deleting one launch before deleting them all, so there is one to delete.
+      .sort((a, b) => Number(isClear(a)) - Number(isClear(b)))
       .sort((a, b) => Number(a.path === "/api/reboot") - Number(b.path === "/api/reboot"));
+    launchRef[mode] = await until("a launch in the history", async () => {
+      const h = (await call(device, "GET", { path: "/api/history" })).json as {
+        launches: { id: string }[];
+        recording?: { id: string } | null;
+      };
+      return h.recording?.id ?? h.launches[0]?.id;
+    });
     for (const { path, method, op } of ops) {
       const r = recipe(method, path, op, mode);
       const reply = await call(device, method, r);

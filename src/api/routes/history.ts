@@ -90,9 +90,11 @@ export const historyRoutes: FastifyPluginAsyncTypebox<HistoryRoutesOptions> = as
           "UTC start, duration, registration, type, launch method (`W`), max IAS, share of time in band, " +
           "frames lost — columns a start list (Vereinsflieger, Startkladde) imports. Streamed.",
         tags,
-        produces: ["text/csv"],
         response: {
-          200: { description: "The start list, `text/csv; charset=utf-8`.", type: "string" },
+          200: {
+            description: "The start list, `text/csv; charset=utf-8`, as a download.",
+            content: { "text/csv": { schema: { type: "string" } } },
+          },
           ...NOT_MODIFIED_RESPONSE,
         },
       },
@@ -128,7 +130,13 @@ export const historyRoutes: FastifyPluginAsyncTypebox<HistoryRoutesOptions> = as
         tags,
         params: idParam,
         response: {
-          200: ref(LaunchDetail),
+          200: {
+            description: "`{id}`: the launch and its trace (JSON); `{id}.csv`: the trace as a replay file.",
+            content: {
+              "application/json": { schema: ref(LaunchDetail) },
+              "text/csv": { schema: { type: "string" } },
+            },
+          },
           ...NOT_MODIFIED_RESPONSE,
           404: errorResponse("`not_found`: no launch with that id."),
         },
@@ -154,7 +162,7 @@ export const historyRoutes: FastifyPluginAsyncTypebox<HistoryRoutesOptions> = as
           }
           while (e < t.events.length) yield eventLine(t.events[e++]!);
         };
-        return reply.send(linesStream(lines()));
+        return reply.send(linesStream(lines()) as never);
       }
       const p = t.points;
       return {

@@ -100,9 +100,9 @@ const MUTANTS = [
     id: "ui-swap-slow-fast",
     what: "winch monitor: TOO SLOW and TOO FAST swapped (UI rebuilt)",
     file: "ui/src/pages/winch-monitor.tsx",
-    find: '  below: { icon: "▼", text: "TOO SLOW" },\n  inside: { icon: "●", text: "IN BAND" },\n  above: { icon: "▲", text: "TOO FAST" },',
+    find: '  below: { icon: "▼", text: "monitor.too_slow" },\n  inside: { icon: "●", text: "monitor.in_band" },\n  above: { icon: "▲", text: "monitor.too_fast" },',
     replace:
-      '  below: { icon: "▼", text: "TOO FAST" },\n  inside: { icon: "●", text: "IN BAND" },\n  above: { icon: "▲", text: "TOO SLOW" },',
+      '  below: { icon: "▼", text: "monitor.too_fast" },\n  inside: { icon: "●", text: "monitor.in_band" },\n  above: { icon: "▲", text: "monitor.too_slow" },',
     after: ["npm", "run", "build"],
     test: [
       "vitest",

@@ -289,7 +289,7 @@ describe("winch monitor at the field", () => {
     await context.close();
   });
 
-  it("the graph library is fetched only when a graph is first shown", async () => {
+  it("the graph library is fetched only when a graph is first shown, and only the active language", async () => {
     const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
     const page = await context.newPage();
     const scripts: string[] = [];
@@ -299,10 +299,10 @@ describe("winch monitor at the field", () => {
     await page.goto(`${demo.winch.base}/`);
     await page.locator(".zone-panel").first().waitFor();
     await sleep(1000);
-    expect(scripts).toEqual(["/app.js"]);
+    expect(scripts).toEqual(["/app.js", "/app-en.js"]);
     await page.locator(".graph-toggle").click();
     await page.locator(".graph canvas").first().waitFor();
-    expect(scripts).toEqual(["/app.js", "/app-uPlot.esm.js"]);
+    expect(scripts).toEqual(["/app.js", "/app-en.js", "/app-uPlot.esm.js"]);
     await context.close();
   });
 

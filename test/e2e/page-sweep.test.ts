@@ -40,7 +40,8 @@ const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core
 async function open(page: Page, base: string, path: string): Promise<void> {
   await page.goto(`${base}${path}`);
   await page.locator("main h1").first().waitFor({ state: "attached" });
-  await page.waitForLoadState("networkidle").catch(() => undefined);
+  // Polling pages are never network-idle: wait for it at most 2 s (the first answers come well within).
+  await page.waitForLoadState("networkidle", { timeout: 2_000 }).catch(() => undefined);
   await sleep(300);
 }
 

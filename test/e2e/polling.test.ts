@@ -1,5 +1,6 @@
 import type { Browser, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ApiContract, apiContract } from "./api-contract.js";
 import { launchChromium } from "./browser.js";
 import { type Demo, newPage, setHidden, sleep, startDemo } from "./harness.js";
 
@@ -32,14 +33,29 @@ async function countDuring(w: ReturnType<typeof watch>, ms: number): Promise<num
 describe("UI traffic discipline", () => {
   let demo: Demo;
   let browser: Browser;
+  /** The scripted answers below are checked against each unit's own OpenAPI document. */
+  let winchApi: ApiContract;
+  let aircraftApi: ApiContract;
 
   beforeAll(async () => {
     demo = await startDemo({ timeScale: 2 });
     browser = await launchChromium([demo.winch.certPath, demo.aircraft.certPath]);
+    winchApi = await apiContract(demo.winch.base);
+    aircraftApi = await apiContract(demo.aircraft.base);
   });
   afterAll(async () => {
     await browser?.close();
     await demo?.stop();
+  });
+
+  it("a scripted answer that drifts from the device's OpenAPI document is refused", () => {
+    const good = { telemetry: null, link: "no_signal", unpaired_heard: [] };
+    expect(() => winchApi.check("GET", "/api/winch", 200, good)).not.toThrow();
+    expect(() => winchApi.check("GET", "/api/winch", 200, { telemetry: null, link: "no_signal" })).toThrow(
+      /unpaired_heard/,
+    );
+    expect(() => winchApi.check("GET", "/api/winch", 200, { ...good, link: "fine" })).toThrow(/link/);
+    expect(() => winchApi.check("GET", "/api/no-such-path", 200, good)).toThrow(/documents no GET/);
   });
 
   it("the aircraft live page polls about twice a second with If-None-Match while open, and not after leaving", async () => {
@@ -133,11 +149,10 @@ describe("UI traffic discipline", () => {
       polls++;
       const phase = polls <= 8 ? "airborne" : polls <= 14 ? "landing_hold" : "landed";
       const hold = phase === "landing_hold" ? Math.floor((polls - 9) / 2) + 1 : 0;
-      await route.fulfill({
-        status: 200,
-        headers: { etag: `"p${polls}"`, "cache-control": "no-cache" },
-        contentType: "application/json; charset=utf-8",
-        body: JSON.stringify({
+      await aircraftApi.fulfill(
+        route,
+        "/api/aircraft/live",
+        {
           ias: phase === "landed" ? 0 : phase === "airborne" ? 100 + polls : 40 - polls,
           unit: "kmh",
           flight_phase: phase,
@@ -145,8 +160,9 @@ describe("UI traffic discipline", () => {
           landing_hold_s: hold,
           sensor: { state: "ok", errors: 0, source: "sim" },
           tx: { state: "sending", sent: polls, blocked_duty: 0, errors: 0, duty_used_ppm: 10 },
-        }),
-      });
+        },
+        { headers: { etag: `"p${polls}"` } },
+      );
     });
     const samples = async () =>
       Number(/, (\d+) samples/.exec((await page.locator(".graph").getAttribute("aria-label")) ?? "")?.[1]);
@@ -209,6 +225,7 @@ describe("UI traffic discipline", () => {
       seq,
       received: seq,
       lost: 0,
+      verified: true,
     });
     const answers: { t: number; status: number; newFrame: boolean }[] = [];
     let polls = 0;
@@ -225,12 +242,12 @@ describe("UI traffic discipline", () => {
       }
       answers.push({ t: Date.now(), status: 200, newFrame: stretch.seq !== lastSeq });
       lastSeq = stretch.seq;
-      await route.fulfill({
-        status: 200,
-        headers: { etag, "cache-control": "no-cache" },
-        contentType: "application/json; charset=utf-8",
-        body: JSON.stringify({ telemetry: telemetry(stretch.seq), link: stretch.link }),
-      });
+      await winchApi.fulfill(
+        route,
+        "/api/winch",
+        { telemetry: telemetry(stretch.seq), link: stretch.link, unpaired_heard: [] },
+        { headers: { etag } },
+      );
     });
 
     await page.goto(`${demo.winch.base}/`);

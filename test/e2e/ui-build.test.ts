@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
+import { LANGUAGES } from "../../ui/src/i18n/translate.js";
 import { REPO } from "../helpers/device-process.js";
 
 const UI = join(REPO, "dist", "ui");
@@ -28,24 +29,34 @@ function copyOfBuild(): string {
 }
 
 describe("UI build output (npm run build)", () => {
-  it("is index.html, app.js, app.css and the lazy graph chunk with stable names, each with gzip and brotli twins of the same bytes", () => {
+  it("is index.html, app.js, app.css, the lazy graph chunk and one lazy chunk per language with stable names, each with gzip and brotli twins of the same bytes", () => {
     const files = readdirSync(UI).sort();
-    expect(files).toEqual([
+    const languages = LANGUAGES.flatMap((l) => [`app-${l}.js`, `app-${l}.js.br`, `app-${l}.js.gz`]);
+    expect(files).toEqual(
+      [
+        ...languages,
+        "app-uPlot.esm.js",
+        "app-uPlot.esm.js.br",
+        "app-uPlot.esm.js.gz",
+        "app.css",
+        "app.css.br",
+        "app.css.gz",
+        "app.js",
+        "app.js.br",
+        "app.js.gz",
+        "explorer",
+        "index.html",
+        "index.html.br",
+        "index.html.gz",
+      ].sort(),
+    );
+    for (const base of [
       "app-uPlot.esm.js",
-      "app-uPlot.esm.js.br",
-      "app-uPlot.esm.js.gz",
       "app.css",
-      "app.css.br",
-      "app.css.gz",
       "app.js",
-      "app.js.br",
-      "app.js.gz",
-      "explorer",
       "index.html",
-      "index.html.br",
-      "index.html.gz",
-    ]);
-    for (const base of ["app-uPlot.esm.js", "app.css", "app.js", "index.html"]) {
+      ...LANGUAGES.map((l) => `app-${l}.js`),
+    ]) {
       const raw = readFileSync(join(UI, base));
       expect(gunzipSync(readFileSync(join(UI, `${base}.gz`))).equals(raw)).toBe(true);
       expect(brotliDecompressSync(readFileSync(join(UI, `${base}.br`))).equals(raw)).toBe(true);

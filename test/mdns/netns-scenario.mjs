@@ -90,6 +90,17 @@ const WINCH = "OWTS-winch-3A4F1C";
 const AIRCRAFT = "OWTS-aircraft-3A4F1C";
 const txt = (mode) => ({ mode, id: "3A4F1C", version: "0.1.0" });
 
+/** The advertiser as a winch unit on the namespace's loopback, the way most scenarios start it. */
+const startWinch = (logger) =>
+  startMdns({
+    hostname: WINCH,
+    httpPort: 8080,
+    httpsPort: 8443,
+    txt: txt("winch"),
+    interfaceAddress: IFACE,
+    logger,
+  });
+
 async function advertise() {
   const out = { marks: {} };
   const sniffer = startSniffer();
@@ -99,14 +110,7 @@ async function advertise() {
     out.marks[what] = (Date.now() - t0) / 1000;
   };
   const log = logger();
-  const adv = await startMdns({
-    hostname: WINCH,
-    httpPort: 8080,
-    httpsPort: 8443,
-    txt: txt("winch"),
-    interfaceAddress: IFACE,
-    logger: log.logger,
-  });
+  const adv = await startWinch(log.logger);
   mark("started");
   out.recordsAtStart = adv.records();
 
@@ -189,14 +193,7 @@ async function conflict() {
 /** A real-world DNS-SD browser (python-zeroconf) finds, resolves and then sees the goodbyes. */
 async function browse() {
   const log = logger();
-  const adv = await startMdns({
-    hostname: WINCH,
-    httpPort: 8080,
-    httpsPort: 8443,
-    txt: txt("winch"),
-    interfaceAddress: IFACE,
-    logger: log.logger,
-  });
+  const adv = await startWinch(log.logger);
   const child = spawn("/usr/bin/python3", [ZEROCONF, IFACE], { stdio: ["pipe", "pipe", "pipe"] });
   const lines = [];
   let stderr = "";
@@ -222,7 +219,103 @@ async function browse() {
   return { lines, stderr };
 }
 
-const scenarios = { advertise, conflict, browse };
+/**
+ * A real avahi-daemon (D-Bus off) on the same host and interface, as on most board images. It runs in
+ * a private mount namespace too: its pid file and service directory are compiled-in paths under /run
+ * and /etc, which a tmpfs hides from the machine's own Avahi, if one runs.
+ */
+function startAvahi() {
+  const conf = [
+    "[server]",
+    "host-name=boardhost",
+    "domain-name=local",
+    "use-ipv4=yes",
+    "use-ipv6=no",
+    "enable-dbus=no",
+    `allow-interfaces=lo`,
+    "[wide-area]",
+    "enable-wide-area=no",
+    "[publish]",
+    "publish-addresses=yes",
+    "publish-hinfo=no",
+    "publish-workstation=no",
+  ].join("\n");
+  const service =
+    '<?xml version="1.0" standalone="no"?><!DOCTYPE service-group SYSTEM "avahi-service.dtd">' +
+    "<service-group><name>boardhost SSH</name><service><type>_ssh._tcp</type><port>22</port></service></service-group>";
+  const script = [
+    "set -e",
+    "mount -t tmpfs tmpfs /run && mkdir -p /run/avahi-daemon",
+    "mkdir -p /etc/avahi/services && mount -t tmpfs tmpfs /etc/avahi/services",
+    `printf '%s' "$SERVICE" > /etc/avahi/services/ssh.service`,
+    `printf '%s\n' "$CONF" > /run/avahi.conf`,
+    "exec avahi-daemon --no-drop-root --no-chroot --no-rlimits --no-proc-title -f /run/avahi.conf",
+  ].join("\n");
+  const child = spawn("unshare", ["-m", "--propagation", "private", "sh", "-c", script], {
+    env: { ...process.env, CONF: conf, SERVICE: service },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout.on("data", (d) => {
+    log += d.toString();
+  });
+  child.stderr.on("data", (d) => {
+    log += d.toString();
+  });
+  const started = new Promise((r) => {
+    const check = () => (log.includes("Server startup complete") ? r(true) : setTimeout(check, 50));
+    check();
+  });
+  const stop = async () => {
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGTERM");
+    await Promise.race([exited, limit(3000)]);
+    child.kill("SIGKILL");
+    return log;
+  };
+  return { ready: Promise.race([started, limit(10_000).then(() => false)]), stop };
+}
+
+/** Our responder beside Avahi: each answers its own names, neither renames, no conflict storm. */
+async function avahi() {
+  const out = {};
+  const sniffer = startSniffer();
+  await sniffer.ready;
+  const daemon = startAvahi();
+  out.avahiStarted = await daemon.ready;
+  const log = logger();
+  const adv = await startWinch(log.logger);
+  // Past both responders' probes and announcements.
+  await sleep(3000);
+  // Multicast questions, as real browsers ask, each listening 2 s (a responder answers a record at most
+  // once a second, so one that has just announced may wait before it answers): a legacy unicast query to port 5353 reaches only one
+  // of the two sockets bound to it (the kernel picks), so dig cannot ask both daemons.
+  const [oursA, theirsA, https, ssh, types] = await Promise.all([
+    pyQuery(`${WINCH}.local`, "A", 2),
+    pyQuery("boardhost.local", "A", 2),
+    pyQuery("_https._tcp.local", "PTR", 2),
+    pyQuery("_ssh._tcp.local", "PTR", 2),
+    pyQuery("_services._dns-sd._udp.local", "PTR", 2),
+  ]);
+  out.queries = { oursA, theirsA, https, ssh, types };
+  // A mode change renames ours while Avahi listens.
+  await adv.rename(AIRCRAFT, txt("aircraft"));
+  await sleep(2500);
+  const [oursAfter, theirsAfter] = await Promise.all([
+    pyQuery(`${AIRCRAFT}.local`, "A", 2),
+    pyQuery("boardhost.local", "A", 2),
+  ]);
+  out.afterRename = { oursA: oursAfter, theirsA: theirsAfter };
+  out.hostname = adv.hostname();
+  out.conflicts = adv.conflicts();
+  await adv.stop();
+  out.avahiLog = await daemon.stop();
+  out.sniffed = await sniffer.stop();
+  out.logs = log.lines;
+  return out;
+}
+
+const scenarios = { advertise, conflict, browse, avahi };
 const scenario = scenarios[process.argv[2]];
 if (!scenario) {
   process.stderr.write(`usage: netns-scenario.mjs ${Object.keys(scenarios).join("|")}\n`);

@@ -81,7 +81,7 @@ export function checkPrerequisites(): void {
 }
 
 /** Runs one scenario of netns-scenario.mjs in a fresh namespace and returns its observations. */
-export async function runScenario<T>(name: "advertise" | "conflict" | "browse"): Promise<T> {
+export async function runScenario<T>(name: "advertise" | "conflict" | "browse" | "avahi"): Promise<T> {
   const { stdout } = await promisify(execFile)(NETNS, [process.execPath, SCENARIO, name], {
     cwd: REPO,
     timeout: 90_000,

@@ -1,9 +1,13 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { checkAircraftRules } from "../../src/api/schemas/aircraft.js";
 import { labelRows } from "../../ui/src/components/label-rows.js";
+import en from "../../ui/src/i18n/locales/en.json" with { type: "json" };
+import { type Messages, setCatalog } from "../../ui/src/i18n/translate.js";
 import { aircraftProblems, aircraftRules } from "../../ui/src/words/aircraft-rules.js";
 import { plainFieldErrors, SCHEMA_SPEAK } from "../../ui/src/words/plain.js";
-import { PASSWORD_RULE, RADIO_RULES, WIFI_RULES } from "../../ui/src/words/settings-rules.js";
+import { passwordRule, radioRules, wifiRules } from "../../ui/src/words/settings-rules.js";
+
+beforeAll(() => setCatalog("en", en as Messages));
 
 const profile = {
   registration: "D-1234",
@@ -36,7 +40,7 @@ describe("the device's details in a club member's words", () => {
   it("a plain domain sentence from the device is kept, as a sentence", () => {
     const out = plainFieldErrors(
       [{ field: "/tx_power_dbm", message: "20 dBm is over the 14 dBm e.r.p. cap of profile g3" }],
-      RADIO_RULES,
+      radioRules(),
     );
     expect(out["/tx_power_dbm"]).toBe("20 dBm is over the 14 dBm e.r.p. cap of profile g3.");
   });
@@ -57,9 +61,9 @@ describe("the device's details in a club member's words", () => {
   it("no rule text speaks schema", () => {
     for (const text of [
       ...Object.values(aircraftRules("kmh")),
-      ...Object.values(WIFI_RULES),
-      ...Object.values(RADIO_RULES),
-      PASSWORD_RULE,
+      ...Object.values(wifiRules()),
+      ...Object.values(radioRules()),
+      passwordRule(),
     ])
       expect(text).not.toMatch(SCHEMA_SPEAK);
   });

@@ -3,6 +3,8 @@ import type { DeviceMode } from "./api/types.js";
 import { ErrorBoundary } from "./components/error-boundary.js";
 import { FailureNotice } from "./components/failure-notice.js";
 import { DeviceProvider, useDevice } from "./device.js";
+import { LanguageControl, useLanguage } from "./i18n/language.js";
+import { type MessageKey, t, tParts } from "./i18n/translate.js";
 import { About } from "./pages/about.js";
 import { AircraftLive } from "./pages/aircraft-live.js";
 import { AircraftSettings } from "./pages/aircraft-settings.js";
@@ -16,22 +18,22 @@ import { ThemeChoiceControl } from "./theme.js";
 
 interface NavItem {
   path: string;
-  label: string;
+  label: MessageKey;
 }
 
 const COMMON: NavItem[] = [
-  { path: "/config", label: "Config" },
-  { path: "/logs", label: "Logs" },
-  { path: "/about", label: "About" },
+  { path: "/config", label: "nav.config" },
+  { path: "/logs", label: "nav.logs" },
+  { path: "/about", label: "nav.about" },
 ];
 
 /** Navigation lists only what the device's current mode has. */
 export function navItems(mode: DeviceMode | null): NavItem[] {
   if (mode === "winch")
-    return [{ path: "/", label: "Monitor" }, { path: "/history", label: "History" }, ...COMMON];
+    return [{ path: "/", label: "nav.monitor" }, { path: "/history", label: "nav.history" }, ...COMMON];
   if (mode === "aircraft")
-    return [{ path: "/", label: "Aircraft" }, { path: "/aircraft/live", label: "Live" }, ...COMMON];
-  return [{ path: "/", label: "Home" }, ...COMMON];
+    return [{ path: "/", label: "nav.aircraft" }, { path: "/aircraft/live", label: "nav.live" }, ...COMMON];
+  return [{ path: "/", label: "nav.home" }, ...COMMON];
 }
 
 function isActive(item: string, path: string): boolean {
@@ -49,11 +51,11 @@ function Home() {
         <>
           <FailureNotice failure={dev.error} retrying={dev.error.transient} />
           <button type="button" onClick={dev.refresh}>
-            Try again now
+            {t("common.try_again_now")}
           </button>
         </>
       ) : (
-        <p class="muted">Connecting to the device…</p>
+        <p class="muted">{t("shell.connecting")}</p>
       )}
     </div>
   );
@@ -62,9 +64,12 @@ function Home() {
 function NotFound({ path }: { path: string }) {
   return (
     <div class="page">
-      <h1>Page not found</h1>
+      <h1>{t("page.not_found")}</h1>
       <p>
-        There is no page at <code>{path}</code>. <Link href="/">Go to the start page</Link>.
+        {tParts("shell.no_page", {
+          path: <code>{path}</code>,
+          start: <Link href="/">{t("shell.go_start")}</Link>,
+        })}
       </p>
     </div>
   );
@@ -84,41 +89,37 @@ function Page({ path }: { path: string }) {
 
 /** The tab's title per page, so a list of tabs or a bookmark says which page it is. */
 export function pageTitle(path: string, mode: DeviceMode | null): string {
-  const tabs: Record<string, string> = {
-    "/config": "Config: Device",
-    "/config/radio": "Config: Radio",
-    "/config/wifi": "Config: Wi-Fi",
-    "/config/security": "Config: Security",
+  const byPath: Record<string, MessageKey> = {
+    "/aircraft": "page.aircraft_settings",
+    "/aircraft/live": "page.live_ias",
+    "/history": "page.launch_history",
+    "/logs": "page.logs",
+    "/about": "page.about",
+    "/cues": "page.sound_test",
+    "/config": "page.config_device",
+    "/config/radio": "page.config_radio",
+    "/config/wifi": "page.config_wifi",
+    "/config/mqtt": "page.config_mqtt",
+    "/config/security": "page.config_security",
   };
-  const name =
+  const key: MessageKey =
     path === "/"
       ? mode === "winch"
-        ? "Winch monitor"
+        ? "page.winch_monitor"
         : mode === "aircraft"
-          ? "Aircraft settings"
-          : "Connecting"
-      : path === "/aircraft"
-        ? "Aircraft settings"
-        : path === "/aircraft/live"
-          ? "Live IAS"
-          : path === "/history"
-            ? "Launch history"
-            : path === "/logs"
-              ? "Logs"
-              : path === "/about"
-                ? "About"
-                : path === "/cues"
-                  ? "Sound test"
-                  : (tabs[path] ?? "Page not found");
-  return `${name} · OWTS`;
+          ? "page.aircraft_settings"
+          : "page.connecting"
+      : (byPath[path] ?? "page.not_found");
+  return `${t(key)} · OWTS`;
 }
 
 function Shell() {
   const { path } = useLocation();
   const dev = useDevice();
+  const { lang } = useLanguage();
   useEffect(() => {
     document.title = pageTitle(path, dev.mode);
-  }, [path, dev.mode]);
+  }, [path, dev.mode, lang]);
   return (
     <>
       <header class="top">
@@ -127,12 +128,13 @@ function Shell() {
         </Link>
         {dev.mode && (
           <span class="mode-chip" data-mode={dev.mode}>
-            {dev.mode}
+            {t(dev.mode === "winch" ? "mode.winch" : "mode.aircraft")}
           </span>
         )}
         {dev.about && <span class="host">{dev.about.hostname}</span>}
         <ThemeChoiceControl />
-        <nav class="main-nav" aria-label="Pages">
+        <LanguageControl />
+        <nav class="main-nav" aria-label={t("shell.pages")}>
           {navItems(dev.mode).map((item) => (
             <Link
               key={item.path}
@@ -140,7 +142,7 @@ function Shell() {
               class={isActive(item.path, path) ? "active" : ""}
               aria-current={isActive(item.path, path) ? "page" : undefined}
             >
-              {item.label}
+              {t(item.label)}
             </Link>
           ))}
         </nav>

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { type MessageKey, t } from "./i18n/translate.js";
 
 /** `system` follows prefers-color-scheme (light or dark); `sunlight` is the high-contrast one. */
 export type ThemeChoice = "system" | "light" | "sunlight" | "dark";
@@ -7,8 +8,8 @@ const KEY = "owts-theme";
 
 function stored(): ThemeChoice {
   try {
-    const t = localStorage.getItem(KEY);
-    return t === "light" || t === "sunlight" || t === "dark" ? t : "system";
+    const v = localStorage.getItem(KEY);
+    return v === "light" || v === "sunlight" || v === "dark" ? v : "system";
   } catch {
     return "system";
   }
@@ -51,11 +52,11 @@ export function useTheme(): { choice: ThemeChoice; effective: Exclude<ThemeChoic
   return { choice: current, effective: effectiveTheme(current) };
 }
 
-const LABEL: Record<ThemeChoice, string> = {
-  system: "◐ System",
-  light: "○ Light",
-  sunlight: "☀ Sunlight",
-  dark: "☾ Dark",
+const LABEL: Record<ThemeChoice, { glyph: string; key: MessageKey }> = {
+  system: { glyph: "◐", key: "theme.system" },
+  light: { glyph: "○", key: "theme.light" },
+  sunlight: { glyph: "☀", key: "theme.sunlight" },
+  dark: { glyph: "☾", key: "theme.dark" },
 };
 
 /** The theme control: a labelled list, not a glyph to guess at. */
@@ -63,15 +64,15 @@ export function ThemeChoiceControl() {
   const { choice } = useTheme();
   return (
     <label class="theme-choice">
-      <span class="visually-hidden">Theme</span>
+      <span class="visually-hidden">{t("theme.label")}</span>
       <select
         value={choice}
         data-testid="theme"
         onChange={(e) => setTheme(e.currentTarget.value as ThemeChoice)}
       >
-        {THEMES.map((t) => (
-          <option key={t} value={t}>
-            {LABEL[t]}
+        {THEMES.map((th) => (
+          <option key={th} value={th}>
+            {LABEL[th].glyph} {t(LABEL[th].key)}
           </option>
         ))}
       </select>

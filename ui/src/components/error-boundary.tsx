@@ -1,4 +1,5 @@
 import { Component, type ComponentChildren } from "preact";
+import { t } from "../i18n/translate.js";
 
 interface State {
   error: Error | null;
@@ -16,9 +17,9 @@ export class ErrorBoundary extends Component<{ children: ComponentChildren }, St
     if (!this.state.error) return this.props.children;
     return (
       <div class="notice notice-warn" role="alert" data-failure="crash">
-        <strong>This page hit a problem.</strong> <span>{this.state.error.message}</span>{" "}
+        <strong>{t("crash.title")}</strong> <span>{this.state.error.message}</span>{" "}
         <button type="button" onClick={() => location.reload()}>
-          Reload
+          {t("crash.reload")}
         </button>
       </div>
     );

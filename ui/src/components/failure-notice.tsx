@@ -1,25 +1,26 @@
 import type { ApiFailure } from "../api/client.js";
+import { t } from "../i18n/translate.js";
 import { Link } from "../router.js";
 
 function title(f: ApiFailure): string {
   switch (f.kind) {
     case "network":
     case "timeout":
-      return "Device not reachable";
+      return t("fail.unreachable");
     case "not_json":
     case "absent":
-      return "Not available on this device";
+      return t("fail.absent");
     case "wrong_mode":
-      return f.token === "aircraft_mode_only" ? "Only in aircraft mode" : "Only in winch mode";
+      return t(f.token === "aircraft_mode_only" ? "fail.only_aircraft" : "fail.only_winch");
     case "unauthorized":
-      return "API password needed";
+      return t("fail.password_needed");
     case "rate_limited":
-      return "Too many attempts";
+      return t("fail.too_many");
     case "validation":
     case "rejected":
-      return "Not accepted";
+      return t("fail.not_accepted");
     case "server":
-      return "The device had a problem";
+      return t("fail.server");
   }
 }
 
@@ -28,28 +29,26 @@ function title(f: ApiFailure): string {
  * paths or schema rules), so it is never shown here; validation problems are shown next to their fields.
  */
 function advice(f: ApiFailure, retrying: boolean): string {
-  const again = retrying && f.transient ? " Trying again…" : "";
+  const again = retrying && f.transient ? ` ${t("fail.trying_again")}` : "";
   switch (f.kind) {
     case "network":
     case "timeout":
-      return `The device does not answer: it may be restarting, switched off or out of WiFi range.${retrying ? " Trying again…" : ""}`;
+      return `${t("fail.unreachable_advice")}${retrying ? ` ${t("fail.trying_again")}` : ""}`;
     case "not_json":
     case "absent":
-      return "This device does not offer this page; an older device may not have it.";
+      return t("fail.absent_advice");
     case "wrong_mode":
-      return `This page belongs to ${f.token === "aircraft_mode_only" ? "aircraft" : "winch"} mode, and the device is in the other mode. Switch the mode under Config → Device if this unit should do that.`;
+      return t(f.token === "aircraft_mode_only" ? "fail.wrong_mode_aircraft" : "fail.wrong_mode_winch");
     case "unauthorized":
-      return "Changes on this device need its API password.";
+      return t("fail.password_advice");
     case "rate_limited":
-      return f.retryAfterS
-        ? `Too many wrong passwords. Try again in ${f.retryAfterS} s.`
-        : "Too many wrong passwords. Try again in a moment.";
+      return f.retryAfterS ? t("fail.rate_limited_in", { seconds: f.retryAfterS }) : t("fail.rate_limited");
     case "validation":
-      return "Some values were not accepted; each is marked next to its field.";
+      return t("fail.validation");
     case "rejected":
-      return `The device did not accept this request (answer ${f.status}).${again}`;
+      return `${t("fail.rejected", { status: f.status })}${again}`;
     case "server":
-      return `The device had a problem${f.status ? ` (answer ${f.status})` : ""}; try again in a moment.${again}`;
+      return `${f.status ? t("fail.server_status", { status: f.status }) : t("fail.server_advice")}${again}`;
   }
 }
 
@@ -74,13 +73,13 @@ export function FailureNotice({
       {failure.kind === "wrong_mode" && (
         <span>
           {" "}
-          <Link href="/config">Open Config → Device</Link>
+          <Link href="/config">{t("fail.open_config_device")}</Link>
         </span>
       )}
       {failure.kind === "unauthorized" && (
         <span>
           {" "}
-          <Link href="/config/security">Enter the password</Link>
+          <Link href="/config/security">{t("fail.enter_password")}</Link>
         </span>
       )}
     </div>

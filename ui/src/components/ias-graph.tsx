@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
+import { clockTime } from "../format.js";
+import { t } from "../i18n/translate.js";
 
 /**
  * uPlot is about 40 % of the app: it is fetched the first time a graph is shown, not on every first
@@ -42,7 +44,7 @@ export function IasGraph({
   unit,
   theme,
   windowS,
-  emptyNote = "No speeds yet: the graph starts with the first frame.",
+  emptyNote,
 }: {
   samples: Samples;
   band: Band | null;
@@ -115,7 +117,7 @@ export function IasGraph({
         },
         { stroke: axis, grid: { stroke: grid }, ticks: { stroke: grid }, label: unit, size: 50 },
       ],
-      series: [{}, { label: "IAS", stroke: line, width: 3, points: { show: false } }],
+      series: [{}, { label: t("graph.ias"), stroke: line, width: 3, points: { show: false } }],
       hooks: {
         drawClear: [
           (u) => {
@@ -163,27 +165,25 @@ export function IasGraph({
         class="graph"
         ref={box}
         role="img"
-        aria-label={`IAS graph in ${unit}, ${samples.t.length} samples`}
+        aria-label={t("graph.label", { unit, count: samples.t.length })}
       />
       {libFailed && (
         <p class="graph-empty" role="status">
-          The graph could not be loaded from the device; it is tried again when you open it next.
+          {t("graph.failed")}
         </p>
       )}
       {!libFailed && samples.t.length === 0 && (
         <p class="graph-empty" data-testid="graph-empty">
-          {emptyNote}
+          {emptyNote ?? t("graph.empty")}
         </p>
       )}
     </div>
   );
 }
 
-/** Wall-clock time of day (h:mm:ss) for the time axis. */
+/** Wall-clock time of day for the time axis, as the viewer's language writes it. */
 function clockLabel(s: number): string {
-  const d = new Date(s * 1000);
-  const two = (n: number) => String(n).padStart(2, "0");
-  return `${d.getHours()}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+  return clockTime(new Date(s * 1000));
 }
 
 /** Appends a sample, keeping at most `max` (a new object, so effects see the change). */

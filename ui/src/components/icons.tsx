@@ -45,3 +45,12 @@ export function StopIcon() {
     </svg>
   );
 }
+
+export function GlobeIcon() {
+  return (
+    <svg aria-hidden="true" {...common} stroke-width="2" class="icon">
+      <circle cx="12" cy="12" r="9.5" />
+      <path d="M2.5 12h19M12 2.5c2.6 2.8 3.9 6 3.9 9.5s-1.3 6.7-3.9 9.5c-2.6-2.8-3.9-6-3.9-9.5s1.3-6.7 3.9-9.5z" />
+    </svg>
+  );
+}

@@ -3,6 +3,7 @@ import { type ApiFailure, asFailure, load } from "../api/client.js";
 import type { About as AboutInfo, Status } from "../api/types.js";
 import { FailureNotice } from "../components/failure-notice.js";
 import { bytes, dateTime, duration } from "../format.js";
+import { t } from "../i18n/translate.js";
 
 /** Where the device serves its certificate (PEM) for installing trust. */
 export const CERTIFICATE_URL = "/api/about/certificate";
@@ -46,36 +47,36 @@ export function About() {
   return (
     <div class="page about">
       <div class="page-head">
-        <h1>About this device</h1>
+        <h1>{t("about.title")}</h1>
         <button type="button" onClick={() => setGeneration((g) => g + 1)}>
-          Refresh
+          {t("common.refresh")}
         </button>
       </div>
       {error && <FailureNotice failure={error} />}
-      {!about && !error && <p class="muted">Loading…</p>}
+      {!about && !error && <p class="muted">{t("common.loading")}</p>}
       {about && (
         <section class="card">
           <dl class="facts wide" data-testid="about-facts">
             <div>
-              <dt>Mode</dt>
-              <dd>{about.mode}</dd>
+              <dt>{t("device.mode")}</dt>
+              <dd>{t(about.mode === "winch" ? "mode.winch" : "mode.aircraft")}</dd>
             </div>
             <div>
-              <dt>Host name</dt>
+              <dt>{t("about.hostname")}</dt>
               <dd>{about.hostname}</dd>
             </div>
             <div>
-              <dt>Device id (esp_id)</dt>
+              <dt>{t("about.esp_id")}</dt>
               <dd>{about.esp_id}</dd>
             </div>
             <div>
-              <dt>Version</dt>
+              <dt>{t("about.version")}</dt>
               <dd>
                 {about.version} <span class="muted">({about.build})</span>
               </dd>
             </div>
             <div>
-              <dt>Running for</dt>
+              <dt>{t("about.uptime")}</dt>
               <dd>{duration(about.uptime_s)}</dd>
             </div>
           </dl>
@@ -83,79 +84,78 @@ export function About() {
       )}
       {about && (
         <section class="card">
-          <h2>HTTPS certificate</h2>
-          <p>Compare this SHA-256 fingerprint with the one your browser shows in its certificate warning.</p>
+          <h2>{t("about.certificate")}</h2>
+          <p>{t("about.compare_fingerprint")}</p>
           <code class="fingerprint" data-testid="fingerprint">
             {fingerprintRows(about.certificate.sha256).join("\n")}
           </code>
-          <p>Valid until {dateTime(about.certificate.not_after)}.</p>
+          <p>{t("about.valid_until", { date: dateTime(about.certificate.not_after) })}</p>
           <a
             class="button"
             href={CERTIFICATE_URL}
             download={`${about.hostname}.crt`}
             data-testid="certificate-download"
           >
-            Download the certificate
+            {t("about.download_certificate")}
           </a>{" "}
-          <span class="muted">Install it as trusted on your phone or laptop to drop the warning.</span>
+          <span class="muted">{t("about.install_certificate")}</span>
         </section>
       )}
       <section class="card">
-        <h2>API</h2>
+        <h2>{t("about.api")}</h2>
         <p>
-          Programs talk to this device over its REST API. The explorer lists every request and answer and lets
-          you try them. {/* A page of its own (not the app): its library loads only there. */}
+          {t("about.api_text")} {/* A page of its own (not the app): its library loads only there. */}
           <a href="/explorer/index.html" data-testid="api-explorer">
-            Open the API explorer
+            {t("about.open_explorer")}
           </a>
         </p>
       </section>
       <section class="card">
-        <h2>Health</h2>
+        <h2>{t("about.health")}</h2>
         {statusError && <FailureNotice failure={statusError} compact />}
         {status && (
           <dl class="facts wide" data-testid="status-facts">
             <div>
-              <dt>Memory free (lowest)</dt>
+              <dt>{t("about.memory_free")}</dt>
               <dd>
                 {bytes(status.memory.heap_free)} ({bytes(status.memory.heap_free_min)})
               </dd>
             </div>
             <div>
-              <dt>Memory in use / RSS</dt>
+              <dt>{t("about.memory_used")}</dt>
               <dd>
                 {bytes(status.memory.heap_used)} / {bytes(status.memory.rss)}
               </dd>
             </div>
             <div>
-              <dt>HTTPS sessions</dt>
-              <dd>
-                {status.sessions.open} of {status.sessions.max} open (peak {status.sessions.peak_open});{" "}
-                {status.sessions.purged} purged, {status.sessions.queued} queued, {status.sessions.rejected}{" "}
-                rejected
-              </dd>
+              <dt>{t("about.sessions")}</dt>
+              <dd>{t("about.sessions_value", { ...status.sessions })}</dd>
             </div>
             <div>
-              <dt>TLS handshake failures</dt>
-              <dd>
-                {status.tls_failures.client_aborted} client aborted, {status.tls_failures.certificate_refused}{" "}
-                certificate refused, {status.tls_failures.protocol_mismatch} protocol mismatch,{" "}
-                {status.tls_failures.out_of_resources} out of resources
-              </dd>
+              <dt>{t("about.tls_failures")}</dt>
+              <dd>{t("about.tls_failures_value", { ...status.tls_failures })}</dd>
             </div>
             <div>
-              <dt>Radio</dt>
+              <dt>{t("radio.title")}</dt>
               <dd>
-                {status.radio.sent} sent, {status.radio.received} received, {status.radio.lost} lost,{" "}
-                {status.radio.bad_frames} bad, {status.radio.duty_blocked} held back by duty cycle
+                {t("about.radio_value", {
+                  sent: status.radio.sent,
+                  received: status.radio.received,
+                  lost: status.radio.lost,
+                  bad: status.radio.bad_frames,
+                  held: status.radio.duty_blocked,
+                })}
                 {status.radio.lbt_deferred !== undefined
-                  ? `, ${status.radio.lbt_deferred} waited for a busy channel, ${status.radio.lbt_dropped ?? 0} dropped`
+                  ? t("about.radio_lbt", {
+                      deferred: status.radio.lbt_deferred,
+                      dropped: status.radio.lbt_dropped ?? 0,
+                    })
                   : ""}
               </dd>
             </div>
             {status.radio.link ? (
               <div>
-                <dt>Radio hardware</dt>
+                <dt>{t("about.radio_hardware")}</dt>
                 <dd data-testid="radio-link">
                   {status.radio.link.kind}: {status.radio.link.state}
                   {status.radio.link.reason ? ` — ${status.radio.link.reason}` : ""}

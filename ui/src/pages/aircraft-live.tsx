@@ -6,6 +6,7 @@ import { appendSample, EMPTY_SAMPLES, IasGraph, type Samples } from "../componen
 import { ClockIcon, PlaneIcon, StopIcon } from "../components/icons.js";
 import { ppmPercent, speedParts, unitLabel } from "../format.js";
 import { usePoll } from "../hooks/use-poll.js";
+import { type MessageKey, t } from "../i18n/translate.js";
 import { Link } from "../router.js";
 import { useTheme } from "../theme.js";
 
@@ -15,10 +16,25 @@ export const AIRCRAFT_MONITOR_POLL_HZ = 2;
 const GRAPH_SAMPLES = 3600;
 
 const PHASE = {
-  airborne: { icon: PlaneIcon, text: "Airborne" },
-  landing_hold: { icon: ClockIcon, text: "Landing hold" },
-  landed: { icon: StopIcon, text: "Landed" },
+  airborne: { icon: PlaneIcon, text: "live.airborne" },
+  landing_hold: { icon: ClockIcon, text: "live.landing_hold" },
+  landed: { icon: StopIcon, text: "live.landed" },
 } as const;
+
+/** The sensor's health in words; a stale sensor is never read as a current speed. */
+const SENSOR_STATE: Record<Live["sensor"]["state"], MessageKey> = {
+  ok: "live.sensor_ok",
+  stale: "live.sensor_stale",
+  fault: "live.sensor_fault",
+  starting: "live.sensor_starting",
+};
+
+const TX_STATE: Record<Live["tx"]["state"], MessageKey> = {
+  sending: "live.tx_sending",
+  idle: "live.tx_idle",
+  duty_blocked: "live.tx_duty_blocked",
+  fault: "live.tx_fault",
+};
 
 /** `/aircraft/live`: IAS and flight phase, polled only while this page is open. */
 export function AircraftLive() {
@@ -43,10 +59,10 @@ export function AircraftLive() {
 
   return (
     <div class="page aircraft-live">
-      <h1>Live airspeed</h1>
+      <h1>{t("live.title")}</h1>
       {hard && <FailureNotice failure={hard} />}
       {poll.error?.transient && <FailureNotice failure={poll.error} retrying compact />}
-      {!hard && !d && !poll.error && <p class="muted">Connecting…</p>}
+      {!hard && !d && !poll.error && <p class="muted">{t("common.connecting")}</p>}
       {!hard && d && (
         <>
           <section
@@ -55,7 +71,7 @@ export function AircraftLive() {
             data-phase={d.flight_phase}
           >
             <div class="ias">
-              {old && <span class="stale-tag">last value</span>}
+              {old && <span class="stale-tag">{t("live.last_value")}</span>}
               <span class="ias-value" data-testid="ias">
                 {speedParts(d.ias).whole}
                 <span class="ias-tenth">{speedParts(d.ias).tenth}</span>
@@ -63,7 +79,7 @@ export function AircraftLive() {
               <span class="ias-unit">{unitLabel(d.unit)}</span>
             </div>
             <div class="phase" data-testid="phase">
-              {PHASE[d.flight_phase].icon()} {PHASE[d.flight_phase].text}
+              {PHASE[d.flight_phase].icon()} {t(PHASE[d.flight_phase].text)}
               {d.flight_phase === "landing_hold" && (
                 <span class="hold-counter" data-testid="landing-hold">
                   {" "}
@@ -74,40 +90,42 @@ export function AircraftLive() {
           </section>
           <dl class="facts">
             <div>
-              <dt>Sensor</dt>
+              <dt>{t("live.sensor")}</dt>
               <dd data-sensor={d.sensor.state}>
-                {d.sensor.state} ({d.sensor.source}){d.sensor.reason ? ` — ${d.sensor.reason}` : ""}
+                {t(SENSOR_STATE[d.sensor.state])} ({d.sensor.source})
+                {d.sensor.reason ? ` — ${d.sensor.reason}` : ""}
               </dd>
             </div>
             <div>
-              <dt>Transmitter</dt>
+              <dt>{t("live.transmitter")}</dt>
               <dd data-tx={d.tx.state}>
-                {d.tx.state.replace("_", " ")}
+                {t(TX_STATE[d.tx.state])}
                 {d.tx.reason ? ` — ${d.tx.reason}` : ""}
               </dd>
             </div>
             <div>
-              <dt>Frames sent</dt>
+              <dt>{t("live.frames_sent")}</dt>
               <dd>
-                {d.tx.sent}
-                {d.tx.blocked_duty > 0 ? `, ${d.tx.blocked_duty} held back by duty cycle` : ""}
+                {d.tx.blocked_duty > 0
+                  ? t("live.sent_held_back", { sent: d.tx.sent, held: d.tx.blocked_duty })
+                  : d.tx.sent}
               </dd>
             </div>
             <div>
-              <dt>Duty cycle used</dt>
+              <dt>{t("live.duty_used")}</dt>
               <dd>{ppmPercent(d.tx.duty_used_ppm)}</dd>
             </div>
           </dl>
           <section class="card">
             <div class="card-head">
-              <h2>IAS this flight</h2>
+              <h2>{t("live.graph_title")}</h2>
               <button type="button" onClick={() => setSamples(EMPTY_SAMPLES)}>
-                Reset graph
+                {t("live.reset_graph")}
               </button>
             </div>
             <IasGraph
               samples={samples}
-              emptyNote="The graph records while airborne and in landing hold; it clears on landing."
+              emptyNote={t("live.graph_empty")}
               band={
                 profile && profile.unit === d.unit
                   ? { min: profile.v_min, opt: profile.v_opt, max: profile.v_max }
@@ -120,7 +138,7 @@ export function AircraftLive() {
         </>
       )}
       <p>
-        <Link href="/">← Aircraft settings</Link>
+        <Link href="/">← {t("page.aircraft_settings")}</Link>
       </p>
     </div>
   );

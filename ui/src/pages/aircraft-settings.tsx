@@ -7,6 +7,7 @@ import { Field } from "../components/field.js";
 import { FormFooter } from "../components/form-footer.js";
 import { UNIT_LABEL } from "../format.js";
 import { useForm } from "../hooks/use-form.js";
+import { type MessageKey, t } from "../i18n/translate.js";
 import { Link } from "../router.js";
 import { type SpeedOrigin, switchUnit } from "../speed-convert.js";
 import { aircraftProblems, aircraftRules } from "../words/aircraft-rules.js";
@@ -28,14 +29,11 @@ const toValues = (p: AircraftProfile): Values => ({
   v_en: String(p.v_en),
 });
 
-const SPEED_LABEL: Record<SpeedKey, { label: string; hint: string }> = {
-  v_min: { label: "v_min — band lower end", hint: "Slowest acceptable launch speed." },
-  v_opt: { label: "v_opt — optimal", hint: "Target speed for the launch." },
-  v_max: { label: "v_max — band upper end", hint: "Never above the placarded winch speed." },
-  v_en: {
-    label: "v_en — landed below",
-    hint: "Telemetry runs above this; below it the glider counts as landing.",
-  },
+const SPEED_LABEL: Record<SpeedKey, { label: MessageKey; hint: MessageKey }> = {
+  v_min: { label: "aircraft.v_min", hint: "aircraft.v_min_hint" },
+  v_opt: { label: "aircraft.v_opt", hint: "aircraft.v_opt_hint" },
+  v_max: { label: "aircraft.v_max", hint: "aircraft.v_max_hint" },
+  v_en: { label: "aircraft.v_en", hint: "aircraft.v_en_hint" },
 };
 
 const speedsOf = (v: Values): Record<SpeedKey, number> => ({
@@ -68,8 +66,12 @@ export function AircraftSettings() {
   if (!v) {
     return (
       <div class="page">
-        <h1>Aircraft</h1>
-        {form.loadError ? <FailureNotice failure={form.loadError} /> : <p class="muted">Loading…</p>}
+        <h1>{t("aircraft.title")}</h1>
+        {form.loadError ? (
+          <FailureNotice failure={form.loadError} />
+        ) : (
+          <p class="muted">{t("common.loading")}</p>
+        )}
       </div>
     );
   }
@@ -95,7 +97,7 @@ export function AircraftSettings() {
     };
     for (const k of SPEEDS) {
       const raw = v[k].trim();
-      if (!/^\d+$/.test(raw)) local[`/${k}`] = "Enter a whole number.";
+      if (!/^\d+$/.test(raw)) local[`/${k}`] = t("rule.enter_whole_number");
       else body[k] = Number(raw);
     }
     void form.submit((_vals) => write<AircraftProfile>("PUT", "/api/aircraft", body), local);
@@ -107,20 +109,20 @@ export function AircraftSettings() {
   return (
     <div class="page">
       <div class="page-head">
-        <h1>Aircraft</h1>
+        <h1>{t("aircraft.title")}</h1>
         <Link href="/aircraft/live" class="button">
-          Live IAS →
+          {t("page.live_ias")} →
         </Link>
       </div>
       {form.loadError && <FailureNotice failure={form.loadError} compact />}
       <form class="card form" onSubmit={save} noValidate data-form="aircraft">
         <fieldset>
-          <legend>Identity</legend>
+          <legend>{t("aircraft.identity")}</legend>
           <Field
             name="/registration"
-            label="Registration"
+            label={t("aircraft.registration")}
             error={err["/registration"]}
-            hint="e.g. D-1234: letters, digits, hyphen"
+            hint={t("aircraft.registration_hint")}
           >
             {(id, desc) => (
               <input
@@ -136,12 +138,7 @@ export function AircraftSettings() {
               />
             )}
           </Field>
-          <Field
-            name="/type"
-            label="Type"
-            error={err["/type"]}
-            hint="As shown to the winch driver, e.g. ASK 21"
-          >
+          <Field name="/type" label={t("aircraft.type")} error={err["/type"]} hint={t("aircraft.type_hint")}>
             {(id, desc) => (
               <input
                 id={id}
@@ -156,8 +153,8 @@ export function AircraftSettings() {
           </Field>
         </fieldset>
         <fieldset>
-          <legend>Speed band</legend>
-          <Field name="/unit" label="Unit" error={err["/unit"]} hint="Changing it converts the speeds below.">
+          <legend>{t("aircraft.speed_band")}</legend>
+          <Field name="/unit" label={t("aircraft.unit")} error={err["/unit"]} hint={t("aircraft.unit_hint")}>
             {(id, desc) => (
               <select
                 id={id}
@@ -178,9 +175,9 @@ export function AircraftSettings() {
               <Field
                 key={k}
                 name={`/${k}`}
-                label={SPEED_LABEL[k].label}
+                label={t(SPEED_LABEL[k].label)}
                 error={err[`/${k}`]}
-                hint={SPEED_LABEL[k].hint}
+                hint={t(SPEED_LABEL[k].hint)}
               >
                 {(id, desc) => (
                   <div class="with-unit">
@@ -203,7 +200,7 @@ export function AircraftSettings() {
         {err["/"] && <p class="form-error">⚠ {err["/"]}</p>}
         {fieldKeys.length > 0 && (
           <p class="form-error" role="alert">
-            Not saved: please correct the fields marked ⚠. Your input is kept.
+            {t("form.not_saved_fields")}
           </p>
         )}
         <FormFooter form={form} />

@@ -5,11 +5,15 @@ import { waitForDevice } from "../api/wait-for-device.js";
 import { FailureNotice } from "../components/failure-notice.js";
 import { useDevice } from "../device.js";
 import { goToSecurity } from "../hooks/use-form.js";
+import { type MessageKey, t, tParts } from "../i18n/translate.js";
 
-const MODE_TEXT: Record<DeviceMode, { title: string; text: string }> = {
-  aircraft: { title: "Aircraft", text: "In the glider: measures IAS and sends it." },
-  winch: { title: "Winch", text: "At the winch: receives and shows the glider's IAS." },
+const MODE_TEXT: Record<DeviceMode, { title: MessageKey; text: MessageKey; name: MessageKey }> = {
+  aircraft: { title: "device.aircraft", text: "device.aircraft_text", name: "mode.aircraft" },
+  winch: { title: "device.winch", text: "device.winch_text", name: "mode.winch" },
 };
+
+/** The mode's name as a sentence uses it ("winch", "Winde"). */
+const modeName = (m: DeviceMode): string => t(MODE_TEXT[m].name);
 
 type Step =
   | { kind: "idle" }
@@ -59,7 +63,7 @@ export function ConfigDevice() {
     try {
       const res = await write<ModeChange>("PUT", "/api/mode", { mode });
       if (res && !res.restarting) {
-        setStep({ kind: "done", message: `The device is already in ${mode} mode.` });
+        setStep({ kind: "done", message: t("device.already_in_mode", { mode: modeName(mode) }) });
         dev.refresh();
         return;
       }
@@ -87,18 +91,20 @@ export function ConfigDevice() {
   return (
     <div class="config-section" data-section="device">
       <section class="card">
-        <h2>Mode</h2>
+        <h2>{t("device.mode")}</h2>
         {dev.mode ? (
           <p>
-            This device is in <strong data-testid="current-mode">{dev.mode}</strong> mode.
+            {tParts("device.mode_is", {
+              mode: <strong data-testid="current-mode">{modeName(dev.mode)}</strong>,
+            })}
           </p>
         ) : dev.error ? (
           <FailureNotice failure={dev.error} retrying={dev.error.transient} />
         ) : (
-          <p class="muted">The current mode is not known yet.</p>
+          <p class="muted">{t("device.mode_unknown")}</p>
         )}
         <fieldset class="mode-choices">
-          <legend class="visually-hidden">Device mode</legend>
+          <legend class="visually-hidden">{t("device.device_mode")}</legend>
           {(Object.keys(MODE_TEXT) as DeviceMode[]).map((m) => (
             <button
               type="button"
@@ -109,43 +115,40 @@ export function ConfigDevice() {
               onClick={() => setStep({ kind: "confirm", action: "mode", mode: m })}
               data-mode={m}
             >
-              <strong>{MODE_TEXT[m].title}</strong>
-              <span>{MODE_TEXT[m].text}</span>
-              {dev.mode === m && <em>current</em>}
+              <strong>{t(MODE_TEXT[m].title)}</strong>
+              <span>{t(MODE_TEXT[m].text)}</span>
+              {dev.mode === m && <em>{t("device.current")}</em>}
             </button>
           ))}
         </fieldset>
         {step.kind === "confirm" && step.action === "mode" && step.mode && (
-          <div class="confirm" role="alertdialog" aria-label="Confirm the mode change">
-            <p>
-              Switch this device to <strong>{step.mode}</strong> mode? It restarts in the new mode; this page
-              waits and reloads when the device is back. Unsaved changes on other pages are lost.
-            </p>
+          <div class="confirm" role="alertdialog" aria-label={t("device.confirm_mode_label")}>
+            <p>{tParts("device.confirm_mode", { mode: <strong>{modeName(step.mode)}</strong> })}</p>
             <button
               type="button"
               class="primary danger"
               onClick={() => void switchMode(step.mode as DeviceMode)}
             >
-              Switch to {step.mode} mode
+              {t("device.switch_to", { mode: modeName(step.mode) })}
             </button>
             <button type="button" onClick={() => setStep({ kind: "idle" })}>
-              Cancel
+              {t("common.cancel")}
             </button>
           </div>
         )}
       </section>
 
       <section class="card">
-        <h2>Reboot</h2>
-        <p>Restarts the device from its stored settings.</p>
+        <h2>{t("device.reboot")}</h2>
+        <p>{t("device.reboot_text")}</p>
         {step.kind === "confirm" && step.action === "reboot" ? (
-          <div class="confirm" role="alertdialog" aria-label="Confirm the reboot">
-            <p>Reboot the device now? It is unavailable for a few seconds.</p>
+          <div class="confirm" role="alertdialog" aria-label={t("device.confirm_reboot_label")}>
+            <p>{t("device.confirm_reboot")}</p>
             <button type="button" class="primary danger" onClick={() => void reboot()}>
-              Reboot now
+              {t("device.reboot_now")}
             </button>
             <button type="button" onClick={() => setStep({ kind: "idle" })}>
-              Cancel
+              {t("common.cancel")}
             </button>
           </div>
         ) : (
@@ -154,30 +157,31 @@ export function ConfigDevice() {
             disabled={busy}
             onClick={() => setStep({ kind: "confirm", action: "reboot" })}
           >
-            Reboot…
+            {t("device.reboot_ellipsis")}
           </button>
         )}
       </section>
 
       {step.kind === "sending" && (
         <p class="notice notice-info" role="status">
-          Sending…
+          {t("device.sending")}
         </p>
       )}
       {step.kind === "waiting" && (
         <p class="notice notice-info" role="status" data-testid="restart-wait">
-          {step.action === "mode" ? `Restarting in ${step.mode} mode` : "Rebooting"}… waiting for the device (
-          {step.elapsedS} s). The page reloads when it is back.
+          {step.action === "mode" && step.mode
+            ? t("device.restarting_in", { mode: modeName(step.mode), seconds: step.elapsedS })
+            : t("device.rebooting", { seconds: step.elapsedS })}
         </p>
       )}
       {step.kind === "timeout" && (
         <div class="notice notice-warn" role="alert">
-          The device has not come back within a minute. It may have a new address or name.{" "}
+          {t("device.not_back")}{" "}
           <button type="button" onClick={() => void wait(step.action, step.mode)}>
-            Keep waiting
+            {t("device.keep_waiting")}
           </button>{" "}
           <button type="button" onClick={() => location.assign("/")}>
-            Reload now
+            {t("device.reload_now")}
           </button>
         </div>
       )}

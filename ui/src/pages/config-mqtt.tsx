@@ -5,6 +5,7 @@ import { Field, PasswordInput } from "../components/field.js";
 import { FormFooter } from "../components/form-footer.js";
 import { useForm } from "../hooks/use-form.js";
 import { usePoll } from "../hooks/use-poll.js";
+import { type MessageKey, t } from "../i18n/translate.js";
 
 interface Values {
   enabled: boolean;
@@ -29,12 +30,12 @@ const toValues = (m: MqttView): Values => ({
   discovery: m.discovery,
 });
 
-const STATE_WORDS: Record<MqttStatus["state"], string> = {
-  off: "Off",
-  connecting: "Connecting…",
-  connected: "Connected",
-  waiting: "Not connected; trying again soon",
-  stopped: "Stopped",
+const STATE_WORDS: Record<MqttStatus["state"], MessageKey> = {
+  off: "mqtt.state_off",
+  connecting: "common.connecting",
+  connected: "mqtt.state_connected",
+  waiting: "mqtt.state_waiting",
+  stopped: "mqtt.state_stopped",
 };
 
 /** The connection as it is now: state, last error in plain words, messages sent and dropped. */
@@ -43,22 +44,22 @@ function ConnectionCard({ fallback }: { fallback: MqttStatus }) {
   const s = poll.data?.status ?? fallback;
   return (
     <section class="card" data-mqtt-state={s.state}>
-      <h2>Connection</h2>
+      <h2>{t("mqtt.connection")}</h2>
       <dl class="facts">
-        <dt>State</dt>
-        <dd>{STATE_WORDS[s.state]}</dd>
+        <dt>{t("mqtt.state")}</dt>
+        <dd>{t(STATE_WORDS[s.state])}</dd>
         {s.broker && (
           <>
-            <dt>Broker</dt>
+            <dt>{t("mqtt.broker")}</dt>
             <dd>
               {s.broker}
               {s.protocol ? ` (MQTT ${s.protocol})` : ""}
             </dd>
           </>
         )}
-        <dt>Last error</dt>
-        <dd data-mqtt-error>{s.last_error ?? "none"}</dd>
-        <dt>Messages sent / dropped / waiting</dt>
+        <dt>{t("mqtt.last_error")}</dt>
+        <dd data-mqtt-error>{s.last_error ?? t("mqtt.none")}</dd>
+        <dt>{t("mqtt.messages")}</dt>
         <dd>
           {s.sent} / {s.dropped} / {s.queued}
         </dd>
@@ -75,7 +76,11 @@ export function ConfigMqtt() {
   if (!m || !v) {
     return (
       <div class="config-section" data-section="mqtt">
-        {form.loadError ? <FailureNotice failure={form.loadError} /> : <p class="muted">Loading…</p>}
+        {form.loadError ? (
+          <FailureNotice failure={form.loadError} />
+        ) : (
+          <p class="muted">{t("common.loading")}</p>
+        )}
       </div>
     );
   }
@@ -121,15 +126,15 @@ export function ConfigMqtt() {
             checked={v.enabled}
             onChange={(e) => form.set({ enabled: e.currentTarget.checked })}
           />{" "}
-          Publish to an MQTT broker
+          {t("mqtt.enabled")}
         </label>
-        {text("url", "Broker", "mqtt://host:1883, or mqtts://host:8883 for TLS.", "mqtt://192.168.4.2:1883")}
-        {text("user", "User", "Leave empty for a broker without users.")}
+        {text("url", t("mqtt.broker"), t("mqtt.url_hint"), "mqtt://192.168.4.2:1883")}
+        {text("user", t("mqtt.user"), t("mqtt.user_hint"))}
         <Field
           name="/password"
-          label="New password"
+          label={t("mqtt.new_password")}
           error={err["/password"]}
-          hint={m.password_set ? "A password is stored; leave empty to keep it." : undefined}
+          hint={m.password_set ? t("mqtt.password_stored") : undefined}
         >
           {(id, desc) => (
             <PasswordInput
@@ -148,15 +153,10 @@ export function ConfigMqtt() {
               checked={v.clear_password}
               onChange={(e) => form.set({ clear_password: e.currentTarget.checked })}
             />{" "}
-            Remove the stored password
+            {t("mqtt.remove_password")}
           </label>
         )}
-        <Field
-          name="/ca_pem"
-          label="CA certificate (PEM, for mqtts)"
-          error={err["/ca_pem"]}
-          hint="Leave empty to trust the usual public CAs."
-        >
+        <Field name="/ca_pem" label={t("mqtt.ca")} error={err["/ca_pem"]} hint={t("mqtt.ca_hint")}>
           {(id, desc) => (
             <textarea
               id={id}
@@ -168,14 +168,14 @@ export function ConfigMqtt() {
             />
           )}
         </Field>
-        {text("prefix", "Topic prefix", "Topics are <prefix>/<device id>/status, …/winch, …/launch.")}
+        {text("prefix", t("mqtt.prefix"), t("mqtt.prefix_hint"))}
         <label class="check">
           <input
             type="checkbox"
             checked={v.discovery}
             onChange={(e) => form.set({ discovery: e.currentTarget.checked })}
           />{" "}
-          Home Assistant discovery
+          {t("mqtt.discovery")}
         </label>
         {err["/"] && <p class="form-error">⚠ {err["/"]}</p>}
         {form.formError && form.formError.kind !== "validation" && <FailureNotice failure={form.formError} />}

@@ -4,10 +4,11 @@ import type { RadioPatch, RadioView } from "../api/types.js";
 import { FailureNotice } from "../components/failure-notice.js";
 import { Field } from "../components/field.js";
 import { FormFooter } from "../components/form-footer.js";
-import { mhz, ppmPercent } from "../format.js";
+import { decimal, mhz, ppmPercent } from "../format.js";
 import { useForm } from "../hooks/use-form.js";
+import { t } from "../i18n/translate.js";
 import { plainFieldErrors } from "../words/plain.js";
-import { RADIO_RULES } from "../words/settings-rules.js";
+import { radioRules } from "../words/settings-rules.js";
 
 interface Values {
   srd_profile_id: string;
@@ -20,7 +21,8 @@ interface Values {
 const toValues = (r: RadioView): Values => ({
   srd_profile_id: r.srd_profile_id,
   modem_backend: r.modem_backend,
-  frequency_mhz: (r.frequency_hz / 1e6).toFixed(3),
+  // In the viewer's decimal notation; either separator is read back.
+  frequency_mhz: decimal(r.frequency_hz / 1e6, 3),
   tx_power_dbm: String(r.tx_power_dbm),
   duty_cycle_lab_override: r.duty_cycle_lab_override,
 });
@@ -28,7 +30,7 @@ const toValues = (r: RadioView): Values => ({
 /** Config → Radio: SRD profile, frequency, power, modem, lab override, and the rolling duty cycle. */
 export function ConfigRadio() {
   const form = useForm<RadioView, Values>("radio", "/api/radio", toValues, {
-    plain: (details) => plainFieldErrors(details, RADIO_RULES),
+    plain: (details) => plainFieldErrors(details, radioRules()),
   });
   const [note, setNote] = useState<string | null>(null);
   const [requestedHz, setRequestedHz] = useState<number | null>(null);
@@ -37,7 +39,11 @@ export function ConfigRadio() {
   if (!r || !v) {
     return (
       <div class="config-section" data-section="radio">
-        {form.loadError ? <FailureNotice failure={form.loadError} /> : <p class="muted">Loading…</p>}
+        {form.loadError ? (
+          <FailureNotice failure={form.loadError} />
+        ) : (
+          <p class="muted">{t("common.loading")}</p>
+        )}
       </div>
     );
   }
@@ -59,15 +65,15 @@ export function ConfigRadio() {
       patch.modem_backend = v.modem_backend as RadioPatch["modem_backend"];
     const f = Number(v.frequency_mhz.replace(",", "."));
     if (!Number.isFinite(f) || v.frequency_mhz.trim() === "")
-      local["/frequency_hz"] = "Enter the frequency in MHz, e.g. 869.525.";
+      local["/frequency_hz"] = t("radio.enter_frequency");
     else if (Math.round(f * 1e6) !== r.frequency_hz) patch.frequency_hz = Math.round(f * 1e6);
     const p = v.tx_power_dbm.trim();
-    if (!/^-?\d+$/.test(p)) local["/tx_power_dbm"] = "Enter a whole number of dBm.";
+    if (!/^-?\d+$/.test(p)) local["/tx_power_dbm"] = t("radio.enter_power");
     else if (Number(p) !== r.tx_power_dbm) patch.tx_power_dbm = Number(p);
     if (v.duty_cycle_lab_override !== r.duty_cycle_lab_override)
       patch.duty_cycle_lab_override = v.duty_cycle_lab_override;
     if (Object.keys(local).length === 0 && Object.keys(patch).length === 0) {
-      setNote("Nothing changed.");
+      setNote(t("radio.nothing_changed"));
       return;
     }
     void form
@@ -80,7 +86,7 @@ export function ConfigRadio() {
   return (
     <div class="config-section" data-section="radio">
       <section class="card">
-        <h2>Duty cycle (last hour)</h2>
+        <h2>{t("radio.duty_title")}</h2>
         <div class="meter" aria-hidden="true">
           <div
             class={`meter-fill${share > 0.9 ? " high" : ""}`}
@@ -88,28 +94,33 @@ export function ConfigRadio() {
           />
         </div>
         <p data-testid="duty">
-          {ppmPercent(used)} of the hour used; limit {ppmPercent(limit)}
-          {r.duty_cycle_lab_override ? " (lab override on: not enforced)" : ""}. Rolling{" "}
-          {r.duty_cycle_window_s} s window in 1 s buckets.
+          {t(r.duty_cycle_lab_override ? "radio.duty_text_override" : "radio.duty_text", {
+            used: ppmPercent(used),
+            limit: ppmPercent(limit),
+            window: r.duty_cycle_window_s,
+          })}
         </p>
         {r.lbt ? (
-          <p data-testid="lbt">
-            Listen before talk: {r.lbt.deferred} frames waited for a busy channel, {r.lbt.dropped} dropped.
-          </p>
+          <p data-testid="lbt">{t("radio.lbt", { deferred: r.lbt.deferred, dropped: r.lbt.dropped })}</p>
         ) : null}
         <button type="button" class="link-button" onClick={form.reload}>
-          Refresh
+          {t("common.refresh")}
         </button>
       </section>
       <form class="card form" onSubmit={save} noValidate data-form="radio">
-        <h2>Radio</h2>
+        <h2>{t("radio.title")}</h2>
         <Field
           name="/srd_profile_id"
-          label="SRD profile"
+          label={t("radio.profile")}
           error={err["/srd_profile_id"]}
           hint={
             profile
-              ? `${mhz(profile.segment_hz[0] ?? 0)}–${mhz(profile.segment_hz[1] ?? 0)}, duty ≤ ${ppmPercent(profile.duty_cycle_max_ppm)}, ≤ ${profile.power_cap_dbm} dBm`
+              ? t("radio.profile_hint", {
+                  from: mhz(profile.segment_hz[0] ?? 0),
+                  to: mhz(profile.segment_hz[1] ?? 0),
+                  duty: ppmPercent(profile.duty_cycle_max_ppm),
+                  power: profile.power_cap_dbm,
+                })
               : undefined
           }
         >
@@ -130,9 +141,9 @@ export function ConfigRadio() {
         </Field>
         <Field
           name="/modem_backend"
-          label="Modem"
+          label={t("radio.modem")}
           error={err["/modem_backend"]}
-          hint="Both units must use the same modem."
+          hint={t("radio.modem_hint")}
         >
           {(id, desc) => (
             <select
@@ -151,9 +162,13 @@ export function ConfigRadio() {
         </Field>
         <Field
           name="/frequency_hz"
-          label="Centre frequency (MHz)"
+          label={t("radio.frequency")}
           error={err["/frequency_hz"]}
-          hint={`Step ${(r.frequency_hz_step / 1000).toFixed(0)} kHz; keep clear of FLARM ${mhz(r.flarm_avoidance_hz[0] ?? 0)}–${mhz(r.flarm_avoidance_hz[1] ?? 0)}.`}
+          hint={t("radio.frequency_hint", {
+            step: Math.round(r.frequency_hz_step / 1000),
+            from: mhz(r.flarm_avoidance_hz[0] ?? 0),
+            to: mhz(r.flarm_avoidance_hz[1] ?? 0),
+          })}
         >
           {(id, desc) => (
             <input
@@ -168,9 +183,9 @@ export function ConfigRadio() {
         </Field>
         <Field
           name="/tx_power_dbm"
-          label="Transmit power (dBm e.r.p.)"
+          label={t("radio.power")}
           error={err["/tx_power_dbm"]}
-          hint={profile ? `At most ${profile.power_cap_dbm} dBm in this profile.` : undefined}
+          hint={profile ? t("radio.power_hint", { power: profile.power_cap_dbm }) : undefined}
         >
           {(id, desc) => (
             <input
@@ -183,7 +198,11 @@ export function ConfigRadio() {
             />
           )}
         </Field>
-        <Field name="/duty_cycle_lab_override" label="Lab override" error={err["/duty_cycle_lab_override"]}>
+        <Field
+          name="/duty_cycle_lab_override"
+          label={t("radio.lab_override")}
+          error={err["/duty_cycle_lab_override"]}
+        >
           {(id) => (
             <label class="check">
               <input
@@ -192,7 +211,7 @@ export function ConfigRadio() {
                 checked={v.duty_cycle_lab_override}
                 onChange={(e) => form.set({ duty_cycle_lab_override: e.currentTarget.checked })}
               />{" "}
-              Transmit even when the duty-cycle budget is spent (bench use only, not legal on air)
+              {t("radio.lab_override_text")}
             </label>
           )}
         </Field>
@@ -200,7 +219,7 @@ export function ConfigRadio() {
         {form.formError && form.formError.kind !== "validation" && <FailureNotice failure={form.formError} />}
         {requestedHz !== null && requestedHz !== r.frequency_hz && (
           <p class="muted" role="status">
-            {mhz(requestedHz)} is off the channel grid; the device uses {mhz(r.frequency_hz)}.
+            {t("radio.off_grid", { requested: mhz(requestedHz), used: mhz(r.frequency_hz) })}
           </p>
         )}
         {note && (

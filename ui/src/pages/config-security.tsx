@@ -4,17 +4,19 @@ import type { SecurityState } from "../api/types.js";
 import { FailureNotice } from "../components/failure-notice.js";
 import { Field, PasswordInput } from "../components/field.js";
 import { focusFirstProblem } from "../hooks/use-form.js";
+import { type MessageKey, t } from "../i18n/translate.js";
 import { Link, useLocation } from "../router.js";
-import { PASSWORD_RULE } from "../words/settings-rules.js";
+import { passwordRule } from "../words/settings-rules.js";
 
 type Outcome = { ok: true; text: string } | { ok: false; text?: string; failure?: ApiFailure } | null;
 
-const PAGE_NAMES: Record<string, string> = {
-  "/": "your settings",
-  "/config": "Config → Device",
-  "/config/radio": "Config → Radio",
-  "/config/wifi": "Config → Wi-Fi",
-  "/history": "History",
+const PAGE_NAMES: Record<string, MessageKey> = {
+  "/": "security.back_settings",
+  "/config": "security.back_config_device",
+  "/config/radio": "security.back_config_radio",
+  "/config/wifi": "security.back_config_wifi",
+  "/config/mqtt": "security.back_config_mqtt",
+  "/history": "nav.history",
 };
 
 /** Only a path of this app (`/…`, not `//host`): the `back` parameter must not lead elsewhere. */
@@ -52,7 +54,7 @@ export function ConfigSecurity() {
   const validate = async (e: Event) => {
     e.preventDefault();
     if (!entered) {
-      setCheckResult({ ok: false, text: "Enter the password first." });
+      setCheckResult({ ok: false, text: t("security.enter_first") });
       return;
     }
     setBusy(true);
@@ -63,15 +65,12 @@ export function ConfigSecurity() {
       setEntered("");
       setCheckResult({
         ok: true,
-        text:
-          state?.password_set === false
-            ? "No password is set on the device: writes are open."
-            : "Password accepted; kept for this browser session.",
+        text: state?.password_set === false ? t("security.no_password_open") : t("security.accepted"),
       });
     } catch (err) {
       const f = asFailure(err);
       setCheckResult(
-        f.kind === "unauthorized" ? { ok: false, text: "Wrong password." } : { ok: false, failure: f },
+        f.kind === "unauthorized" ? { ok: false, text: t("security.wrong") } : { ok: false, failure: f },
       );
     } finally {
       setBusy(false);
@@ -91,21 +90,19 @@ export function ConfigSecurity() {
       setConfirmClear(false);
       setChangeResult({
         ok: true,
-        text: password
-          ? "Password set. It is kept for this session; other browsers need it for changes."
-          : "Password cleared: writes are open.",
+        text: password ? t("security.set_done") : t("security.cleared"),
       });
     } catch (err) {
       const f = asFailure(err);
       if (f.kind === "unauthorized")
         setChangeResult({
           ok: false,
-          text: "The current password is needed first: enter it above and validate.",
+          text: t("security.current_needed"),
         });
       else if (f.kind === "validation") {
-        setFieldErr({ "/password": PASSWORD_RULE });
+        setFieldErr({ "/password": passwordRule() });
         focusFirstProblem("new-password");
-        setChangeResult({ ok: false, text: "Not changed." });
+        setChangeResult({ ok: false, text: t("security.not_changed") });
       } else setChangeResult({ ok: false, failure: f });
     } finally {
       setBusy(false);
@@ -115,12 +112,12 @@ export function ConfigSecurity() {
   const submitNew = (e: Event) => {
     e.preventDefault();
     if (fresh.password !== fresh.repeat) {
-      setFieldErr({ "/repeat": "The two entries differ." });
+      setFieldErr({ "/repeat": t("security.differ") });
       focusFirstProblem("new-password");
       return;
     }
     if (!fresh.password) {
-      setFieldErr({ "/password": "Enter the new password." });
+      setFieldErr({ "/password": t("security.enter_new") });
       focusFirstProblem("new-password");
       return;
     }
@@ -131,13 +128,12 @@ export function ConfigSecurity() {
     <div class="config-section" data-section="security">
       {back && (
         <div class="notice notice-warn" role="alert" data-testid="auth-needed">
-          <strong>The device needs the API password to save.</strong> Enter it below; your unsaved changes are
-          kept.
+          <strong>{t("security.needs_password")}</strong> {t("security.enter_below")}
           {checkResult?.ok && (
             <>
               {" "}
               <Link href={back} class="button primary" data-testid="back-to-form">
-                Back to {PAGE_NAMES[back] ?? back}
+                {t("security.back_to", { page: PAGE_NAMES[back] ? t(PAGE_NAMES[back]) : back })}
               </Link>
             </>
           )}
@@ -146,17 +142,15 @@ export function ConfigSecurity() {
       {loadError && <FailureNotice failure={loadError} />}
       {state && (
         <p data-testid="password-state">
-          {state.password_set
-            ? "An API password is set: changes need it (reading stays open)."
-            : "No API password is set: anyone on the network can change settings."}
+          {state.password_set ? t("security.state_set") : t("security.state_open")}
         </p>
       )}
 
       <form class="card form" onSubmit={validate} noValidate data-form="session-password">
-        <h2>Password for this session</h2>
+        <h2>{t("security.session_title")}</h2>
         {token ? (
           <p>
-            A password is kept for this browser session and sent with every change.{" "}
+            {t("security.session_kept")}{" "}
             <button
               type="button"
               class="link-button"
@@ -166,15 +160,15 @@ export function ConfigSecurity() {
                 setCheckResult(null);
               }}
             >
-              Forget it
+              {t("security.forget")}
             </button>
           </p>
         ) : (
-          <p class="muted">Not entered yet.</p>
+          <p class="muted">{t("security.not_entered")}</p>
         )}
         <Field
           name="/session"
-          label="API password"
+          label={t("security.api_password")}
           error={checkResult && !checkResult.ok ? checkResult.text : undefined}
         >
           {(id, desc) => (
@@ -190,7 +184,7 @@ export function ConfigSecurity() {
         </Field>
         <div class="form-footer">
           <button type="submit" class="primary" disabled={busy}>
-            Validate
+            {t("security.validate")}
           </button>
           {checkResult?.ok && (
             <span class="saved" role="status">
@@ -204,12 +198,12 @@ export function ConfigSecurity() {
       </form>
 
       <form class="card form" onSubmit={submitNew} noValidate data-form="new-password">
-        <h2>{state?.password_set ? "Change the password" : "Set a password"}</h2>
+        <h2>{state?.password_set ? t("security.change_title") : t("security.set_title")}</h2>
         <Field
           name="/password"
-          label="New password"
+          label={t("mqtt.new_password")}
           error={fieldErr["/password"]}
-          hint="8–64 characters, no spaces."
+          hint={t("security.new_hint")}
         >
           {(id, desc) => (
             <PasswordInput
@@ -220,7 +214,7 @@ export function ConfigSecurity() {
             />
           )}
         </Field>
-        <Field name="/repeat" label="Repeat" error={fieldErr["/repeat"]}>
+        <Field name="/repeat" label={t("security.repeat")} error={fieldErr["/repeat"]}>
           {(id, desc) => (
             <PasswordInput
               id={id}
@@ -232,21 +226,21 @@ export function ConfigSecurity() {
         </Field>
         <div class="form-footer">
           <button type="submit" class="primary" disabled={busy}>
-            {state?.password_set ? "Change password" : "Set password"}
+            {state?.password_set ? t("security.change") : t("security.set")}
           </button>
           {state?.password_set &&
             (confirmClear ? (
               <>
                 <button type="button" class="danger" disabled={busy} onClick={() => void change(null)}>
-                  Yes, clear it
+                  {t("security.yes_clear")}
                 </button>
                 <button type="button" onClick={() => setConfirmClear(false)}>
-                  Cancel
+                  {t("common.cancel")}
                 </button>
               </>
             ) : (
               <button type="button" disabled={busy} onClick={() => setConfirmClear(true)}>
-                Clear password…
+                {t("security.clear")}
               </button>
             ))}
         </div>

@@ -4,8 +4,9 @@ import { FailureNotice } from "../components/failure-notice.js";
 import { Field, PasswordInput } from "../components/field.js";
 import { FormFooter } from "../components/form-footer.js";
 import { useForm } from "../hooks/use-form.js";
+import { t } from "../i18n/translate.js";
 import { plainFieldErrors } from "../words/plain.js";
-import { WIFI_RULES } from "../words/settings-rules.js";
+import { wifiRules } from "../words/settings-rules.js";
 
 interface Values {
   ap_ssid: string;
@@ -33,14 +34,18 @@ const CHANNELS = Array.from({ length: 13 }, (_, i) => i + 1);
 /** Config → Wi-Fi: the device's own network and joining a club WLAN. Passwords are write-only. */
 export function ConfigWifi() {
   const form = useForm<WifiSettings, Values>("wifi", "/api/wifi", toValues, {
-    plain: (details) => plainFieldErrors(details, WIFI_RULES),
+    plain: (details) => plainFieldErrors(details, wifiRules()),
   });
   const w = form.server;
   const v = form.values;
   if (!w || !v) {
     return (
       <div class="config-section" data-section="wifi">
-        {form.loadError ? <FailureNotice failure={form.loadError} /> : <p class="muted">Loading…</p>}
+        {form.loadError ? (
+          <FailureNotice failure={form.loadError} />
+        ) : (
+          <p class="muted">{t("common.loading")}</p>
+        )}
       </div>
     );
   }
@@ -60,12 +65,10 @@ export function ConfigWifi() {
 
   return (
     <form class="config-section card form" onSubmit={save} noValidate data-section="wifi" data-form="wifi">
-      <p class="notice notice-info">
-        Changing WiFi can disconnect this page; reconnect to the new network afterwards.
-      </p>
+      <p class="notice notice-info">{t("wifi.warning")}</p>
       <fieldset>
-        <legend>Device network (access point at {w.softap.address})</legend>
-        <Field name="/softap/ssid" label="Network name (SSID)" error={err["/softap/ssid"]}>
+        <legend>{t("wifi.device_network", { address: w.softap.address })}</legend>
+        <Field name="/softap/ssid" label={t("wifi.ssid")} error={err["/softap/ssid"]}>
           {(id, desc) => (
             <input
               id={id}
@@ -76,7 +79,7 @@ export function ConfigWifi() {
             />
           )}
         </Field>
-        <Field name="/softap/channel" label="Channel" error={err["/softap/channel"]}>
+        <Field name="/softap/channel" label={t("wifi.channel")} error={err["/softap/channel"]}>
           {(id, desc) => (
             <select
               id={id}
@@ -94,11 +97,9 @@ export function ConfigWifi() {
         </Field>
         <Field
           name="/softap/password"
-          label="New passphrase"
+          label={t("wifi.new_passphrase")}
           error={err["/softap/password"]}
-          hint={
-            w.softap.password_set ? "A passphrase is stored; leave empty to keep it." : "8–63 characters."
-          }
+          hint={w.softap.password_set ? t("wifi.passphrase_stored") : t("wifi.passphrase_hint")}
         >
           {(id, desc) => (
             <PasswordInput
@@ -111,16 +112,16 @@ export function ConfigWifi() {
         </Field>
       </fieldset>
       <fieldset>
-        <legend>Club WLAN (station)</legend>
+        <legend>{t("wifi.club_network")}</legend>
         <label class="check">
           <input
             type="checkbox"
             checked={v.sta_enabled}
             onChange={(e) => form.set({ sta_enabled: e.currentTarget.checked })}
           />{" "}
-          Join a network
+          {t("wifi.join")}
         </label>
-        <Field name="/station/ssid" label="Network name (SSID)" error={err["/station/ssid"]}>
+        <Field name="/station/ssid" label={t("wifi.ssid")} error={err["/station/ssid"]}>
           {(id, desc) => (
             <input
               id={id}
@@ -133,9 +134,9 @@ export function ConfigWifi() {
         </Field>
         <Field
           name="/station/password"
-          label="Passphrase"
+          label={t("wifi.passphrase")}
           error={err["/station/password"]}
-          hint={w.station.password_set ? "A passphrase is stored; leave empty to keep it." : undefined}
+          hint={w.station.password_set ? t("wifi.passphrase_stored") : undefined}
         >
           {(id, desc) => (
             <PasswordInput
@@ -153,7 +154,7 @@ export function ConfigWifi() {
             checked={v.sta_open}
             onChange={(e) => form.set({ sta_open: e.currentTarget.checked })}
           />{" "}
-          Open network (no passphrase)
+          {t("wifi.open")}
         </label>
       </fieldset>
       {err["/"] && <p class="form-error">⚠ {err["/"]}</p>}

@@ -1,13 +1,14 @@
 import { useEffect, useState } from "preact/hooks";
 import { type CuePattern, PATTERNS } from "../cues/cue-machine.js";
 import { cuePlayer } from "../cues/use-cues.js";
+import { type MessageKey, t } from "../i18n/translate.js";
 
-const TEXT: Record<CuePattern["name"], string> = {
-  below: "Too slow: low, slow pulses",
-  inside: "In band: a calm tick",
-  above: "Too fast: high, fast pulses",
-  stale: "Signal lost (frames stopped): two-tone alarm",
-  no_signal: "No signal: three long low buzzes",
+const TEXT: Record<CuePattern["name"], MessageKey> = {
+  below: "cues.below",
+  inside: "cues.inside",
+  above: "cues.above",
+  stale: "cues.stale",
+  no_signal: "cues.no_signal",
 };
 
 /** Sound test: each cue the monitor can play, on demand (the monitor's own player). */
@@ -23,12 +24,9 @@ export function CueTest() {
   const available = player() !== null;
   return (
     <div class="page">
-      <h1>Sound test</h1>
-      {!available && <p class="notice notice-warn">This browser cannot play sounds (no Web Audio).</p>}
-      <p>
-        Tap a cue to hear it; the monitor plays them when sound is on. Phones in silent mode may vibrate
-        instead.
-      </p>
+      <h1>{t("page.sound_test")}</h1>
+      {!available && <p class="notice notice-warn">{t("cues.unavailable")}</p>}
+      <p>{t("cues.help")}</p>
       <div class="cue-list">
         {(Object.keys(PATTERNS) as CuePattern["name"][]).map((n) => (
           <button
@@ -39,11 +37,11 @@ export function CueTest() {
             disabled={!available}
             onClick={() => play(playing === n ? null : n)}
           >
-            {TEXT[n]}
+            {t(TEXT[n])}
           </button>
         ))}
         <button type="button" class="primary" onClick={() => play(null)} disabled={!available}>
-          Stop
+          {t("cues.stop")}
         </button>
       </div>
     </div>

@@ -2,8 +2,9 @@ import { useEffect, useState } from "preact/hooks";
 import { type ApiFailure, asFailure, load, write } from "../api/client.js";
 import type { LaunchHistory } from "../api/types.js";
 import { FailureNotice } from "../components/failure-notice.js";
-import { dateTime, duration, speed, unitLabel } from "../format.js";
+import { dateTime, decimal, duration, speed, unitLabel } from "../format.js";
 import { goToSecurity } from "../hooks/use-form.js";
+import { t } from "../i18n/translate.js";
 
 /** History (winch): the recorded launches, newest first. Loaded on opening and on Refresh. */
 export function History() {
@@ -46,27 +47,27 @@ export function History() {
   return (
     <div class="page history">
       <div class="page-head">
-        <h1>Launch history</h1>
+        <h1>{t("page.launch_history")}</h1>
         <button type="button" onClick={() => setGeneration((g) => g + 1)}>
-          Refresh
+          {t("common.refresh")}
         </button>
       </div>
       {error && <FailureNotice failure={error} />}
-      {!data && !error && <p class="muted">Loading…</p>}
-      {data && launches.length === 0 && <p data-testid="history-empty">No launches recorded yet.</p>}
+      {!data && !error && <p class="muted">{t("common.loading")}</p>}
+      {data && launches.length === 0 && <p data-testid="history-empty">{t("history.empty")}</p>}
       {launches.length > 0 && (
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard to scroll it
-        <section class="table-wrap" aria-label="Launches" tabIndex={0}>
+        <section class="table-wrap" aria-label={t("history.launches")} tabIndex={0}>
           <table class="launches" data-testid="history-table">
             <thead>
               <tr>
-                <th scope="col">Start</th>
-                <th scope="col">Aircraft</th>
-                <th scope="col">Duration</th>
-                <th scope="col">Max IAS</th>
-                <th scope="col">Band</th>
-                <th scope="col">In band</th>
-                <th scope="col">Lost</th>
+                <th scope="col">{t("history.start")}</th>
+                <th scope="col">{t("history.aircraft")}</th>
+                <th scope="col">{t("history.duration")}</th>
+                <th scope="col">{t("history.max_ias")}</th>
+                <th scope="col">{t("history.band")}</th>
+                <th scope="col">{t("history.in_band")}</th>
+                <th scope="col">{t("history.lost")}</th>
               </tr>
             </thead>
             <tbody>
@@ -83,7 +84,7 @@ export function History() {
                   <td class="num">
                     {l.v_min}–{l.v_opt}–{l.v_max}
                   </td>
-                  <td class="num">{Math.round(l.in_band_share * 100)} %</td>
+                  <td class="num">{decimal(Math.round(l.in_band_share * 100), 0)} %</td>
                   <td class="num">{l.frames_lost}</td>
                 </tr>
               ))}
@@ -95,17 +96,17 @@ export function History() {
         <div class="form-footer">
           {confirm ? (
             <>
-              <span>Delete all {launches.length} recorded launches?</span>
+              <span>{t("history.confirm_clear", { count: launches.length })}</span>
               <button type="button" class="danger" disabled={busy} onClick={() => void clear()}>
-                Yes, clear
+                {t("history.yes_clear")}
               </button>
               <button type="button" onClick={() => setConfirm(false)}>
-                Cancel
+                {t("common.cancel")}
               </button>
             </>
           ) : (
             <button type="button" onClick={() => setConfirm(true)}>
-              Clear history…
+              {t("history.clear")}
             </button>
           )}
         </div>

@@ -2,6 +2,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { LogLine, LogPage } from "../api/types.js";
 import { FailureNotice } from "../components/failure-notice.js";
 import { usePoll } from "../hooks/use-poll.js";
+import { t } from "../i18n/translate.js";
 
 export const LOG_POLL_HZ = 1;
 const MAX_LINES = 1000;
@@ -62,17 +63,16 @@ export function Logs() {
   return (
     <div class="page logs">
       <div class="page-head">
-        <h1>Logs</h1>
+        <h1>{t("page.logs")}</h1>
         <label class="check">
           <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.currentTarget.checked)} />{" "}
-          Follow
+          {t("logs.follow")}
         </label>
       </div>
       {poll.error && <FailureNotice failure={poll.error} retrying={poll.error.transient} compact />}
       {dropped > 0 && (
         <p class="notice notice-info" data-testid="log-dropped">
-          {dropped} line{dropped === 1 ? "" : "s"} were overwritten on the device before this page could fetch
-          them.
+          {t("logs.dropped", { count: dropped })}
         </p>
       )}
       <div
@@ -80,13 +80,13 @@ export function Logs() {
         ref={box}
         role="log"
         aria-live="off"
-        aria-label="Log lines"
+        aria-label={t("logs.lines")}
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling log must be reachable by keyboard to scroll it
         tabIndex={0}
         data-testid="log-box"
       >
         {lines.length === 0 && !poll.error && (
-          <p class="muted">{poll.data ? "No log lines yet." : "Loading…"}</p>
+          <p class="muted">{poll.data ? t("logs.empty") : t("common.loading")}</p>
         )}
         {lines.map((l) => (
           <div key={l.seq} class={`log-line level-${l.level}`} data-seq={l.seq}>

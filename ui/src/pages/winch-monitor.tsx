@@ -7,11 +7,12 @@ import { ClockIcon, GraphIcon } from "../components/icons.js";
 import { labelRows } from "../components/label-rows.js";
 import { UnitChoice } from "../components/unit-choice.js";
 import { useCues } from "../cues/use-cues.js";
-import { ageText, speed, speedParts, unitLabel } from "../format.js";
+import { ageText, decimal, speed, speedParts, unitLabel } from "../format.js";
 import { useFullscreen } from "../hooks/use-fullscreen.js";
 import { useNow } from "../hooks/use-now.js";
 import { usePoll } from "../hooks/use-poll.js";
 import { useWakeLock } from "../hooks/use-wake-lock.js";
+import { t } from "../i18n/translate.js";
 import { Link } from "../router.js";
 import { useTheme } from "../theme.js";
 import { convertSpeed, useViewUnit } from "../view-units.js";
@@ -25,9 +26,9 @@ const LOCAL_STALE_MS = 3000;
 const GRAPH_SAMPLES = 240;
 
 const ZONE_TEXT = {
-  below: { icon: "▼", text: "TOO SLOW" },
-  inside: { icon: "●", text: "IN BAND" },
-  above: { icon: "▲", text: "TOO FAST" },
+  below: { icon: "▼", text: "monitor.too_slow" },
+  inside: { icon: "●", text: "monitor.in_band" },
+  above: { icon: "▲", text: "monitor.too_fast" },
 } as const;
 
 /** Where the IAS sits against the band, on a scale a little wider than the band. */
@@ -96,37 +97,38 @@ export function WinchMonitor() {
   const flashTimer = useRef<ReturnType<typeof setTimeout>>();
 
   const poll = usePoll<WinchState>("/api/winch", WINCH_POLL_HZ, (r) => {
-    const t = r.data.telemetry;
+    const tel = r.data.telemetry;
     if (r.status === 200) receivedAt.current = Date.now();
-    if (r.status === 200 && t && t.seq !== lastSeq.current) {
-      lastSeq.current = t.seq;
+    if (r.status === 200 && tel && tel.seq !== lastSeq.current) {
+      lastSeq.current = tel.seq;
       setFlash(true);
       clearTimeout(flashTimer.current);
       flashTimer.current = setTimeout(() => setFlash(false), FLASH_MS);
       // Kept in m/s, so a change of the viewer's unit redraws the whole graph in the new one.
       if (r.data.link === "ok")
-        setSamples((s) => appendSample(s, Date.now() / 1000, toMps(t.unit, t.ias), GRAPH_SAMPLES));
+        setSamples((s) => appendSample(s, Date.now() / 1000, toMps(tel.unit, tel.ias), GRAPH_SAMPLES));
     } else {
       // Nothing new (304, or only the link state changed): the light stays grey.
       clearTimeout(flashTimer.current);
       setFlash(false);
     }
-    if (!t) lastSeq.current = null;
+    if (!tel) lastSeq.current = null;
   });
   useEffect(() => () => clearTimeout(flashTimer.current), []);
 
   const data = poll.data;
   const viewUnit = useViewUnit();
-  const t = data?.telemetry ? inUnit(data.telemetry, viewUnit) : null;
-  const now = useNow(500, !!t);
-  const ageMs = t ? t.age_ms + Math.max(0, now - receivedAt.current) : 0;
+  const tel = data?.telemetry ? inUnit(data.telemetry, viewUnit) : null;
+  const now = useNow(500, !!tel);
+  const ageMs = tel ? tel.age_ms + Math.max(0, now - receivedAt.current) : 0;
 
   let view: View;
   if (!data) view = { kind: "loading" };
-  else if (!t || data.link === "no_signal") view = { kind: "no_signal" };
-  else if (poll.error) view = { kind: "stale", t, ageMs, why: "device" };
-  else if (data.link === "stale" || ageMs > LOCAL_STALE_MS) view = { kind: "stale", t, ageMs, why: "link" };
-  else view = { kind: "live", t };
+  else if (!tel || data.link === "no_signal") view = { kind: "no_signal" };
+  else if (poll.error) view = { kind: "stale", t: tel, ageMs, why: "device" };
+  else if (data.link === "stale" || ageMs > LOCAL_STALE_MS)
+    view = { kind: "stale", t: tel, ageMs, why: "link" };
+  else view = { kind: "live", t: tel };
 
   const hardFailure = poll.error && !poll.error.transient ? poll.error : null;
   // The zone panel already says "device not answering" when it has a last value to show.
@@ -137,13 +139,13 @@ export function WinchMonitor() {
 
   return (
     <div class="page winch">
-      <h1 class="visually-hidden">Winch monitor</h1>
+      <h1 class="visually-hidden">{t("page.winch_monitor")}</h1>
       {hardFailure && <FailureNotice failure={hardFailure} />}
       {banner && <FailureNotice failure={banner} retrying compact />}
       {!hardFailure && <ZonePanel view={view} />}
 
       <div class="winch-bar">
-        <span class="rx" data-rx={flash ? "flash" : "idle"} title="RX: flashes green for each new frame">
+        <span class="rx" data-rx={flash ? "flash" : "idle"} title={t("monitor.rx_title")}>
           <span class="rx-dot" aria-hidden="true" />
           RX
         </span>
@@ -156,7 +158,7 @@ export function WinchMonitor() {
             setSessionFlag("owts-winch-graph", !graphOn);
           }}
         >
-          <GraphIcon /> Graph
+          <GraphIcon /> {t("monitor.graph")}
         </button>
         <UnitChoice stored={data?.telemetry?.unit ?? null} />
         {cues.supported && (
@@ -167,7 +169,7 @@ export function WinchMonitor() {
             data-testid="cue-toggle"
             onClick={cues.state.armed ? cues.disarm : cues.arm}
           >
-            {cues.state.armed ? "🔊 Sound on" : "🔈 Sound off"}
+            {cues.state.armed ? `🔊 ${t("monitor.sound_on")}` : `🔈 ${t("monitor.sound_off")}`}
           </button>
         )}
         {cues.state.armed && (
@@ -177,7 +179,7 @@ export function WinchMonitor() {
             disabled={cues.state.released}
             onClick={cues.release}
           >
-            {cues.state.released ? "Quiet until the next launch" : "Released: quiet"}
+            {cues.state.released ? t("monitor.quiet_until_next") : t("monitor.released_quiet")}
           </button>
         )}
         {fullscreen.supported && (
@@ -187,49 +189,48 @@ export function WinchMonitor() {
             aria-pressed={fullscreen.on}
             onClick={fullscreen.toggle}
           >
-            {fullscreen.on ? "Exit full screen" : "Full screen"}
+            {fullscreen.on ? t("monitor.exit_full_screen") : t("monitor.full_screen")}
           </button>
         )}
       </div>
       {cues.supported && (
         <p class="cue-help muted">
-          Sound: low and slow = too slow, a calm tick = in band, high and fast = too fast, a two-tone alarm =
-          signal lost. <Link href="/cues">Hear them</Link>
+          {t("monitor.cue_help")} <Link href="/cues">{t("monitor.hear_them")}</Link>
         </p>
       )}
       {(wake === "refused" || wake === "unsupported") && (
         <p class="wake-note muted" data-testid="wake-note" data-wake={wake}>
-          {wake === "refused"
-            ? "This browser did not allow keeping the screen on: set a longer screen timeout on the phone."
-            : "This browser cannot keep the screen on: set a longer screen timeout on the phone."}
+          {wake === "refused" ? t("monitor.wake_refused") : t("monitor.wake_unsupported")}
         </p>
       )}
 
-      {t && (view.kind === "live" || view.kind === "stale") && (
+      {tel && (view.kind === "live" || view.kind === "stale") && (
         <div class={`telemetry-facts${view.kind === "stale" ? " muted" : ""}`} data-testid="telemetry-facts">
           <div class="identity">
-            <strong class="registration">{t.registration}</strong> <span class="type">{t.type}</span>
+            <strong class="registration">{tel.registration}</strong> <span class="type">{tel.type}</span>
           </div>
           <dl class="facts">
             <div>
               <dt>RSSI</dt>
-              <dd class="rssi">{t.rssi_dbm === null ? "not measured" : `${Math.round(t.rssi_dbm)} dBm`}</dd>
+              <dd class="rssi">
+                {tel.rssi_dbm === null
+                  ? t("monitor.not_measured")
+                  : `${decimal(Math.round(tel.rssi_dbm), 0)} dBm`}
+              </dd>
             </div>
             <div>
               <dt>SNR</dt>
-              <dd>{t.snr_db === null ? "not measured" : `${t.snr_db.toFixed(1)} dB`}</dd>
+              <dd>{tel.snr_db === null ? t("monitor.not_measured") : `${decimal(tel.snr_db, 1)} dB`}</dd>
             </div>
             <div>
-              <dt>Band</dt>
+              <dt>{t("monitor.band")}</dt>
               <dd>
-                {t.v_min}–{t.v_opt}–{t.v_max} {unitLabel(t.unit)}
+                {tel.v_min}–{tel.v_opt}–{tel.v_max} {unitLabel(tel.unit)}
               </dd>
             </div>
             <div>
-              <dt>Frames</dt>
-              <dd>
-                {t.received} received, {t.lost} lost
-              </dd>
+              <dt>{t("monitor.frames")}</dt>
+              <dd>{t("monitor.frames_value", { received: tel.received, lost: tel.lost })}</dd>
             </div>
           </dl>
         </div>
@@ -237,16 +238,16 @@ export function WinchMonitor() {
 
       {graphOn && (
         <section class="card">
-          <h2>IAS, last two minutes</h2>
+          <h2>{t("monitor.graph_title")}</h2>
           <IasGraph
-            samples={{ t: samples.t, ias: samples.ias.map((x) => mpsTo(t?.unit ?? "kmh", x)) }}
-            band={t ? { min: t.v_min, opt: t.v_opt, max: t.v_max } : null}
-            unit={unitLabel(t?.unit)}
+            samples={{ t: samples.t, ias: samples.ias.map((x) => mpsTo(tel?.unit ?? "kmh", x)) }}
+            band={tel ? { min: tel.v_min, opt: tel.v_opt, max: tel.v_max } : null}
+            unit={unitLabel(tel?.unit)}
             theme={effective}
             windowS={120}
           />
           <button type="button" class="link-button" onClick={() => setSamples(EMPTY_SAMPLES)}>
-            Clear graph
+            {t("monitor.clear_graph")}
           </button>
         </section>
       )}
@@ -259,7 +260,7 @@ function ZonePanel({ view }: { view: View }) {
     case "loading":
       return (
         <section class="zone-panel zone-none" data-state="loading" aria-live="polite">
-          <div class="zone-label">Connecting…</div>
+          <div class="zone-label">{t("common.connecting")}</div>
         </section>
       );
     case "no_signal":
@@ -269,25 +270,26 @@ function ZonePanel({ view }: { view: View }) {
             <span class="zone-icon" aria-hidden="true">
               ⊘
             </span>{" "}
-            NO SIGNAL
+            {t("monitor.no_signal")}
           </div>
-          <p>No telemetry from an aircraft. The speed appears here when frames arrive.</p>
+          <p>{t("monitor.no_signal_help")}</p>
         </section>
       );
     case "stale":
       return (
         <section class="zone-panel zone-stale" data-state="stale" aria-live="polite">
           <div class="zone-label">
-            <ClockIcon /> {view.why === "device" ? "DEVICE NOT ANSWERING" : "SIGNAL LOST"}
+            <ClockIcon />{" "}
+            {view.why === "device" ? t("monitor.device_not_answering") : t("monitor.signal_lost")}
           </div>
           <div class="stale-value">
-            last{" "}
+            {t("monitor.last")}{" "}
             <s>
               {speed(view.t.ias)} {unitLabel(view.t.unit)}
             </s>
           </div>
           <div class="stale-age" data-testid="stale-age">
-            {ageText(view.ageMs)} ago
+            {t("monitor.ago", { age: ageText(view.ageMs) })}
           </div>
           <BandScale t={view.t} muted />
         </section>
@@ -300,7 +302,7 @@ function ZonePanel({ view }: { view: View }) {
             <span class="zone-icon" aria-hidden="true">
               {z.icon}
             </span>{" "}
-            {z.text}
+            {t(z.text)}
           </div>
           <div class="ias">
             <IasDigits value={view.t.ias} />

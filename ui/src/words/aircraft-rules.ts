@@ -1,22 +1,20 @@
 import { AIRCRAFT_SPEED_RANGE } from "../../../src/core/units.js";
 import type { SpeedUnit } from "../api/types.js";
 import { UNIT_LABEL } from "../format.js";
+import { type MessageKey, t } from "../i18n/translate.js";
 import type { FieldRules } from "./plain.js";
 
 export const SPEED_FIELDS = ["v_en", "v_min", "v_opt", "v_max"] as const;
 export type SpeedField = (typeof SPEED_FIELDS)[number];
 
-const NAME: Record<SpeedField, string> = { v_en: "v_en", v_min: "v_min", v_opt: "v_opt", v_max: "v_max" };
-
 /** What each aircraft field accepts, with the limits of the chosen unit. */
 export function aircraftRules(unit: SpeedUnit): FieldRules {
   const r = AIRCRAFT_SPEED_RANGE[unit];
-  const speed = `A whole number from ${r.min} to ${r.max} ${UNIT_LABEL[unit]}.`;
+  const speed = t("rule.speed_range", { min: r.min, max: r.max, unit: UNIT_LABEL[unit] });
   return {
-    "/registration":
-      "At most 10 capital letters, digits or hyphens, not starting or ending with a hyphen (e.g. D-1234).",
-    "/type": "1 to 24 characters: letters, digits, spaces and punctuation, no accents (e.g. ASK 21).",
-    "/unit": "Choose km/h, kt or mph.",
+    "/registration": t("rule.registration"),
+    "/type": t("rule.type"),
+    "/unit": t("rule.unit"),
     "/v_en": speed,
     "/v_min": speed,
     "/v_opt": speed,
@@ -24,11 +22,21 @@ export function aircraftRules(unit: SpeedUnit): FieldRules {
   };
 }
 
-/** The chain v_en < v_min ≤ v_opt ≤ v_max; `strict` means `<`. */
-const ORDER: readonly { lo: SpeedField; hi: SpeedField; strict: boolean }[] = [
-  { lo: "v_en", hi: "v_min", strict: true },
-  { lo: "v_min", hi: "v_opt", strict: false },
-  { lo: "v_opt", hi: "v_max", strict: false },
+/**
+ * The chain v_en < v_min ≤ v_opt ≤ v_max, with what each end of a broken link must be: below / above
+ * for the strict `<`, at most / at least for `≤`. The field names (v_min …) are the same in every language.
+ */
+const STRICT = { lo: "rule.must_be_below", hi: "rule.must_be_above" } as const;
+const LOOSE = { lo: "rule.must_be_at_most", hi: "rule.must_be_at_least" } as const;
+const ORDER: readonly {
+  lo: SpeedField;
+  hi: SpeedField;
+  strict: boolean;
+  must: { lo: MessageKey; hi: MessageKey };
+}[] = [
+  { lo: "v_en", hi: "v_min", strict: true, must: STRICT },
+  { lo: "v_min", hi: "v_opt", strict: false, must: LOOSE },
+  { lo: "v_opt", hi: "v_max", strict: false, must: LOOSE },
 ];
 
 /**
@@ -51,12 +59,12 @@ export function aircraftProblems(
     const key = `/${f}`;
     out[key] = out[key] ? `${out[key]} ${text}` : text;
   };
-  for (const { lo, hi, strict } of ORDER) {
+  for (const { lo, hi, strict, must } of ORDER) {
     const a = speeds[lo];
     const b = speeds[hi];
     if (strict ? a < b : a <= b) continue;
-    add(lo, `Must be ${strict ? "below" : "at most"} ${NAME[hi]} (${b} ${u}).`);
-    add(hi, `Must be ${strict ? "above" : "at least"} ${NAME[lo]} (${a} ${u}).`);
+    add(lo, t(must.lo, { field: hi, value: b, unit: u }));
+    add(hi, t(must.hi, { field: lo, value: a, unit: u }));
   }
   return out;
 }

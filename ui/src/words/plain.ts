@@ -1,4 +1,5 @@
 import type { FieldProblem } from "../api/types.js";
+import { t } from "../i18n/translate.js";
 
 /** Field pointer (`/v_min`) → what the field accepts, in a club member's words, with its limits. */
 export type FieldRules = Readonly<Record<string, string>>;
@@ -24,9 +25,9 @@ export function plainFieldErrors(
     if (out[field]) continue;
     out[field] =
       d.message === "is required"
-        ? "Fill this in."
+        ? t("rule.required")
         : SCHEMA_SPEAK.test(d.message)
-          ? (rules[field] ?? "The device did not accept this value.")
+          ? (rules[field] ?? t("rule.not_accepted"))
           : sentence(d.message);
   }
   return { ...out, ...cross };

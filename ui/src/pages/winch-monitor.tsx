@@ -147,7 +147,11 @@ export function WinchMonitor() {
   const banner = poll.error?.transient && view.kind !== "stale" ? poll.error : null;
   const wake = useWakeLock(true);
   const cues = useCues(
-    view.kind === "live" ? view.t.zone : view.kind === "loading" || view.kind === "released" ? "none" : view.kind,
+    view.kind === "live"
+      ? view.t.zone
+      : view.kind === "loading" || view.kind === "released"
+        ? "none"
+        : view.kind,
   );
   const fullscreen = useFullscreen();
 

@@ -24,6 +24,8 @@ const QUICK_ARGS: Record<string, string[]> = {
   frames: ["--ms", "200"],
   "link-latency": ["--count", "2000", "--seconds", "2"],
   "socket-budget": ["--quick"],
+  "release-detection": ["--launches", "10"],
+  "launch-recorder": ["--launches", "1"],
 };
 
 const { values } = parseArgs({

@@ -135,6 +135,8 @@ export function WinchMonitor() {
 
   let view: View;
   if (!data) view = { kind: "loading" };
+  // A device that stops answering says so first: "released" is only as current as the last answer.
+  else if (poll.error && tel) view = { kind: "stale", t: tel, ageMs, why: "device" };
   else if (launch && offCable) view = { kind: "released", launch, unit: viewUnit ?? launch.unit };
   else if (!tel || data.link === "no_signal") view = { kind: "no_signal" };
   else if (poll.error) view = { kind: "stale", t: tel, ageMs, why: "device" };

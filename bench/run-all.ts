@@ -25,6 +25,8 @@ const QUICK_ARGS: Record<string, string[]> = {
   "link-latency": ["--count", "2000", "--seconds", "2"],
   "socket-budget": ["--quick"],
   fairness: ["--quick"],
+  "release-detection": ["--launches", "10"],
+  "launch-recorder": ["--launches", "1"],
 };
 
 const { values } = parseArgs({

@@ -6,7 +6,7 @@
 import { EventEmitter } from "node:events";
 import type { Logger } from "../core/logger.js";
 import { ProblemList } from "../core/problems.js";
-import { mpsTo, type SpeedUnit } from "../core/units.js";
+import { mpsTo, type SpeedUnit, toMps } from "../core/units.js";
 import type { IasSource, SensorHealth } from "../sensors/ias-source.js";
 import {
   type FlightPhase,
@@ -16,7 +16,19 @@ import {
   type ResolvedPhaseSettings,
   resolvePhaseSettings,
 } from "./flight-phase.js";
+import {
+  type LaunchPhase,
+  type LaunchPhaseSettings,
+  LaunchPhaseTracker,
+  type ReleaseEvent,
+  resolveLaunchSettings,
+} from "./launch-phase.js";
 import type { AircraftProfile } from "./profile.js";
+
+/** A climb-rate source beside the airspeed (a static-pressure sensor): m/s, or null when it has none now. */
+export interface ClimbSource {
+  climb(t_ms: number): Promise<number | null> | number | null;
+}
 
 /** One accepted airspeed reading with the phase it produced; what the transmitter consumes. */
 export interface AircraftSample {
@@ -27,6 +39,12 @@ export interface AircraftSample {
   ias: number;
   unit: SpeedUnit;
   flight_phase: FlightPhase;
+  /** Launch phase (src/aircraft/launch-phase.ts). */
+  phase: LaunchPhase;
+  /** Set on the sample that decided the release. */
+  release: ReleaseEvent | null;
+  /** Climb rate (m/s) when a static-pressure sensor gives one, else null. */
+  climb_mps: number | null;
   is_landed: boolean;
   landing_hold_s: number;
 }
@@ -36,6 +54,7 @@ export interface AircraftSnapshot {
   ias: number;
   unit: SpeedUnit;
   flight_phase: FlightPhase;
+  phase: LaunchPhase;
   is_landed: boolean;
   landing_hold_s: number;
   sensor: SensorHealth;
@@ -51,6 +70,10 @@ export interface AircraftStateOptions {
   profile: AircraftProfile;
   /** @default {} (every phase setting at its own default; see FlightPhaseSettings) */
   phase?: FlightPhaseSettings;
+  /** @default {} (see LaunchPhaseSettings) */
+  launch?: LaunchPhaseSettings;
+  /** @default undefined (no static-pressure sensor: release decided from the IAS alone) */
+  climb?: ClimbSource;
   /**
    * Readings per second, 1–100.
    * @default 20
@@ -86,6 +109,9 @@ export class AircraftState extends EventEmitter<AircraftStateEvents> {
   readonly source: IasSource;
   readonly sampleHz: number;
   readonly #machine: FlightPhaseMachine;
+  readonly #launch: LaunchPhaseTracker;
+  readonly #launchSettings: LaunchPhaseSettings;
+  readonly #climb: ClimbSource | undefined;
   readonly #log: Logger | undefined;
   #profile: AircraftProfile;
   #phaseSettings: FlightPhaseSettings;
@@ -117,6 +143,9 @@ export class AircraftState extends EventEmitter<AircraftStateEvents> {
     this.#phaseSettings = { ...opts.phase };
     this.#log = opts.logger?.child({ tag: "aircraft" });
     this.#machine = new FlightPhaseMachine(resolved, opts.logger);
+    this.#launchSettings = { ...opts.launch };
+    this.#launch = new LaunchPhaseTracker(resolveLaunchSettings(opts.profile, opts.launch), opts.logger);
+    this.#climb = opts.climb;
   }
 
   get profile(): AircraftProfile {
@@ -133,6 +162,11 @@ export class AircraftState extends EventEmitter<AircraftStateEvents> {
    */
   setProfile(profile: AircraftProfile, phase: FlightPhaseSettings = this.#phaseSettings): void {
     const resolved = resolvePhaseSettings(profile, phase);
+    const launch = resolveLaunchSettings(profile, this.#launchSettings);
+    // The launch in progress carries on under the new thresholds: a profile saved mid-flight never splits it.
+    if (profile.unit !== this.#profile.unit)
+      this.#launch.rescale(mpsTo(profile.unit, toMps(this.#profile.unit, 1)));
+    this.#launch.reconfigure(launch);
     this.#profile = { ...profile };
     this.#phaseSettings = { ...phase };
     this.#machine.reconfigure(resolved);
@@ -255,12 +289,28 @@ export class AircraftState extends EventEmitter<AircraftStateEvents> {
       return null;
     }
     const unit = this.#profile.unit;
+    let climb: number | null = null;
+    try {
+      const c = this.#climb ? await this.#climb.climb(reading.t_ms) : null;
+      climb = typeof c === "number" && Number.isFinite(c) ? c : null;
+    } catch {
+      climb = null; // the static-pressure sensor reports its own health; the IAS criterion takes over
+    }
+    const launch = this.#launch.update({
+      t_ms: reading.t_ms,
+      ias: mpsTo(unit, reading.ias_mps),
+      flight_phase: update.phase,
+      climb_mps: climb,
+    });
     const sample: AircraftSample = {
       t_ms: reading.t_ms,
       ias_mps: reading.ias_mps,
       ias: round1(mpsTo(unit, reading.ias_mps)),
       unit,
       flight_phase: update.phase,
+      phase: launch.phase,
+      release: launch.release,
+      climb_mps: climb,
       is_landed: update.phase === "landed",
       landing_hold_s: update.landing_hold_s,
     };
@@ -276,6 +326,7 @@ export class AircraftState extends EventEmitter<AircraftStateEvents> {
       ias: this.#last?.ias ?? 0,
       unit: this.#profile.unit,
       flight_phase: st.phase,
+      phase: this.#launch.phase,
       is_landed: st.phase === "landed",
       landing_hold_s: st.landing_hold_s,
       sensor: this.#startError

@@ -7,13 +7,22 @@ import { identityHash } from "../telemetry/identity.js";
 import { toTenths } from "../telemetry/speed.js";
 import type { AircraftSample, AircraftState } from "./aircraft-state.js";
 import type { FlightPhase } from "./flight-phase.js";
+import type { LaunchPhase } from "./launch-phase.js";
 import type { AircraftProfile } from "./profile.js";
 
 /** The latest flight state the transmitter reports: IAS in the profile's unit and the phase. */
 export interface FlightReading {
   ias: number;
   flight_phase: FlightPhase;
+  /** Launch phase; sent on air. Absent: the transmitter falls back to the flight phase alone (no phase on air). */
+  phase?: LaunchPhase;
 }
+
+/**
+ * After touchdown the transmitter goes on sending `landed` frames this long, so the winch learns the
+ * flight ended on the ground (and shows a landing, not a lost signal), then falls silent.
+ */
+export const LANDED_TAIL_MS = 3000;
 
 /** What the transmitter needs from the aircraft: the latest reading and the profile. */
 export interface TelemetryInput {
@@ -141,7 +150,7 @@ export function telemetryInputFromAircraftState(
   let last: { reading: FlightReading; at_ms: number } | null = null;
   const listeners = new Set<() => void>();
   const onSample = (s: AircraftSample) => {
-    last = { reading: { ias: s.ias, flight_phase: s.flight_phase }, at_ms: clock.now() };
+    last = { reading: { ias: s.ias, flight_phase: s.flight_phase, phase: s.phase }, at_ms: clock.now() };
     for (const cb of listeners) cb();
   };
   state.on("sample", onSample);
@@ -181,6 +190,8 @@ export class Transmitter {
   private lastFullAt = Number.NEGATIVE_INFINITY;
   private lastIdentityKey = "";
   private wasActive = false;
+  /** When the last reading not landed was sent (transmitter clock), for the landed tail. */
+  private lastFlyingAt = Number.NEGATIVE_INFINITY;
   private cancelTimer: (() => void) | null = null;
   private unsubscribe: (() => void) | null = null;
   private nextAt = 0;
@@ -291,7 +302,12 @@ export class Transmitter {
     const now = this.clock.now();
     const latest = this.input.latest();
     if (!latest) return this.inactive("no_reading");
-    if (latest.reading.flight_phase === "landed") return this.inactive("landed");
+    const r0 = latest.reading;
+    // Landed (by the launch phase when there is one: a ground roll is sent, so the winch sees the start).
+    const landed = r0.phase !== undefined ? r0.phase === "landed" : r0.flight_phase === "landed";
+    if (landed && !(this.wasActive && now - this.lastFlyingAt < LANDED_TAIL_MS))
+      return this.inactive("landed");
+    if (!landed) this.lastFlyingAt = now;
     if (now - latest.at_ms > this.max_reading_age_ms) {
       this.counts.skipped_stale++;
       return this.inactive("stale_reading");
@@ -337,12 +353,14 @@ export class Transmitter {
           v_max: profile.v_max,
           v_current_tenths: tenths,
           sequence: this.seq,
+          ...(r0.phase ? { phase: r0.phase } : {}),
         }
       : {
           kind: "delta",
           identity_hash: identityHash(profile.registration, profile.type),
           v_current_tenths: tenths,
           sequence: this.seq,
+          ...(r0.phase ? { phase: r0.phase } : {}),
         };
     const encoded = encodeFrame(
       msg,

@@ -96,6 +96,7 @@ export function liveEtag(live: AircraftLive): string {
     live.ias.toFixed(1),
     live.unit,
     live.flight_phase,
+    live.phase,
     live.is_landed,
     live.landing_hold_s,
     live.sensor,

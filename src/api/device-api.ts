@@ -17,6 +17,7 @@ import { registerOpenApi } from "./openapi.js";
 import { settingsPasswordStore } from "./password-store.js";
 import { aboutRoutes } from "./routes/about.js";
 import { aircraftRoutes } from "./routes/aircraft.js";
+import { historyRoutes } from "./routes/history.js";
 import { logRoutes } from "./routes/log.js";
 import { modeRoutes } from "./routes/mode.js";
 import { mqttRoutes, mqttStatus } from "./routes/mqtt.js";
@@ -130,6 +131,7 @@ function deviceRoutes(device: DeviceContext, streamOptions: EventStreamOptions =
       streams,
     });
     await api.register(winchRoutes, { device, streams });
+    await api.register(historyRoutes, { device });
     await api.register(pairingRoutes, { profile: openNamespace(store, AIRCRAFT_NAMESPACE), device });
     await api.register(radioRoutes, {
       settings: openNamespace(store, RADIO_NAMESPACE),

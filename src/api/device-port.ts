@@ -40,6 +40,12 @@ export interface MemoryFigures {
   rss: number;
 }
 
+/** A unit's launch history, as the history routes read it (both modes). */
+export type HistoryView = Pick<
+  LaunchHistory,
+  "launches" | "current" | "progress" | "get" | "trace" | "remove" | "clear" | "etag" | "damaged"
+>;
+
 /** The running aircraft runtime, as the aircraft routes read it. */
 export interface AircraftRuntimeView {
   readonly mode: "aircraft";
@@ -49,6 +55,7 @@ export interface AircraftRuntimeView {
   readonly linkKey: Pick<LinkKeyHolder, "current" | "rotate">;
   /** `/api/aircraft/live`, polled and streamed from this one feed. */
   readonly live: LiveFeed<AircraftLiveDocument>;
+  readonly history: HistoryView;
 }
 
 /** The running winch runtime, as the winch routes read it. */
@@ -56,7 +63,7 @@ export interface WinchRuntimeView {
   readonly mode: "winch";
   readonly radio: RadioService;
   readonly receiver: WinchReceiver;
-  readonly history: Pick<LaunchHistory, "launches" | "clear">;
+  readonly history: HistoryView;
   readonly pairings: Pick<PairingBook, "list" | "add" | "remove">;
   /** `/api/winch`, polled and streamed from this one feed. */
   readonly live: LiveFeed<WinchSnapshot>;

@@ -6,6 +6,7 @@
  */
 export * from "./api-error.js";
 export * from "./clock.js";
+export * from "./launch-phase.js";
 export type * from "./logger.js";
 export type * from "./memory.js";
 export * from "./mode.js";

@@ -1,5 +1,7 @@
+import { dirname, join } from "node:path";
 import { AircraftState } from "../aircraft/aircraft-state.js";
 import { type AircraftLiveDocument, aircraftLiveFeed } from "../aircraft/live-document.js";
+import { followAircraft } from "../aircraft/own-launches.js";
 import { AIRCRAFT_NAMESPACE, type AircraftProfile } from "../aircraft/profile.js";
 import {
   type TelemetryInput,
@@ -10,6 +12,7 @@ import {
 import { liveEtag } from "../api/conditional.js";
 import type { LiveFeed } from "../core/live-feed.js";
 import type { Logger } from "../core/logger.js";
+import type { NamespaceDecl } from "../core/namespace-decl.js";
 import type { RadioLink } from "../radio/link.js";
 import { RadioService } from "../radio/radio-service.js";
 import { RADIO_NAMESPACE } from "../radio/radio-settings.js";
@@ -18,7 +21,8 @@ import { openNamespace } from "../store/open-namespace.js";
 import type { Namespace, SettingsStore } from "../store/settings-store.js";
 import { type LinkKeyHolder, openEpochCounter, openLinkKey } from "../telemetry/link-key-store.js";
 import { HISTORY_NAMESPACE, LaunchHistory } from "../winch/history.js";
-import { winchLiveFeed } from "../winch/live-feed.js";
+import { OWN_LAUNCHES_NAMESPACE, TRACE_DIRS } from "../winch/launch.js";
+import { type WinchDocument, winchLiveFeed } from "../winch/live-feed.js";
 import { PAIRINGS_NAMESPACE, PairingBook } from "../winch/pairings.js";
 import { WinchReceiver, type WinchSnapshot } from "../winch/receiver.js";
 import type { Mode } from "./identity.js";
@@ -27,7 +31,26 @@ import type { Mode } from "./identity.js";
 const aircraftSettings = (store: SettingsStore): Namespace<AircraftProfile> =>
   openNamespace(store, AIRCRAFT_NAMESPACE);
 const radioSettings = (store: SettingsStore) => openNamespace(store, RADIO_NAMESPACE);
-const historySettings = (store: SettingsStore) => openNamespace(store, HISTORY_NAMESPACE);
+
+/** The launch history of one mode: summaries in the settings store, traces in a directory beside it. */
+function openHistory(
+  env: RuntimeEnvironment,
+  decl: NamespaceDecl<typeof HISTORY_NAMESPACE.schema>,
+  source: "winch" | "aircraft",
+): Promise<LaunchHistory> {
+  const stored = openNamespace(env.store, decl);
+  return LaunchHistory.open({
+    logger: env.logger,
+    source,
+    traceDir: join(dirname(env.store.dir), TRACE_DIRS[decl.name as keyof typeof TRACE_DIRS]),
+    store: {
+      load: () => stored.get().launches,
+      save: async (launches) => {
+        await stored.set({ launches });
+      },
+    },
+  });
+}
 
 export interface RuntimeEnvironment {
   store: SettingsStore;
@@ -55,6 +78,8 @@ export interface AircraftRuntime extends RuntimeBase {
   readonly linkKey: LinkKeyHolder;
   /** The `/api/aircraft/live` document for every reader (route, streams, MQTT, displays); ends on stop. */
   readonly live: LiveFeed<AircraftLiveDocument>;
+  /** The unit's own launches, at full sensor rate. */
+  readonly history: LaunchHistory;
 }
 
 /** Winch: radio → receiver (zone, link state) → launch history. */
@@ -65,7 +90,7 @@ export interface WinchRuntime extends RuntimeBase {
   /** The aircraft units this winch trusts. */
   readonly pairings: PairingBook;
   /** The `/api/winch` document for every reader (route, streams, MQTT, displays); ends on stop. */
-  readonly live: LiveFeed<WinchSnapshot>;
+  readonly live: LiveFeed<WinchDocument>;
 }
 
 export type ModeRuntime = AircraftRuntime | WinchRuntime;
@@ -113,6 +138,8 @@ async function startAircraft(radio: RadioService, env: RuntimeEnvironment): Prom
   });
   // A saved profile reaches the running aircraft at once (the simulator re-derives its launches).
   const unsubscribe = profile.onChange((p) => state.setProfile(p));
+  const history = await openHistory(env, OWN_LAUNCHES_NAMESPACE, "aircraft");
+  const unfollow = followAircraft(state, history);
   await state.start();
   transmitter.start();
   const live = aircraftLiveFeed(state, transmitter, liveEtag);
@@ -124,6 +151,7 @@ async function startAircraft(radio: RadioService, env: RuntimeEnvironment): Prom
     profile,
     linkKey,
     live,
+    history,
     async stop() {
       // First: every stream of this runtime ends now, and its client reconnects to what comes next.
       live.end();
@@ -131,28 +159,22 @@ async function startAircraft(radio: RadioService, env: RuntimeEnvironment): Prom
       transmitter.stop();
       input.close();
       await state.stop();
+      unfollow();
+      history.finish();
+      await history.flush();
       await radio.close();
     },
   };
 }
 
 async function startWinch(radio: RadioService, env: RuntimeEnvironment): Promise<WinchRuntime> {
-  const stored = historySettings(env.store);
   const pairings = new PairingBook({ ns: openNamespace(env.store, PAIRINGS_NAMESPACE), logger: env.logger });
   const receiver = new WinchReceiver({ logger: env.logger, pairings });
-  const history = await LaunchHistory.open({
-    logger: env.logger,
-    store: {
-      load: () => stored.get().launches,
-      save: async (launches) => {
-        await stored.set({ launches });
-      },
-    },
-  });
+  const history = await openHistory(env, HISTORY_NAMESPACE, "winch");
   const detach = receiver.attach(radio);
   const unfollow = history.follow(receiver);
   receiver.start();
-  const live = winchLiveFeed(receiver);
+  const live = winchLiveFeed(receiver, () => history.progress());
   return {
     mode: "winch",
     radio,

@@ -2,8 +2,8 @@ import type { AircraftState } from "../aircraft/aircraft-state.js";
 import type { AircraftLiveDocument } from "../aircraft/live-document.js";
 import type { LiveFeed } from "../core/live-feed.js";
 import type { LaunchHistory } from "../winch/history.js";
-import { winchLiveFeed } from "../winch/live-feed.js";
-import type { WinchReceiver, WinchSnapshot } from "../winch/receiver.js";
+import { type WinchDocument, winchLiveFeed } from "../winch/live-feed.js";
+import type { WinchReceiver } from "../winch/receiver.js";
 import type { AircraftFeed, WinchFeed } from "./unit-publisher.js";
 
 /**
@@ -13,7 +13,7 @@ import type { AircraftFeed, WinchFeed } from "./unit-publisher.js";
 export function winchFeed(
   receiver: WinchReceiver,
   history: LaunchHistory,
-  live: LiveFeed<WinchSnapshot> = winchLiveFeed(receiver),
+  live: LiveFeed<WinchDocument> = winchLiveFeed(receiver, () => history.progress()),
 ): WinchFeed {
   return {
     mode: "winch",

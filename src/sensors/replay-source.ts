@@ -13,6 +13,8 @@ import { DEFAULT_TIME_SCALE, type IasSample, type IasSource, type SensorHealth }
  *     50,1.2
  *
  * `t_ms` is milliseconds (≥ 0, strictly increasing), `ias` is non-negative airspeed in the unit.
+ * Columns after those two (a launch exported from `/api/history/{id}.csv` has zone, phase, RSSI, …) are
+ * ignored, in the header and in the rows.
  * Without a unit suffix in the header, the `unit` option must say it; when both say it they must agree.
  * Between rows the airspeed is interpolated linearly, so the read rate need not match the recording.
  */
@@ -79,8 +81,8 @@ export function parseReplayCsv(text: string, opts: { unit?: ReplayUnit; name?: s
     if (!sawData && !sawHeader && /^[A-Za-z_]/.test(cols[0] ?? "")) {
       sawHeader = true;
       const m = /^ias(?:_([a-z]+))?$/.exec(cols[1] ?? "");
-      if (cols.length !== 2 || cols[0] !== "t_ms" || !m) {
-        fail(`header must be "t_ms,ias_<unit>" (unit one of ${REPLAY_UNITS.join(", ")}), got "${line}"`);
+      if (cols.length < 2 || cols[0] !== "t_ms" || !m) {
+        fail(`header must start "t_ms,ias_<unit>" (unit one of ${REPLAY_UNITS.join(", ")}), got "${line}"`);
       }
       const suffix = m![1];
       if (suffix !== undefined) {
@@ -93,7 +95,6 @@ export function parseReplayCsv(text: string, opts: { unit?: ReplayUnit; name?: s
       continue;
     }
     if (cols.length < 2) fail(`expected 2 columns "t_ms,ias", found ${cols.length} ("${line}")`);
-    if (cols.length > 2) fail(`expected 2 columns "t_ms,ias", found ${cols.length} ("${line}")`);
     const [tRaw, vRaw] = cols as [string, string];
     if (!NUMBER.test(tRaw)) fail(`t_ms "${tRaw}" is not a number`);
     if (!NUMBER.test(vRaw)) fail(`ias "${vRaw}" is not a number`);

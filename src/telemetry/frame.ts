@@ -4,8 +4,13 @@
  */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { IdentityBand } from "../core/identity-band.js";
+import { LAUNCH_PHASES, type LaunchPhase } from "../core/launch-phase.js";
 import { SPEED_UNITS, type SpeedUnit } from "../core/units.js";
-import { AircraftRadioDownlinkSchema, SpeedUnit as PbSpeedUnit } from "./gen/owts_aircraft_telemetry_pb.js";
+import {
+  AircraftRadioDownlinkSchema,
+  LaunchPhase as PbLaunchPhase,
+  SpeedUnit as PbSpeedUnit,
+} from "./gen/owts_aircraft_telemetry_pb.js";
 import { identityHash } from "./identity.js";
 import { MAX_TENTHS } from "./speed.js";
 
@@ -29,6 +34,8 @@ export interface FullTelemetry extends IdentityBand {
   kind: "full";
   v_current_tenths: number;
   sequence: number;
+  /** Launch phase; absent from an older transmitter that does not send it. */
+  phase?: LaunchPhase;
 }
 
 /** A delta frame: current IAS for the identity whose hash it carries. */
@@ -37,6 +44,8 @@ export interface DeltaTelemetry {
   identity_hash: number;
   v_current_tenths: number;
   sequence: number;
+  /** Launch phase; absent from an older transmitter that does not send it. */
+  phase?: LaunchPhase;
 }
 
 export type DownlinkMessage = FullTelemetry | DeltaTelemetry;
@@ -108,6 +117,24 @@ const UNIT_TO_PB: Record<SpeedUnit, PbSpeedUnit> = {
   mph: PbSpeedUnit.MPH,
 };
 const PB_TO_UNIT = new Map<PbSpeedUnit, SpeedUnit>(SPEED_UNITS.map((u) => [UNIT_TO_PB[u], u]));
+const PHASE_TO_PB: Record<LaunchPhase, PbLaunchPhase> = {
+  ground_roll: PbLaunchPhase.GROUND_ROLL,
+  launch: PbLaunchPhase.LAUNCH,
+  released: PbLaunchPhase.RELEASED,
+  landing_hold: PbLaunchPhase.LANDING_HOLD,
+  landed: PbLaunchPhase.LANDED,
+};
+const PB_TO_PHASE = new Map<PbLaunchPhase, LaunchPhase>(LAUNCH_PHASES.map((p) => [PHASE_TO_PB[p], p]));
+
+/**
+ * The phase as decoded: absent for UNSPECIFIED (an older transmitter), undefined-valued keys left out so
+ * a decoded message equals the one encoded. A number outside the enum (a newer transmitter's phase)
+ * reads as absent rather than refusing the frame: the speed is still good.
+ */
+function phaseField(pb: PbLaunchPhase): { phase?: LaunchPhase } {
+  const phase = PB_TO_PHASE.get(pb);
+  return phase === undefined ? {} : { phase };
+}
 
 const utf8 = new TextEncoder();
 // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point.
@@ -129,6 +156,7 @@ function textProblem(field: string, value: string, maxBytes: number, allowEmpty:
 export function messageProblem(msg: DownlinkMessage): string | null {
   if (!isUint(msg.v_current_tenths, MAX_TENTHS)) return `v_current must be 0..${MAX_TENTHS} tenths`;
   if (!isUint(msg.sequence, SEQUENCE_MODULUS - 1)) return `sequence must be 0..${SEQUENCE_MODULUS - 1}`;
+  if (msg.phase !== undefined && !LAUNCH_PHASES.includes(msg.phase)) return "unknown launch phase";
   if (msg.kind === "delta") {
     return isUint(msg.identity_hash, 0xffff_ffff) ? null : "identity_hash must be a 32-bit unsigned integer";
   }
@@ -173,6 +201,7 @@ export function encodeFrame(msg: DownlinkMessage, auth?: { key: FrameSigner; epo
               vCurrent: msg.v_current_tenths,
               unit: UNIT_TO_PB[msg.unit],
               sequence: msg.sequence,
+              phase: msg.phase === undefined ? PbLaunchPhase.UNSPECIFIED : PHASE_TO_PB[msg.phase],
             },
           },
         })
@@ -183,6 +212,7 @@ export function encodeFrame(msg: DownlinkMessage, auth?: { key: FrameSigner; epo
               identityHash: msg.identity_hash,
               vCurrent: msg.v_current_tenths,
               sequence: msg.sequence,
+              phase: msg.phase === undefined ? PbLaunchPhase.UNSPECIFIED : PHASE_TO_PB[msg.phase],
             },
           },
         });
@@ -244,6 +274,7 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
         v_max: p.value.vMax,
         v_current_tenths: p.value.vCurrent,
         sequence: p.value.sequence,
+        ...phaseField(p.value.phase),
       };
     } else if (p.case === "delta") {
       msg = {
@@ -251,6 +282,7 @@ export function decodeFrame(bytes: Uint8Array): DecodeResult {
         identity_hash: p.value.identityHash,
         v_current_tenths: p.value.vCurrent,
         sequence: p.value.sequence,
+        ...phaseField(p.value.phase),
       };
     } else {
       return { ok: false, reason: "garbage" };

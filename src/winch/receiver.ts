@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import { type Clock, systemClock } from "../core/clock.js";
 import type { Band, IdentityBand } from "../core/identity-band.js";
+import type { LaunchPhase } from "../core/launch-phase.js";
 import type { Logger } from "../core/logger.js";
 import { ProblemList } from "../core/problems.js";
 import type { SpeedUnit } from "../core/units.js";
@@ -79,6 +80,8 @@ export interface WinchTelemetry extends IdentityBand {
   age_ms: number;
   /** Whether the frames shown were verified against a pairing (false only on a winch with no pairing). */
   verified: boolean;
+  /** The launch phase the last frame carried; null from a transmitter that sends none. */
+  phase: LaunchPhase | null;
   seq: number;
   received: number;
   lost: number;
@@ -129,6 +132,15 @@ export interface ShownTelemetry {
   lost_before: number;
   /** Verified against a pairing. */
   verified: boolean;
+  /** Launch phase the frame carried, or null (an older transmitter). */
+  phase: LaunchPhase | null;
+  rssi_dbm: number | null;
+  snr_db: number | null;
+  /**
+   * Who sent it: the key id it is verified (or signed) with, else its identity hash. A launch is one
+   * sender's, whatever identity it names: a profile saved mid-flight does not split it.
+   */
+  sender: string;
 }
 
 export interface ReceiverEvents {
@@ -179,6 +191,7 @@ interface Current {
   snr_db: number | null;
   seq: number;
   frame: "full" | "delta";
+  phase: LaunchPhase | null;
 }
 
 /**
@@ -294,6 +307,7 @@ export class WinchReceiver extends EventEmitter<ReceiverEvents> {
         snr_db: meta.snr_db,
         seq: msg.sequence,
         frame: "full",
+        phase: msg.phase ?? null,
       };
     } else if (this.current && this.current.hash === hash && this.current.key_id === trust.key_id) {
       this.current = {
@@ -304,6 +318,7 @@ export class WinchReceiver extends EventEmitter<ReceiverEvents> {
         snr_db: meta.snr_db,
         seq: msg.sequence,
         frame: "delta",
+        phase: msg.phase ?? null,
       };
     } else {
       this.counts.held_back++;
@@ -323,6 +338,10 @@ export class WinchReceiver extends EventEmitter<ReceiverEvents> {
       seq: c.seq,
       lost_before: gap,
       verified: c.key_id !== null,
+      phase: c.phase,
+      rssi_dbm: c.rssi_dbm,
+      snr_db: c.snr_db,
+      sender,
     });
   }
 
@@ -372,6 +391,7 @@ export class WinchReceiver extends EventEmitter<ReceiverEvents> {
         snr_db: c.snr_db,
         age_ms: Math.max(0, Math.round(this.clock.now() - c.rx_t_ms)),
         verified: c.key_id !== null,
+        phase: c.phase,
         seq: c.seq,
         received: this.counts.received,
         lost: this.counts.lost,

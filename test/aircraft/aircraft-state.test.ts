@@ -34,6 +34,7 @@ describe("AircraftState", () => {
       ias: 0,
       unit: "kmh",
       flight_phase: "landed",
+      phase: "landed",
       is_landed: true,
       landing_hold_s: 0,
       sensor: { state: "starting", reason: "not started", errors: 0, source: "sim" },
@@ -52,6 +53,15 @@ describe("AircraftState", () => {
       "airborne>landing_hold",
       "landing_hold>landed",
     ]);
+    // The launch phases, in flight order, each once; the release decided within 5 s of the sim's truth.
+    const launchPhases = samples.map((s) => s.phase).filter((p, i, a) => i === 0 || a[i - 1] !== p);
+    expect(launchPhases).toEqual(["landed", "ground_roll", "launch", "released", "landing_hold", "landed"]);
+    const release = samples.find((s) => s.release)?.release;
+    let truth = 0;
+    for (let t = 0; t < 400_000 && !truth; t += 50) if (source.stateAt(t).segment === "release") truth = t;
+    expect(release?.by).toBe("ias");
+    expect(release!.decided_t_ms - truth).toBeGreaterThan(0);
+    expect(release!.decided_t_ms - truth).toBeLessThan(5000);
     // The hold counted whole seconds 0..9 (in simulated time) before landing.
     expect([...holdSeen].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(samples).toHaveLength(1401);

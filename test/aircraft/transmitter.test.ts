@@ -5,6 +5,7 @@ import {
   type FlightReading,
   type FrameAuthenticator,
   type FrameSender,
+  LANDED_TAIL_MS,
   Transmitter,
   type TransmitterSettings,
   telemetryInputFromAircraftState,
@@ -62,6 +63,9 @@ function rig(
     sent,
     set(ias: number, flight_phase: FlightReading["flight_phase"]) {
       reading = { reading: { ias, flight_phase }, at_ms: clock.now() };
+    },
+    setReading(r: FlightReading) {
+      reading = { reading: r, at_ms: clock.now() };
     },
     setProfile(p: typeof profile) {
       profile = p;
@@ -126,7 +130,7 @@ describe("transmitter", () => {
     expect(r.tx.status()).toMatchObject({ state: "sending", sent: 26 });
   });
 
-  it("stops when landed and starts the next flight with a full frame, continuing the sequence", async () => {
+  it("stops when landed (after a short landed tail) and starts the next flight with a full frame, continuing the sequence", async () => {
     const r = rig();
     r.set(100, "airborne");
     await r.tx.tick();
@@ -134,10 +138,30 @@ describe("transmitter", () => {
     r.set(100, "airborne");
     await r.tx.tick();
     r.set(0, "landed");
+    // The winch is told of the landing for LANDED_TAIL_MS, then the air goes quiet.
+    expect(await r.tx.tick()).toMatchObject({ sent: "delta", sequence: 2 });
+    r.clock.advance(LANDED_TAIL_MS);
+    r.set(0, "landed");
     expect((await r.tx.tick()).sent).toBeNull();
     r.clock.advance(500);
+    r.set(0, "landed");
+    expect((await r.tx.tick()).sent).toBeNull();
     r.set(60, "airborne");
-    expect(await r.tx.tick()).toMatchObject({ sent: "full", sequence: 2 });
+    expect(await r.tx.tick()).toMatchObject({ sent: "full", sequence: 3 });
+  });
+
+  it("sends the launch phase on air, and a ground roll although the flight phase is still landed", async () => {
+    const r = rig();
+    r.setReading({ ias: 20, flight_phase: "landed", phase: "ground_roll" });
+    expect(await r.tx.tick()).toMatchObject({ sent: "full" });
+    expect(r.sent.at(-1)?.msg).toMatchObject({ phase: "ground_roll" });
+    r.clock.advance(200);
+    r.setReading({ ias: 95, flight_phase: "airborne", phase: "released" });
+    await r.tx.tick();
+    expect(r.sent.at(-1)?.msg).toMatchObject({ phase: "released" });
+    r.clock.advance(LANDED_TAIL_MS + 200);
+    r.setReading({ ias: 0, flight_phase: "landed", phase: "landed" });
+    expect((await r.tx.tick()).sent).toBeNull();
   });
 
   it("does not send a stale reading (the sensor stopped)", async () => {
@@ -264,7 +288,7 @@ describe("transmitter", () => {
     expect(input.latest()).toBeNull();
     ias_mps = 30; // 108 km/h, above v_en
     await state.tick();
-    expect(input.latest()).toEqual({ reading: { ias: 108, flight_phase: "airborne" }, at_ms: 0 });
+    expect(input.latest()).toMatchObject({ reading: { ias: 108, flight_phase: "airborne" }, at_ms: 0 });
     expect(input.profile()).toEqual(DEFAULT_AIRCRAFT_PROFILE);
     input.close();
     ias_mps = 31;

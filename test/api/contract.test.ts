@@ -43,6 +43,8 @@ let password = "";
 
 const medium = new SimMedium({ seed: 11, fading_sigma_db: 0 });
 let devices: Record<Mode, TestDevice>;
+/** A launch each unit has recorded or is recording, for the /api/history/{ref} operations. */
+const launchRef: Partial<Record<Mode, string>> = {};
 let doc: Doc;
 let ajv: Ajv2020;
 
@@ -112,7 +114,11 @@ function recipe(
     case "POST /api/reboot":
     case "GET /api/aircraft":
     case "GET /api/aircraft/live":
+    case "GET /api/history/{ref}":
+    case "DELETE /api/history/{ref}": // the launch each unit is recording (found before the loop)
+      return { path: path.replace("{ref}", launchRef[mode] ?? "no-launch-found") };
     case "GET /api/winch":
+    case "GET /api/history.csv":
     case "GET /api/history":
     case "DELETE /api/history":
     case "GET /api/radio":
@@ -128,10 +134,12 @@ function recipe(
   }
 }
 
+const isClear = (o: { path: string; method: string }) => o.path === "/api/history" && o.method === "delete";
+
 /** Which mode an operation belongs to (SPEC §3), or null for both. */
 function onlyIn(path: string): Mode | null {
   if (path.startsWith("/api/aircraft") || path.startsWith("/api/pairing")) return "aircraft";
-  if (path.startsWith("/api/winch") || path === "/api/history") return "winch";
+  if (path.startsWith("/api/winch")) return "winch";
   return null;
 }
 
@@ -165,6 +173,13 @@ function expectNonJsonBody(label: string, mediaType: string, text: string, strea
   if (mediaType === "application/x-apple-aspen-config") {
     expect(text, label).toMatch(
       /^<\?xml[\s\S]*<plist version="1.0">[\s\S]*com\.apple\.security\.root[\s\S]*<\/plist>\n$/,
+    );
+    return;
+  }
+  if (mediaType === "text/csv") {
+    // A start list (its header row) or a launch trace (its replayable header).
+    expect(text, label).toMatch(
+      /^(start_utc,duration_s,registration,type,launch_method,|# owts-trace v1 .*\nt_ms,ias_)/,
     );
     return;
   }
@@ -294,6 +309,9 @@ describe("the OpenAPI document the device serves", () => {
       "get /api/winch",
       "get /api/history",
       "delete /api/history",
+      "get /api/history.csv",
+      "get /api/history/{ref}",
+      "delete /api/history/{ref}",
       "get /api/radio",
       "patch /api/radio",
       "get /api/wifi",
@@ -323,7 +341,16 @@ describe.each(["winch", "aircraft"] as const)("every operation in %s mode", (mod
     const ops = Object.entries(doc.paths)
       .flatMap(([path, byMethod]) => Object.entries(byMethod).map(([method, op]) => ({ path, method, op })))
       .sort((a, b) => Number(MUTATING.has(a.method)) - Number(MUTATING.has(b.method)))
+      // Deleting one launch before deleting them all, so there is one to delete.
+      .sort((a, b) => Number(isClear(a)) - Number(isClear(b)))
       .sort((a, b) => Number(a.path === "/api/reboot") - Number(b.path === "/api/reboot"));
+    launchRef[mode] = await until("a launch in the history", async () => {
+      const h = (await call(device, "GET", { path: "/api/history" })).json as {
+        launches: { id: string }[];
+        recording?: { id: string } | null;
+      };
+      return h.recording?.id ?? h.launches[0]?.id;
+    });
     for (const { path, method, op } of ops) {
       const r = recipe(method, path, op, mode);
       const reply = await call(device, method, r);

@@ -111,9 +111,10 @@ describe("PUT /api/mode", () => {
         expect(ms).toBeLessThan(RESTART_BOUND_MS);
         // The mode's routes answer, the other mode's say so.
         const own =
-          mode === "aircraft" ? ["/api/aircraft", "/api/aircraft/live"] : ["/api/winch", "/api/history"];
-        const foreign =
-          mode === "aircraft" ? ["/api/winch", "/api/history"] : ["/api/aircraft", "/api/aircraft/live"];
+          mode === "aircraft"
+            ? ["/api/aircraft", "/api/aircraft/live", "/api/history"]
+            : ["/api/winch", "/api/history"];
+        const foreign = mode === "aircraft" ? ["/api/winch"] : ["/api/aircraft", "/api/aircraft/live"];
         for (const path of own) expect((await device.call("GET", path)).status, path).toBe(200);
         for (const path of foreign) {
           const r = await device.call("GET", path);

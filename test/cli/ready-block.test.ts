@@ -31,6 +31,7 @@ function view(mdns: string | null): ReadyView {
         ReadyView["certificate"]
       >,
     mdnsName: () => mdns,
+    ca: () => null,
   };
 }
 

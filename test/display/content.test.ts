@@ -194,6 +194,7 @@ describe("display content from the aircraft state", () => {
           ias: 0,
           unit: "kt",
           flight_phase: "landed",
+          phase: "landed",
           is_landed: true,
           landing_hold_s: 0,
           sensor: { state: "starting", reason: "not started", errors: 0, source: "sim" },

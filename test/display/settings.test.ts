@@ -188,6 +188,7 @@ describe("display assembly", () => {
           ias: 0,
           unit: "kmh",
           flight_phase: "landed",
+          phase: "landed",
           is_landed: true,
           landing_hold_s: 0,
           sensor: { state: "ok", errors: 0, source: "sim" },

@@ -70,6 +70,7 @@ describe("authenticated frames", () => {
     const big: DownlinkMessage = {
       ...FULL,
       registration: "X".repeat(16),
+      phase: "landing_hold",
       type: "Y".repeat(32),
       sequence: 65_535,
     };

@@ -29,6 +29,10 @@ function shown(rx_t_ms: number, ias: number, identity = ID_A, lost_before = 0): 
     seq: 0,
     lost_before,
     verified: true,
+    phase: null,
+    rssi_dbm: -80,
+    snr_db: 8,
+    sender: `h${identity.identity_hash}`,
   };
 }
 
@@ -81,6 +85,16 @@ describe("launch history", () => {
     h.finish();
     const [l] = h.launches();
     expect(l).toEqual({
+      id: expect.stringMatching(/^20250501T100000Z-[0-9a-f]{4}$/),
+      source: "winch",
+      flight_s: 10,
+      time_in_band_s: 3,
+      time_to_vmin_s: 2,
+      released: false,
+      release_ias: null,
+      max_gap_ms: 4000,
+      trace_points: 0,
+      complete: true,
       start: "2025-05-01T10:00:00.000Z",
       duration_s: 10,
       registration: "D-1234",
@@ -250,13 +264,20 @@ describe("a simulated flight end to end (sim IAS → phase machine → transmitt
       v_opt: 105,
       v_max: 130,
     });
-    expect(l.max_ias).toBe(maxShown);
+    // The launch is first frame → release; the free flight after it is context (flight_s).
+    expect(l.released).toBe(true);
+    expect(l.max_ias).toBeLessThanOrEqual(maxShown);
     expect(l.max_ias).toBeGreaterThan(profile.v_opt);
-    expect(l.in_band_share).toBeGreaterThan(0.1);
+    expect(l.release_ias).toBeGreaterThan(profile.v_min);
+    expect(l.in_band_share).toBeGreaterThan(0.5);
     expect(l.in_band_share).toBeLessThan(1);
-    expect(l.duration_s).toBeGreaterThan(60);
+    expect(l.duration_s).toBeGreaterThan(25);
+    expect(l.duration_s).toBeLessThan(70);
+    expect(l.flight_s).toBeGreaterThan(l.duration_s + 60);
+    expect(l.time_to_vmin_s).toBeGreaterThan(2);
+    expect(l.time_to_vmin_s).toBeLessThan(10);
     expect(l.frames_lost).toBeGreaterThan(0);
-    expect(l.frames_lost / (l.duration_s * 5)).toBeLessThan(0.2);
+    expect(l.frames_lost / (l.flight_s * 5)).toBeLessThan(0.2);
     expect(tx.status()).toMatchObject({ state: "idle", reason: "aircraft is landed" });
   });
 });

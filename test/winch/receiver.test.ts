@@ -62,6 +62,7 @@ describe("winch receiver", () => {
         snr_db: 9.5,
         age_ms: 0,
         verified: false,
+        phase: null,
         seq: 0,
         received: 1,
         lost: 0,
@@ -79,6 +80,9 @@ describe("winch receiver", () => {
     expect(rx.counters().shown_frame).toBe("delta");
     feed(frame(delta(2, 899)));
     expect(rx.snapshot().telemetry?.zone).toBe("below");
+    // The phase a frame carries is shown as it is (null above: these frames carry none).
+    feed(frame({ ...delta(3, 1000), phase: "released" }));
+    expect(rx.snapshot().telemetry).toMatchObject({ phase: "released", seq: 3 });
   });
 
   it("zone edges: v_min and v_max themselves are inside", () => {

@@ -1,25 +1,23 @@
 import type {} from "@fastify/swagger";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { Type } from "typebox";
 import { answerIfNotModified } from "../conditional.js";
 import type { RuntimeSource } from "../device-port.js";
 import type { EventStreams } from "../event-stream.js";
 import { modeOnlyResponse, requireMode, winchRuntime } from "../mode-guard.js";
 import { eventStreamResponse, NOT_MODIFIED_RESPONSE, STREAM_LIMIT_RESPONSE } from "../responses.js";
 import { ref } from "../schema-ref.js";
-import { LaunchHistory } from "../schemas/history.js";
 import { WinchState } from "../schemas/winch.js";
 
-/**
- * `/api/winch` (live telemetry, polled or streamed) and `/api/history` (recorded launches), winch mode
- * only.
- */
 export interface WinchRoutesOptions {
   device: RuntimeSource;
   /** The device's live streams (bounded together with the aircraft's). */
   streams: EventStreams;
 }
 
+/**
+ * `/api/winch` (live telemetry, polled or streamed), winch mode only. The history is in `./history.ts`
+ * (both modes).
+ */
 export const winchRoutes: FastifyPluginAsyncTypebox<WinchRoutesOptions> = async (
   app,
   { device, streams },
@@ -65,34 +63,5 @@ export const winchRoutes: FastifyPluginAsyncTypebox<WinchRoutesOptions> = async 
       },
     },
     async (request, reply) => streams.serve(request, reply, winchRuntime(request).live),
-  );
-
-  app.get(
-    "/history",
-    {
-      onRequest,
-      schema: {
-        summary: "Recorded launches",
-        tags,
-        response: { 200: ref(LaunchHistory), ...notHere },
-      },
-    },
-    async (request): Promise<LaunchHistory> => ({ launches: winchRuntime(request).history.launches() }),
-  );
-
-  app.delete(
-    "/history",
-    {
-      onRequest,
-      schema: {
-        summary: "Delete every recorded launch",
-        tags,
-        response: { 204: Type.Null({ description: "The history is empty now." }), ...notHere },
-      },
-    },
-    async (request, reply) => {
-      await winchRuntime(request).history.clear();
-      return reply.code(204).send(null);
-    },
   );
 };

@@ -1,4 +1,5 @@
 import { type Static, Type } from "typebox";
+import { LaunchPhaseSchema } from "../../core/launch-phase.js";
 import { Counter, SpeedUnitSchema } from "./common.js";
 
 export const FLIGHT_PHASES = ["airborne", "landing_hold", "landed"] as const;
@@ -56,6 +57,7 @@ export const AircraftLive = Type.Object(
       description:
         "`airborne`: above v_en; `landing_hold`: below v_en, waiting to confirm the landing; `landed`: confirmed.",
     }),
+    phase: LaunchPhaseSchema,
     is_landed: Type.Boolean({ description: "true once the landing is confirmed (phase `landed`)." }),
     landing_hold_s: Type.Integer({
       minimum: 0,
@@ -76,6 +78,7 @@ export const AircraftLive = Type.Object(
         ias: 98.4,
         unit: "kmh",
         flight_phase: "airborne",
+        phase: "launch",
         is_landed: false,
         landing_hold_s: 0,
         sensor: { state: "ok", errors: 0, source: "sim" },

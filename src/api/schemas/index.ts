@@ -3,7 +3,7 @@ import { ErrorEnvelope } from "../../core/api-error.js";
 import { About } from "./about.js";
 import { AircraftProfile, AircraftProfileInput, AircraftProfilePatch } from "./aircraft.js";
 import { AircraftLive } from "./aircraft-live.js";
-import { LaunchHistory } from "./history.js";
+import { LaunchDetail, LaunchHistory } from "./history.js";
 import { LogPage } from "./log.js";
 import { ModeChange, ModeSetting } from "./mode.js";
 import { MqttUpdate, MqttView } from "./mqtt.js";
@@ -45,6 +45,7 @@ export const API_SCHEMAS: readonly TSchema[] = [
   AircraftLive,
   WinchState,
   LaunchHistory,
+  LaunchDetail,
   RadioView,
   RadioPatch,
   WifiSettings,

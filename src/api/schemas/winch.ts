@@ -1,5 +1,6 @@
 import { type Static, Type } from "typebox";
 import { IdentityBandSchema } from "../../core/identity-band.js";
+import { LaunchPhaseSchema } from "../../core/launch-phase.js";
 import { Counter } from "./common.js";
 
 export const IAS_ZONES = ["below", "inside", "above"] as const;
@@ -35,6 +36,12 @@ export const WinchTelemetrySchema = Type.Object(
         "pairing (unverified frames are then not shown at all); false on a winch with no pairing.",
       examples: [true],
     }),
+    phase: Type.Union([LaunchPhaseSchema, Type.Null()], {
+      description:
+        "Launch phase the last frame carried; null from an aircraft unit too old to send it. From " +
+        "`released` on, the glider is off the cable: `ias` and `zone` are then not for the winch driver.",
+      examples: ["launch"],
+    }),
     seq: Type.Integer({
       minimum: 0,
       description: "Sequence number of the last decoded frame.",
@@ -58,6 +65,23 @@ export const UnpairedHeardSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** The launch in progress or just ended, as the monitor shows it once the glider is off the cable. */
+export const LaunchProgressSchema = Type.Object(
+  {
+    id: Type.String({ description: "Its id in `/api/history/{id}`." }),
+    phase: Type.Union([LaunchPhaseSchema, Type.Null()], { description: "The last phase heard." }),
+    ended: Type.Boolean({ description: "The record is closed (landed, or the aircraft fell silent)." }),
+    released: Type.Boolean({ description: "A release was seen: the launch is complete." }),
+    max_ias: Type.Number({ minimum: 0, description: "Highest IAS up to release, in `unit`." }),
+    release_ias: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+    time_in_band_s: Type.Number({ minimum: 0, description: "Time inside the band up to release." }),
+    in_band_share: Type.Number({ minimum: 0, maximum: 1 }),
+    duration_s: Type.Number({ minimum: 0, description: "First frame to release (so far)." }),
+    unit: IdentityBandSchema.properties.unit,
+  },
+  { additionalProperties: false },
+);
+
 /** `GET /api/winch` (winch mode). */
 export const WinchState = Type.Object(
   {
@@ -68,6 +92,13 @@ export const WinchState = Type.Object(
       description:
         "`no_signal`: no frame yet or for a long time; `ok`: frames arrive; `stale`: frames stopped recently.",
     }),
+    launch: Type.Optional(
+      Type.Union([LaunchProgressSchema, Type.Null()], {
+        description:
+          "The launch being recorded, or the one that ended in the last 10 minutes (kept after the link " +
+          "goes quiet, so a landing reads as a landing, not a lost signal); null otherwise.",
+      }),
+    ),
     unpaired_heard: Type.Array(UnpairedHeardSchema, {
       maxItems: 4,
       description:
@@ -96,6 +127,7 @@ export const WinchState = Type.Object(
           snr_db: 7.5,
           age_ms: 120,
           verified: true,
+          phase: "launch",
           seq: 4711,
           received: 4700,
           lost: 11,

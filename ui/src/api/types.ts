@@ -11,6 +11,7 @@ export type {
   DeviceMode,
   FieldProblem,
   Launch,
+  LaunchDetail,
   LaunchHistory,
   LinkKeyInfo,
   LogPage,

@@ -1,4 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { isOffCable } from "../../../src/core/launch-phase.js";
 import { mpsTo, toMps } from "../../../src/core/units.js";
 import type { SpeedUnit, WinchState, WinchTelemetry } from "../api/types.js";
 import { FailureNotice } from "../components/failure-notice.js";
@@ -87,7 +88,10 @@ type View =
   /** Frames arrive, but this winch has no pairing to verify them against: never shown as current IAS. */
   | { kind: "unverified"; t: WinchTelemetry }
   | { kind: "stale"; t: WinchTelemetry; ageMs: number; why: "link" | "device" }
-  | { kind: "no_signal" };
+  | { kind: "no_signal" }
+  | { kind: "released"; launch: LaunchProgress; unit: SpeedUnit };
+
+type LaunchProgress = NonNullable<WinchState["launch"]>;
 
 /** Winch home: the glider's IAS against its band, big enough to read from the winch seat. */
 export function WinchMonitor() {
@@ -125,8 +129,18 @@ export function WinchMonitor() {
   const now = useNow(500, !!tel);
   const ageMs = tel ? tel.age_ms + Math.max(0, now - receivedAt.current) : 0;
 
+  const launch = data?.launch ?? null;
+  // Off the cable the winch driver's job is done: no zone, no speed (it is not for the winch any more);
+  // and a landing that follows (the aircraft falls silent on the ground) reads as the end of a launch.
+  const offCable =
+    !!launch &&
+    (isOffCable(tel?.phase) || ((!tel || data?.link !== "ok") && launch.ended && isOffCable(launch.phase)));
+
   let view: View;
   if (!data) view = { kind: "loading" };
+  // A device that stops answering says so first: "released" is only as current as the last answer.
+  else if (poll.error && tel) view = { kind: "stale", t: tel, ageMs, why: "device" };
+  else if (launch && offCable) view = { kind: "released", launch, unit: viewUnit ?? launch.unit };
   else if (!tel || data.link === "no_signal") view = { kind: "no_signal" };
   else if (poll.error) view = { kind: "stale", t: tel, ageMs, why: "device" };
   else if (data.link === "stale" || ageMs > LOCAL_STALE_MS)
@@ -141,7 +155,7 @@ export function WinchMonitor() {
   const cues = useCues(
     view.kind === "live"
       ? view.t.zone
-      : view.kind === "loading" || view.kind === "unverified"
+      : view.kind === "loading" || view.kind === "unverified" || view.kind === "released"
         ? "none"
         : view.kind,
   );
@@ -311,6 +325,40 @@ function ZonePanel({ view }: { view: View }) {
           <p>{t("monitor.no_signal_help")}</p>
         </section>
       );
+    case "released": {
+      const l = view.launch;
+      const c = (v: number) => Math.round(convertSpeed(v, l.unit, view.unit) * 10) / 10;
+      return (
+        <section class="zone-panel zone-released" data-state="released" aria-live="polite">
+          <div class="zone-label big">
+            <span class="zone-icon" aria-hidden="true">
+              ✓
+            </span>{" "}
+            {l.released ? t("monitor.released") : t("monitor.landed")}
+          </div>
+          <dl class="launch-summary" data-testid="launch-summary">
+            <div>
+              <dt>{t("monitor.max_ias")}</dt>
+              <dd data-testid="launch-max-ias">
+                {speed(c(l.max_ias))} {unitLabel(view.unit)}
+              </dd>
+            </div>
+            <div>
+              <dt>{t("monitor.time_in_band")}</dt>
+              <dd data-testid="launch-in-band">
+                {t("monitor.time_in_band_value", {
+                  seconds: decimal(l.time_in_band_s, 0),
+                  share: decimal(l.in_band_share * 100, 0),
+                })}
+              </dd>
+            </div>
+          </dl>
+          <p>
+            <Link href="/history">{t("monitor.open_in_history")}</Link>
+          </p>
+        </section>
+      );
+    }
     case "stale":
       return (
         <section class="zone-panel zone-stale" data-state="stale" aria-live="polite">

@@ -79,7 +79,7 @@ describe("GET /api/winch", () => {
     const winch = await start({ mode: "winch", espId: "E7A9C2", medium, position: [300, 0, 0] });
     const quiet = await winch.call("GET", "/api/winch");
     expect(quiet.status).toBe(200);
-    expect(quiet.json).toEqual({ telemetry: null, link: "no_signal", unpaired_heard: [] });
+    expect(quiet.json).toEqual({ telemetry: null, link: "no_signal", unpaired_heard: [], launch: null });
     const quietTag = String(quiet.headers.etag);
     for (const r of await poll2Hz(winch, "/api/winch", quietTag, 4)) expectNotModified(r, quietTag);
 

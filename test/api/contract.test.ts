@@ -226,7 +226,7 @@ async function call(
     const s = await openSse({
       port: device.port,
       path,
-      ca: device.device.certificate().certPem,
+      ca: device.device.ca()?.certPem ?? device.device.certificate().certPem,
       headers: password ? bearer(password) : {},
     });
     await Promise.race([s.next((e) => e.event === "message"), s.ended]);

@@ -290,9 +290,11 @@ async function avahi() {
   // Multicast questions, as real browsers ask, each listening 2 s (a responder answers a record at most
   // once a second, so one that has just announced may wait before it answers): a legacy unicast query to port 5353 reaches only one
   // of the two sockets bound to it (the kernel picks), so dig cannot ask both daemons.
-  const [oursA, theirsA, https, ssh, types] = await Promise.all([
+  // Avahi's host first and alone: once it has sent its A record (as an additional of another answer,
+  // say), it waits a second before repeating it, which a querier started a moment later would miss.
+  const theirsA = await pyQuery("boardhost.local", "A", 2);
+  const [oursA, https, ssh, types] = await Promise.all([
     pyQuery(`${WINCH}.local`, "A", 2),
-    pyQuery("boardhost.local", "A", 2),
     pyQuery("_https._tcp.local", "PTR", 2),
     pyQuery("_ssh._tcp.local", "PTR", 2),
     pyQuery("_services._dns-sd._udp.local", "PTR", 2),
@@ -301,10 +303,8 @@ async function avahi() {
   // A mode change renames ours while Avahi listens.
   await adv.rename(AIRCRAFT, txt("aircraft"));
   await sleep(2500);
-  const [oursAfter, theirsAfter] = await Promise.all([
-    pyQuery(`${AIRCRAFT}.local`, "A", 2),
-    pyQuery("boardhost.local", "A", 2),
-  ]);
+  const theirsAfter = await pyQuery("boardhost.local", "A", 2);
+  const oursAfter = await pyQuery(`${AIRCRAFT}.local`, "A", 2);
   out.afterRename = { oursA: oursAfter, theirsA: theirsAfter };
   out.hostname = adv.hostname();
   out.conflicts = adv.conflicts();

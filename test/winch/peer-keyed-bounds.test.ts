@@ -47,7 +47,7 @@ describe("maps keyed by what a radio peer chooses stay bounded under a flood", (
         return store.save(l);
       },
     };
-    const history = await LaunchHistory.open({ logger, store: counting, min_frames: 1 });
+    const history = await LaunchHistory.open({ logger, store: counting, min_frames: 1, clock });
     history.follow(rx);
     const before = ring.newestSeq;
     let maxTracked = 0;
@@ -65,11 +65,11 @@ describe("maps keyed by what a radio peer chooses stay bounded under a flood", (
     expect(rx.snapshot().telemetry?.registration).toBe(`D-${(19_999).toString(36)}`);
     expect(maxTracked).toBe(16);
     // 20 s of flood: one "new identity" line at once and one summary per 10 s, not a line per identity.
-    // Each invented identity ends a "launch": the history keeps its 100, logs a line per 10 s of
+    // Each invented identity ends a "launch": the history keeps its 1000, logs a line per 10 s of
     // receiver time (not per launch) and queues at most one save behind the one running.
     expect(ring.after(before).lines.length).toBeLessThanOrEqual(6);
     await history.flush();
-    expect(history.launches().length).toBe(100);
+    expect(history.launches().length).toBe(1000);
     expect(saves).toBeLessThanOrEqual(3);
     expect(store.saved.at(-1)?.registration).toBe(`D-${(19_998).toString(36)}`);
   });

@@ -2,6 +2,7 @@ import type { AircraftSnapshot } from "../aircraft/aircraft-state.js";
 import type { FlightPhase } from "../aircraft/flight-phase.js";
 import type { TransmitStatus } from "../aircraft/transmitter.js";
 import type { Clock } from "../core/clock.js";
+import { isOffCable } from "../core/launch-phase.js";
 import type { SpeedUnit } from "../core/units.js";
 import type { Band, WinchSnapshot, Zone } from "../winch/receiver.js";
 
@@ -24,7 +25,7 @@ export interface StartContent {
   fingerprint: string;
 }
 
-export type WinchContent = WinchLive | WinchStale | WinchNoSignal;
+export type WinchContent = WinchLive | WinchStale | WinchHeld | WinchNoSignal;
 
 export interface WinchLive {
   kind: "winch";
@@ -51,6 +52,21 @@ export interface WinchStale {
   unit: SpeedUnit;
   /** Whole seconds since the last frame arrived. */
   age_s: number;
+}
+
+/**
+ * Frames arrive, but their speed is not a launch figure: the glider is off the cable (`released`, the
+ * driver's part is over), or this winch has no pairing and cannot tell the frames from forged ones
+ * (`unverified`). Like the web monitor, no zone, no band and no big digits.
+ */
+export interface WinchHeld {
+  kind: "winch";
+  link: "held";
+  reason: "released" | "unverified";
+  registration: string;
+  /** Drawn small and labelled: a heard figure, never the airspeed to launch by. */
+  heard_ias: number;
+  unit: SpeedUnit;
 }
 
 export interface WinchNoSignal {
@@ -111,6 +127,16 @@ export function winchContentSource(opts: WinchContentOptions): () => WinchConten
         age_s: Math.floor(t.age_ms / 1000),
       };
     const now = opts.clock.now();
+    const held = isOffCable(t.phase) ? "released" : t.verified === false ? "unverified" : null;
+    if (held)
+      return {
+        kind: "winch",
+        link: "held",
+        reason: held,
+        registration: t.registration,
+        heard_ias: t.ias,
+        unit: t.unit,
+      };
     if (t.received !== lastReceived) {
       lastReceived = t.received;
       markUntil = now + rxMarkMs;

@@ -92,6 +92,12 @@ function drawWinch(c: MonoCanvas, w: WinchContent): void {
     drawText(c, 0, 54, `SIGNAL LOST ${w.age_s} S AGO`);
     return;
   }
+  if (w.link === "held") {
+    centred(c, 14, w.reason === "released" ? "RELEASED" : "UNVERIFIED", 2);
+    drawText(c, 0, 38, `HEARD ${Math.round(w.heard_ias)} ${UNIT_LABEL[w.unit]}`);
+    drawText(c, 0, 50, w.reason === "released" ? "LAUNCH COMPLETE" : "NOT PAIRED: NO ZONE");
+    return;
+  }
   const rssi = w.rssi_dbm === null ? "" : `${Math.round(w.rssi_dbm)}DBM`;
   drawText(c, OLED_WIDTH - 10 - textWidth(rssi), 0, rssi);
   if (w.rx) fillRect(c, OLED_WIDTH - 6, 0, 6, 7);

@@ -53,7 +53,9 @@ export function stripColours(
   const fill = (c: readonly number[]) => {
     for (let i = 0; i < leds; i++) out.set(c, i * 3);
   };
-  if (content.kind !== "winch" || content.link === "no_signal") return out;
+  // Dark when there is nothing to launch by: no link, or a speed that is not a launch figure (off the
+  // cable, or unverified) — a zone colour then would be read as one.
+  if (content.kind !== "winch" || content.link === "no_signal" || content.link === "held") return out;
   if (content.link === "stale") {
     if (Math.floor(t_ms / STALE_BLINK_MS) % 2 === 0) fill(scaled(STALE_RGB, ZONE_LEVEL, brightness));
     return out;

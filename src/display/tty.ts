@@ -86,6 +86,17 @@ export function ttyLines(content: DisplayContent): string[] {
     push(` last ${Math.round(content.last_ias)} ${UNIT_LABEL[content.unit]} — not current`);
     return lines;
   }
+  if (content.link === "held") {
+    push(`${BOLD} OWTS WINCH   ${content.registration}${RESET}`, "");
+    push(...bigText(content.reason === "released" ? "RELEASED" : "UNVERIFIED"), "");
+    push(
+      content.reason === "released"
+        ? " launch complete: the glider is off the cable"
+        : " this winch has no pairing: do not launch by this figure",
+    );
+    push(` heard ${Math.round(content.heard_ias)} ${UNIT_LABEL[content.unit]} — no zone`);
+    return lines;
+  }
   const rssi = content.rssi_dbm === null ? "" : `RSSI ${Math.round(content.rssi_dbm)} dBm`;
   push(
     `${BOLD} OWTS WINCH   ${content.registration}   ${rssi}   ${content.rx ? "● RX" : "  RX"}${RESET}`,

@@ -46,8 +46,10 @@ export function allDiscoveryTopics(espId: string): string[] {
 }
 
 // Templates render "None" when nothing current is known: HA's MQTT sensor shows that as unknown, so a
-// stale or absent reading is never shown as the current IAS.
-const WINCH_OK = "value_json.link == 'ok' and value_json.telemetry";
+// stale, absent, unverified or post-release reading is never shown as the current IAS.
+const WINCH_OK =
+  "value_json.link == 'ok' and value_json.telemetry and value_json.telemetry.verified" +
+  " and value_json.telemetry.phase not in ['released', 'landing_hold', 'landed']";
 
 /** The retained configs for `u`'s mode: one HA device per unit, its sensors, availability on status. */
 export function discoveryConfigs(u: DiscoveryUnit): DiscoveryConfig[] {

@@ -11,6 +11,8 @@ import {
   winchContentSource,
   withStartScreen,
 } from "../../src/display/content.js";
+import { stripColours } from "../../src/display/strip-layout.js";
+import { ttyLines } from "../../src/display/tty.js";
 import type { IasSample, IasSource, SensorHealth } from "../../src/sensors/ias-source.js";
 import { encodeFrame, type FullTelemetry } from "../../src/telemetry/frame.js";
 import { LinkKey } from "../../src/telemetry/link-key.js";
@@ -30,13 +32,22 @@ const FULL: FullTelemetry = {
   sequence: 0,
 };
 
-function winchRig() {
+/** A paired winch fed frames signed by its aircraft (what a field unit shows as live). */
+async function winchRig() {
   const clock = new ManualClock(10_000);
   const { logger } = createDeviceLogger({ destination: null });
-  const rx = new WinchReceiver({ logger, clock });
+  const key = LinkKey.generate();
+  const rx = new WinchReceiver({
+    logger,
+    clock,
+    pairings: await pairingBookWith([key.pairingCode()], logger, clock),
+  });
   let seq = 0;
-  const send = (tenths: number) => {
-    const r = encodeFrame({ ...FULL, v_current_tenths: tenths, sequence: seq++ });
+  const send = (tenths: number, extra: Partial<FullTelemetry> = {}) => {
+    const r = encodeFrame(
+      { ...FULL, v_current_tenths: tenths, sequence: seq++, ...extra },
+      { key, epoch: 1 },
+    );
     if (!r.ok) throw new Error(r.message);
     rx.handleFrame(r.bytes, { rssi_dbm: -87, snr_db: 9, rx_t_ms: clock.now() });
   };
@@ -72,8 +83,35 @@ describe("display content from the winch receiver", () => {
     expect(content()).toMatchObject({ kind: "winch", link: "ok", ias: 100, registration: "D-1234" });
   });
 
-  it("live in each zone: IAS, unit, zone, band, registration, RSSI; RX mark for 250 ms after a frame", () => {
-    const { clock, send, content } = winchRig();
+  it("off the cable, and unverified on a winch with no pairing: no zone, no band, the speed only as heard", async () => {
+    const { send, content } = await winchRig();
+    send(1040, { phase: "launch" });
+    expect(content()).toMatchObject({ link: "ok", zone: "inside" });
+    for (const phase of ["released", "landing_hold", "landed"] as const) {
+      send(1200, { phase });
+      expect(content()).toEqual({
+        kind: "winch",
+        link: "held",
+        reason: "released",
+        registration: "D-1234",
+        heard_ias: 120,
+        unit: "kmh",
+      });
+    }
+    // No pairing: any well-formed frame is heard, none is a launch figure.
+    const clock = new ManualClock(10_000);
+    const { logger } = createDeviceLogger({ destination: null });
+    const rx = new WinchReceiver({ logger, clock });
+    const open = winchContentSource({ receiver: rx, hostname: "w", address: () => null, clock });
+    const r = encodeFrame({ ...FULL, sequence: 0 });
+    if (!r.ok) throw new Error(r.message);
+    rx.handleFrame(r.bytes, { rssi_dbm: -87, snr_db: 9, rx_t_ms: clock.now() });
+    expect(open()).toMatchObject({ link: "held", reason: "unverified", heard_ias: 100 });
+    expect(open()).not.toHaveProperty("zone");
+  });
+
+  it("live in each zone: IAS, unit, zone, band, registration, RSSI; RX mark for 250 ms after a frame", async () => {
+    const { clock, send, content } = await winchRig();
     for (const [tenths, zone] of [
       [820, "below"],
       [1040, "inside"],
@@ -98,8 +136,8 @@ describe("display content from the winch receiver", () => {
     }
   });
 
-  it("stale: no current IAS in the content at all, only the last value and its age; then no signal", () => {
-    const { clock, send, content } = winchRig();
+  it("stale: no current IAS in the content at all, only the last value and its age; then no signal", async () => {
+    const { clock, send, content } = await winchRig();
     send(1040);
     clock.advance(3200);
     const stale = content();
@@ -124,8 +162,8 @@ describe("display content from the winch receiver", () => {
     expect(content()).toMatchObject({ link: "ok", ias: 110, rx: true });
   });
 
-  it("before any frame: no signal", () => {
-    const { content } = winchRig();
+  it("before any frame: no signal", async () => {
+    const { content } = await winchRig();
     expect(content()).toMatchObject({ kind: "winch", link: "no_signal" });
   });
 });
@@ -227,5 +265,26 @@ describe("start screen", () => {
       "3F:A2:9C:01:7E:D4:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE";
     expect(fingerprintHead(fp)).toBe("3F:A2:9C:01:7E:D4");
     expect(fingerprintHead(fp, 2)).toBe("3F:A2");
+  });
+});
+
+describe("held content on every display", () => {
+  const held = (reason: "released" | "unverified"): DisplayContent => ({
+    kind: "winch",
+    link: "held",
+    reason,
+    registration: "D-1234",
+    heard_ias: 120,
+    unit: "kmh",
+  });
+
+  it("the strip stays dark, the console says why and shows no zone word", () => {
+    for (const reason of ["released", "unverified"] as const) {
+      expect([...stripColours(held(reason), 30, 255, 0)].every((b) => b === 0)).toBe(true);
+      const text = ttyLines(held(reason)).join("\n");
+      expect(text).toContain(reason === "released" ? "launch complete" : "no pairing");
+      expect(text).toContain("heard 120 km/h — no zone");
+      for (const word of ["TOO SLOW", "TOO FAST", "IN BAND"]) expect(text).not.toContain(word);
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import type { About } from "../api/types.js";
+import { t, tParts } from "../i18n/translate.js";
 
 /** The club CA downloads (404 when the unit is self-signed). */
 export const CA_URL = "/api/about/ca";
@@ -27,7 +28,11 @@ function Qr({ text, label, testid }: { text: string; label: string; testid: stri
   const src = useQr(text);
   return (
     <figure class="qr" data-testid={testid}>
-      {src ? <img src={src} alt={`QR code: ${label}`} width={180} height={180} /> : <div class="qr-wait" />}
+      {src ? (
+        <img src={src} alt={t("trust.qr_alt", { label })} width={180} height={180} />
+      ) : (
+        <div class="qr-wait" />
+      )}
       <figcaption>{label}</figcaption>
     </figure>
   );
@@ -35,50 +40,39 @@ function Qr({ text, label, testid }: { text: string; label: string; testid: stri
 
 /** Step lists per platform; where a club CA is in use, that is what gets trusted, else the unit's own certificate. */
 function steps(withCa: boolean): { platform: string; steps: string[] }[] {
-  const what = withCa ? "the club CA" : "this unit's certificate";
-  const file = withCa ? "the CA certificate (owts-club-ca.crt)" : "the certificate";
+  const download = withCa ? t("trust.download_file_ca") : t("trust.download_file_cert");
   return [
     {
-      platform: "iPhone and iPad (iOS, iPadOS)",
+      platform: t("trust.ios"),
       steps: [
-        withCa
-          ? "In Safari, tap “Download the iOS/macOS profile” and allow the download."
-          : "In Safari, tap “Download the certificate” and allow the download.",
-        "Open Settings → General → VPN & Device Management (or the “Profile Downloaded” line at the top of Settings) and install it.",
-        `Then Settings → General → About → Certificate Trust Settings: switch on full trust for ${what}. Without this switch iOS still warns.`,
+        withCa ? t("trust.ios_1_ca") : t("trust.ios_1_cert"),
+        t("trust.ios_2"),
+        withCa ? t("trust.ios_3_ca") : t("trust.ios_3_cert"),
       ],
     },
     {
-      platform: "Android",
+      platform: t("trust.android"),
+      steps: [download, t("trust.android_2"), t("trust.android_3")],
+    },
+    {
+      platform: t("trust.macos"),
       steps: [
-        `Download ${file}.`,
-        "Settings → Security and privacy → More security settings → Encryption & credentials → Install a certificate → CA certificate (names vary by maker).",
-        "Confirm the warning and pick the downloaded file. Chrome trusts it from then on; some apps do not use user CAs.",
+        withCa ? t("trust.macos_1_ca") : t("trust.macos_1_cert"),
+        t("trust.macos_2"),
+        withCa ? t("trust.macos_3_ca") : t("trust.macos_3_cert"),
       ],
     },
     {
-      platform: "macOS",
+      platform: t("trust.windows"),
       steps: [
-        withCa ? "Download the iOS/macOS profile, or the CA certificate." : "Download the certificate.",
-        "Open it: a profile goes to System Settings → Privacy & Security → Profiles; a certificate opens Keychain Access (add it to the System or login keychain).",
-        `In Keychain Access, open ${what}, expand Trust and set “When using this certificate” to Always Trust.`,
+        withCa ? t("trust.windows_1_ca") : t("trust.windows_1_cert"),
+        t("trust.windows_2"),
+        t("trust.windows_3"),
       ],
     },
     {
-      platform: "Windows",
-      steps: [
-        `Download ${file} and open it.`,
-        "Install Certificate → Current User → Place all certificates in the following store → Trusted Root Certification Authorities.",
-        "Confirm the security warning. Edge and Chrome trust it after a restart of the browser.",
-      ],
-    },
-    {
-      platform: "Firefox (any system)",
-      steps: [
-        `Download ${file}.`,
-        "Settings → Privacy & Security → Certificates → View Certificates → Authorities → Import.",
-        "Tick “Trust this CA to identify websites”. (Or set security.enterprise_roots.enabled to use the system's store.)",
-      ],
+      platform: t("trust.firefox"),
+      steps: [download, t("trust.firefox_2"), t("trust.firefox_3")],
     },
   ];
 }
@@ -101,35 +95,32 @@ export function TrustPanel({ about }: { about: About }) {
   const url = `${location.origin}/`;
   return (
     <section class="card trust" data-testid="trust-panel">
-      <h2>Trust this unit</h2>
+      <h2>{t("trust.title")}</h2>
       {ca ? (
         <>
-          <p>
-            This unit's certificate is issued by the club CA <strong>{ca.name}</strong>. Trust the CA once on
-            a phone or laptop and every unit of the club opens without a warning. The CA can only vouch for
-            .local names and private addresses.
-          </p>
+          <p>{tParts("trust.ca_intro", { name: <strong>{ca.name}</strong> })}</p>
           <code class="fingerprint" data-testid="ca-fingerprint">
             {rows(ca.sha256)}
           </code>
           <p>
             <a class="button" href={CA_PROFILE_URL} data-testid="ca-profile-download">
-              Download the iOS/macOS profile
+              {t("trust.download_profile")}
             </a>{" "}
             <a class="button" href={CA_URL} download="owts-club-ca.crt" data-testid="ca-download">
-              Download the CA certificate
+              {t("trust.download_ca")}
             </a>
           </p>
         </>
       ) : (
         <p>
-          This unit's certificate is self-signed, so browsers warn until you trust it. Trusting it (steps
-          below) works for this unit only; a club with several units can make one CA for all of them (
-          <code>owts ca init</code>, then <code>owts start --ca</code>).
+          {tParts("trust.self_signed", {
+            init: <code>owts ca init</code>,
+            start: <code>owts start --ca</code>,
+          })}
         </p>
       )}
       <details class="trust-steps">
-        <summary>Step by step, per platform</summary>
+        <summary>{t("trust.steps_summary")}</summary>
         {steps(Boolean(ca)).map((p) => (
           <div key={p.platform}>
             <h3>{p.platform}</h3>
@@ -145,7 +136,7 @@ export function TrustPanel({ about }: { about: About }) {
         <Qr text={url} label={url} testid="qr-url" />
         <Qr
           text={`SHA256:${(ca ?? about.certificate).sha256}`}
-          label={ca ? "CA fingerprint" : "certificate fingerprint"}
+          label={ca ? t("trust.ca_fingerprint") : t("trust.cert_fingerprint")}
           testid="qr-fingerprint"
         />
       </div>

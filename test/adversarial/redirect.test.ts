@@ -11,7 +11,10 @@ let allowed: Set<string>;
 
 beforeAll(async () => {
   device = await Device.start(["--mode", "winch", "--id", "3A4F1C"]);
-  ownName = /HTTPS\s+https:\/\/([^\s/:]+\.local)[:/]/.exec(device.output())![1]!.toLowerCase();
+  // The ready block names the unit on its first line ("OWTS winch 3A4F1C ready"); a `.local` URL is
+  // printed only when mDNS runs, which it does not here.
+  const [, mode, id] = /^OWTS (\w+) (\w+) ready/m.exec(device.output())!;
+  ownName = `owts-${mode}-${id}.local`.toLowerCase();
   const addresses = Object.values(networkInterfaces())
     .flat()
     .flatMap((i) =>

@@ -181,8 +181,8 @@ describe("forms on an aircraft unit", () => {
     await page.locator('.live-panel[data-state="live"]').waitFor({ timeout: 15_000 });
     expect(await page.locator("[data-failure]").count()).toBe(0);
 
-    // A winch page on an aircraft unit.
-    await page.goto(`${unit.base}/history`);
+    // A winch page on an aircraft unit (the history is in both modes since each unit records).
+    await page.goto(`${unit.base}/config/pairings`);
     await page.locator('[data-failure="wrong_mode"]').waitFor();
     expect(await page.locator('[data-failure="wrong_mode"]').textContent()).toContain("Only in winch mode");
     expect(errors).toEqual([]);

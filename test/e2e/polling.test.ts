@@ -160,6 +160,7 @@ describe("UI traffic discipline", () => {
           ias: phase === "landed" ? 0 : phase === "airborne" ? 100 + polls : 40 - polls,
           unit: "kmh",
           flight_phase: phase,
+          phase: phase === "airborne" ? "launch" : phase,
           is_landed: phase === "landed",
           landing_hold_s: hold,
           sensor: { state: "ok", errors: 0, source: "sim" },
@@ -231,6 +232,7 @@ describe("UI traffic discipline", () => {
       received: seq,
       lost: 0,
       verified: true,
+      phase: "launch",
     });
     const answers: { t: number; status: number; newFrame: boolean }[] = [];
     let polls = 0;

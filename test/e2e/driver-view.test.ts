@@ -128,8 +128,13 @@ describe("the winch monitor shows what the device says", () => {
       await page.goto(`${demo.winch.base}/`);
       await page.locator('.zone-panel[data-state="live"]').waitFor({ timeout: NEXT_LAUNCH_MS });
 
-      // The demo's launches pass through the band from below (ground roll, climb).
-      const zones = await checkLivePanel(page, bodies, 30);
+      // The demo's launches pass through the band from below (ground roll, climb); at time x10 a launch
+      // is on the cable for seconds, so the samples may span launches.
+      const zones = new Set<Zone>();
+      for (let tries = 0; tries < 4 && !(zones.has("below") && zones.size >= 2); tries++) {
+        await page.locator('.zone-panel[data-state="live"]').waitFor({ timeout: NEXT_LAUNCH_MS });
+        for (const z of await checkLivePanel(page, bodies, 30)) zones.add(z);
+      }
       expect(zones.has("below")).toBe(true);
       expect(zones.size).toBeGreaterThanOrEqual(2);
 

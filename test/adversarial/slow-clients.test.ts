@@ -121,7 +121,9 @@ describe("slow clients against a 4-socket device", () => {
     expect(device.alive()).toBe(true);
     expect(status.sessions.peak_open).toBeLessThanOrEqual(4);
     expect(poller.failures).toEqual([]);
-    expect(poller.latency.count).toBeGreaterThan(ATTACK_MS / 1000);
+    // Not starved: an answer at least every 2 s of the attack (each poll waits 500 ms, and under attack
+    // its idle session is purged between polls, so each answer pays a new handshake in the queue).
+    expect(poller.latency.count).toBeGreaterThan(ATTACK_MS / 2000);
     expect(poller.latency.max).toBeLessThan(ASSERT_MS);
   });
 

@@ -24,7 +24,7 @@ import { HISTORY_NAMESPACE, LaunchHistory } from "../winch/history.js";
 import { OWN_LAUNCHES_NAMESPACE, TRACE_DIRS } from "../winch/launch.js";
 import { type WinchDocument, winchLiveFeed } from "../winch/live-feed.js";
 import { PAIRINGS_NAMESPACE, PairingBook } from "../winch/pairings.js";
-import { WinchReceiver, type WinchSnapshot } from "../winch/receiver.js";
+import { WinchReceiver } from "../winch/receiver.js";
 import type { Mode } from "./identity.js";
 
 /** Where each part of the runtime keeps its settings (declared beside the code they configure). */

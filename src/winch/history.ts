@@ -757,8 +757,15 @@ export class LaunchHistory {
     this.ended.push(work);
     if (this.ended.length > 1) return; // the step already queued takes this one too
     this.saving = this.saving.then(async () => {
-      for (const w of this.ended.splice(0)) await w();
-      await this.enforceTraceBytes();
+      // A step that threw would stop every later save: report it and go on with the list in memory.
+      try {
+        for (const w of this.ended.splice(0)) await w();
+        await this.enforceTraceBytes();
+      } catch (err) {
+        this.log.error(
+          `launch trace upkeep failed (the summaries are still saved): ${(err as Error).message}`,
+        );
+      }
       await this.persist();
     });
   }

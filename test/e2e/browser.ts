@@ -14,6 +14,18 @@ export function spkiPin(certPath: string): string {
   return createHash("sha256").update(spki).digest("base64");
 }
 
+/** Headless, and no background traffic: this machine has no network, and Chromium's attempts fail slowly. */
+const HEADLESS_ARGS = [
+  "--headless=new",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
 /**
  * Debian's Chromium, headless (Playwright gives it a fresh temporary profile; it refuses a
  * `--user-data-dir` argument), with no background traffic (this machine has no network). Trusts the
@@ -24,17 +36,7 @@ export async function launchChromium(
   extraArgs: string[] = [],
 ): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  const args = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    ...extraArgs,
-  ];
+  const args = [...HEADLESS_ARGS, ...extraArgs];
   const certs = certPath === undefined ? [] : Array.isArray(certPath) ? certPath : [certPath];
   if (certs.length > 0) args.push(`--ignore-certificate-errors-spki-list=${certs.map(spkiPin).join(",")}`);
   return chromium.launch({ executablePath: CHROMIUM, args });
@@ -56,16 +58,6 @@ export async function launchChromiumWithNss(caPath: string | null, hosts: string
   return chromium.launch({
     executablePath: CHROMIUM,
     env: { ...process.env, HOME: home },
-    args: [
-      "--headless=new",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      `--host-resolver-rules=${hosts.map((h) => `MAP ${h} 127.0.0.1`).join(",")}`,
-    ],
+    args: [...HEADLESS_ARGS, `--host-resolver-rules=${hosts.map((h) => `MAP ${h} 127.0.0.1`).join(",")}`],
   });
 }

@@ -35,7 +35,8 @@ export interface SocketBudgetOptions {
    * answer within a round trip, so a quarter second keeps busy sessions safe while an idle one (a
    * phone's spare connection after its page loaded) hands its slot on without a second's delay.
    * With busy sessions no longer rotating after every response, this is how slots turn over in a
-   * burst. h2 sessions are purged with GOAWAY, which has no such race.
+   * burst. h2 sessions are purged with GOAWAY, which has no such race. A polling session earns a
+   * longer grace from its own rhythm (see #graceFor).
    * @default 250 ms
    */
   idleGraceMs?: number;
@@ -138,6 +139,8 @@ interface Session {
   readonly admittedAt: number;
   /** Requests seen; a handshaken session that never sends one is not yet useful. */
   requests: number;
+  /** The idle gap before its latest request, ms (0 until a second request): a poller's rhythm. */
+  lastGapMs: number;
   /** raw.bytesRead when the session last became idle: more bytes since mean a request is arriving. */
   bytesAtIdle: number;
   closing: boolean;
@@ -193,6 +196,8 @@ function endsConnection(res: Response): boolean {
 const RECENTLY_SERVED_MS = 60_000;
 /** An idle gap shorter than this between two requests counts as busy time (see the time slice). */
 const BUSY_GAP_MS = 50;
+/** The longest idle grace a polling session's rhythm earns it (see #graceFor). */
+const POLLER_GRACE_MAX_MS = 1_000;
 /** How often undrained output is looked at (the slow-reader bound's resolution). */
 const FLUSH_CHECK_MS = 250;
 
@@ -477,6 +482,7 @@ export class SocketBudget {
       lastActivity: performance.now(),
       admittedAt: performance.now(),
       requests: 0,
+      lastGapMs: 0,
       bytesAtIdle: socket.bytesRead,
       closing: false,
       retiring: false,
@@ -524,6 +530,7 @@ export class SocketBudget {
       // (a round trip); a poller's pauses are not counted.
       const gap = now - s.lastActivity;
       if (s.requests > 0 && gap < BUSY_GAP_MS) s.busyMs += gap;
+      if (s.requests > 0) s.lastGapMs = gap;
       s.busySince = now;
     }
     s.inFlight.add(res);
@@ -732,7 +739,7 @@ export class SocketBudget {
       .sort((a, b) => a.lastActivity - b.lastActivity);
     for (const s of idle) {
       if (needed <= 0 && !s.retiring) continue;
-      const eligibleAt = s.lastActivity + this.#idleGraceMs;
+      const eligibleAt = s.lastActivity + this.#graceFor(s);
       if (eligibleAt > now) {
         nextEligible = Math.min(nextEligible, eligibleAt);
         continue;
@@ -751,6 +758,18 @@ export class SocketBudget {
       this.#purgeTimer = setTimeout(() => this.#schedulePurge(), Math.max(1, Math.ceil(nextEligible - now)));
       this.#purgeTimer.unref();
     }
+  }
+
+  /**
+   * A session that came back after its last pause is a poller (the UI polls at 2 Hz over HTTP/1.1
+   * when it has no stream): it keeps its slot for one and a half of its own pauses, up to
+   * POLLER_GRACE_MAX_MS, so that it is not purged between two polls and made to pay a new handshake
+   * through the queue each time. A spare connection that served one request has no rhythm and keeps
+   * only the idle grace.
+   */
+  #graceFor(s: Session): number {
+    if (s.requests < 2) return this.#idleGraceMs;
+    return Math.max(this.#idleGraceMs, Math.min(s.lastGapMs * 1.5, POLLER_GRACE_MAX_MS));
   }
 
   #clearPurgeTimer(): void {

@@ -121,9 +121,10 @@ describe("slow clients against a 4-socket device", () => {
     expect(device.alive()).toBe(true);
     expect(status.sessions.peak_open).toBeLessThanOrEqual(4);
     expect(poller.failures).toEqual([]);
-    // Not starved: an answer at least every 2 s of the attack (each poll waits 500 ms, and under attack
-    // its idle session is purged between polls, so each answer pays a new handshake in the queue).
-    expect(poller.latency.count).toBeGreaterThan(ATTACK_MS / 2000);
+    // Not starved: more than an answer a second (each poll waits 500 ms). Its keep-alive session's
+    // rhythm keeps it from being purged between polls, so answers do not each pay a new handshake
+    // through the queue (with the bare idle grace they came every ~1.3 s).
+    expect(poller.latency.count).toBeGreaterThan(ATTACK_MS / 1000);
     expect(poller.latency.max).toBeLessThan(ASSERT_MS);
   });
 

@@ -281,6 +281,29 @@ describe("SocketBudget", () => {
     for (const ag of agents) ag.destroy();
   });
 
+  it("a polling session keeps its slot between polls; a spare connection with one request goes first", async () => {
+    const h = await start({ maxSessions: 2, idleGraceMs: 100, queueTimeoutMs: 20_000 });
+    const [pollerAgent, spareAgent, newcomerAgent] = [agent(), agent(), agent()];
+    let pollerSocket: net.Socket | undefined;
+    for (let i = 0; i < 3; i++) {
+      const g = await get(h.port, pollerAgent);
+      if (pollerSocket) expect(g.socket).toBe(pollerSocket);
+      pollerSocket = g.socket;
+      if (i < 2) await sleep(400);
+    }
+    const spare = await get(h.port, spareAgent);
+    await sleep(150);
+    // Both are idle past the 100 ms grace and the poller is the least recently used; its 400 ms
+    // rhythm earns it 600 ms, so the spare connection is the one purged for the newcomer.
+    expect(await get(h.port, newcomerAgent)).toMatchObject({ status: 200 });
+    await waitFor("the spare connection to close", () => spare.socket.destroyed);
+    expect(pollerSocket!.destroyed).toBe(false);
+    const next = await get(h.port, pollerAgent);
+    expect(next.socket).toBe(pollerSocket);
+    expect(h.budget.stats()).toMatchObject({ purged: 1, rejected: 0 });
+    for (const ag of [pollerAgent, spareAgent, newcomerAgent]) ag.destroy();
+  });
+
   it("a socket that connects and sends nothing holds its slot only until the handshake timeout", async () => {
     const h = await start({ maxSessions: 1, queueTimeoutMs: 20_000 }, undefined, { handshakeTimeout: 400 });
     const silent = net.connect(h.port, "127.0.0.1");

@@ -628,4 +628,36 @@ describe("SocketBudget fairness between hosts", () => {
     expect(h.budget.stats()).toMatchObject({ rejected: 0, queued_total: 2 });
     for (const ag of [known, holder, strangerAgent]) ag.destroy();
   });
+
+  it("the hosts it remembers as served are bounded: a flood of 256 more forgets the oldest, not the newest", async () => {
+    const g = perRequestGates();
+    const h = await start({ maxSessions: 4, queueTimeoutMs: 20_000 }, g.handler);
+    const once = new https.Agent({ keepAlive: false, ca: fx.cert });
+    expect(await get(h.port, once, "/", "127.0.0.4")).toMatchObject({ status: 200 });
+    // 256 other hosts (127.0.2.0–127.0.2.255) each get an answer: the memory's bound, reached.
+    for (let batch = 0; batch < 64; batch++) {
+      await Promise.all(
+        Array.from({ length: 4 }, (_, i) => get(h.port, once, "/", `127.0.2.${batch * 4 + i}`)),
+      );
+    }
+    await waitFor("the flood's connections to close", () => h.budget.stats().open === 0);
+    h.budget.setMax(1);
+
+    const holder = agent();
+    const held = get(h.port, holder, "/slow?id=hold", "127.0.0.1");
+    await g.arrived("hold");
+    // Queued in this order: the forgotten host .4, a stranger .5, the flood's newest host.
+    const order = ["127.0.0.4", "127.0.0.5", "127.0.2.255"];
+    const waiting: Promise<Got>[] = [];
+    for (const [i, from] of order.entries()) {
+      waiting.push(get(h.port, once, "/", from));
+      await waitFor(`${from} to queue`, () => h.budget.stats().queued_now === i + 1);
+    }
+    g.release("hold");
+    await Promise.all([held, ...waiting]);
+    const served = g.seen.filter((r) => r.url === "/").map((r) => r.from);
+    // The newest remembered host goes first; .4 was forgotten and waits its turn like the stranger.
+    expect(served.slice(-3)).toEqual(["127.0.2.255", "127.0.0.4", "127.0.0.5"]);
+    for (const ag of [once, holder]) ag.destroy();
+  });
 });

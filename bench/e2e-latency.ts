@@ -16,13 +16,13 @@ import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { benchArgs } from "./lib/args.js";
+import { CHROMIUM, HEADLESS_ARGS } from "./lib/chromium.js";
 import { startBenchDevice } from "./lib/processes.js";
 import { fixed, Histogram } from "./lib/stats.js";
 import { machineLine, printTable } from "./lib/table.js";
 
 const args = benchArgs("usage: node dist/bench/e2e-latency.js [--quick] [--seconds N]");
 const seconds = args.seconds ?? (args.quick ? 25 : 90);
-const CHROMIUM = process.env.OWTS_CHROMIUM ?? "/usr/bin/chromium";
 /** Values on screen are matched to the latest aircraft sample of that value at most this long before. */
 const MATCH_WINDOW_MS = 2_000;
 /** Time after the first live value before measuring: pages loaded, streams open, launch detected. */
@@ -252,14 +252,7 @@ const winch = await startBenchDevice([
 const { chromium } = await import("playwright-core");
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
-  args: [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-  ],
+  args: [...HEADLESS_ARGS],
 });
 try {
   const reference = readStream(aircraft.httpsPort, "/api/aircraft/live/stream", (d) => {

@@ -6,6 +6,7 @@
 //   npm run build && node dist/bench/ui-weight.js [--quick]
 import { existsSync } from "node:fs";
 import { benchArgs } from "./lib/args.js";
+import { CHROMIUM, HEADLESS_ARGS } from "./lib/chromium.js";
 import { keepAliveAgent, loopback, send, type Target } from "./lib/load-client.js";
 import { type BenchDevice, startBenchDevice } from "./lib/processes.js";
 import { kib, ratio } from "./lib/stats.js";
@@ -13,7 +14,6 @@ import { type Cell, machineLine, printTable } from "./lib/table.js";
 import { firstLoadPaths } from "./lib/ui-assets.js";
 
 const args = benchArgs("usage: node dist/bench/ui-weight.js [--quick]");
-const CHROMIUM = process.env.OWTS_CHROMIUM ?? "/usr/bin/chromium";
 /** How long after the load event the page's own API calls are still counted as its first load. */
 const SETTLE_MS = args.quick ? 1_500 : 3_000;
 
@@ -27,16 +27,7 @@ async function browserLoad(device: BenchDevice): Promise<BrowserLoad | null> {
   const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: [
-      "--headless=new",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    args: [...HEADLESS_ARGS],
   });
   try {
     const context = await browser.newContext({ ignoreHTTPSErrors: true });

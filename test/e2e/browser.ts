@@ -5,7 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium } from "playwright-core";
 
-export const CHROMIUM = process.env.OWTS_CHROMIUM ?? "/usr/bin/chromium";
+import { CHROMIUM, HEADLESS_ARGS } from "../../bench/lib/chromium.js";
+
+export { CHROMIUM };
 
 /** SPKI pin of the device certificate: Chromium trusts exactly this key, as a user who accepted it would. */
 export function spkiPin(certPath: string): string {
@@ -13,18 +15,6 @@ export function spkiPin(certPath: string): string {
   const spki = cert.publicKey.export({ type: "spki", format: "der" });
   return createHash("sha256").update(spki).digest("base64");
 }
-
-/** Headless, and no background traffic: this machine has no network, and Chromium's attempts fail slowly. */
-const HEADLESS_ARGS = [
-  "--headless=new",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 /**
  * Debian's Chromium, headless (Playwright gives it a fresh temporary profile; it refuses a

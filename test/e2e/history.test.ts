@@ -354,6 +354,19 @@ describe("the history page on a real winch unit, at 360 px", () => {
       await sleep(200);
     expect(polls.filter((p) => p.status === 304 && p.conditional).map((p) => p.url)).toContain("?limit=20");
 
+    // On an older page whose cursor launch is deleted elsewhere, the next poll's 400 takes the page
+    // back to the newest launches.
+    await page.locator('[data-testid="history-older"]').click();
+    await page.locator('[data-testid="history-range"]', { hasText: "21–24 of 24" }).waitFor();
+    const cursor = newestFirst[20]!;
+    expect((await call(unit.base, "DELETE", `/api/history/${cursor}`)).status).toBe(204);
+    await page
+      .locator('[data-testid="history-range"]', { hasText: "1–20 of 23" })
+      .waitFor({ timeout: 8_000 });
+    expect(await rowIds(page)).toEqual(newestFirst.slice(1, 22).filter((id) => id !== cursor));
+    expect(polls.some((p) => p.status === 400 && p.url === `?limit=20&before=${cursor}`)).toBe(true);
+    expect(await page.locator(".notice, [data-failure]").count()).toBe(0);
+
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -250,3 +250,39 @@ describe("GET /api/history paging", () => {
     expect(text).toContain("page.next");
   });
 });
+
+describe("GET /api/history paging on an aircraft unit (its own launches, the same route)", () => {
+  it("pages and refuses bad values the same way", async () => {
+    const aircraft = await startTestDevice({ mode: "aircraft" });
+    try {
+      const own = aircraft.device.runtime()!.history as LaunchHistory;
+      for (let i = 0; i < 3; i++)
+        for (const [phase, ias] of [
+          ["ground_roll", 20],
+          ["launch", 100],
+          ["launch", 110],
+          ["released", 95],
+          ["landed", 0],
+        ] as const) {
+          t += 200;
+          own.record(point(t, phase, ias, `D-${7000 + i}`));
+        }
+      await own.flush();
+      const first = (await aircraft.call("GET", "/api/history?limit=2")).json as HistoryBody;
+      expect(first.launches.map((l) => [l.registration, l.source])).toEqual([
+        ["D-7002", "aircraft"],
+        ["D-7001", "aircraft"],
+      ]);
+      expect(first.page).toMatchObject({ limit: 2, before: null, total: 3 });
+      const rest = (await aircraft.call("GET", `/api/history?limit=2&before=${first.page!.next}`))
+        .json as HistoryBody;
+      expect(rest.launches.map((l) => l.registration)).toEqual(["D-7000"]);
+      expect(rest.page?.next).toBeNull();
+      const bad = await aircraft.call("GET", "/api/history?limit=0");
+      expect(bad.status).toBe(400);
+      expect(bad.json).toMatchObject({ error: "validation_failed", details: [{ field: "/limit" }] });
+    } finally {
+      await aircraft.stop();
+    }
+  });
+});

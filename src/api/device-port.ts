@@ -43,7 +43,7 @@ export interface MemoryFigures {
 /** A unit's launch history, as the history routes read it (both modes). */
 export type HistoryView = Pick<
   LaunchHistory,
-  "launches" | "current" | "progress" | "get" | "trace" | "remove" | "clear" | "etag" | "damaged"
+  "launches" | "page" | "current" | "progress" | "get" | "trace" | "remove" | "clear" | "etag" | "damaged"
 >;
 
 /** The running aircraft runtime, as the aircraft routes read it. */

@@ -123,6 +123,16 @@ export interface LaunchProgress {
   unit: SpeedUnit;
 }
 
+/** One page of the history (see `LaunchHistory.page`). */
+export interface HistoryPage {
+  /** Newest first. */
+  launches: Launch[];
+  /** The id to ask `before` for the next (older) page; null when this page holds the oldest launch. */
+  next: string | null;
+  /** Completed launches in the whole history. */
+  total: number;
+}
+
 /** A trace file that could not be read and was moved aside. */
 export interface SetAside {
   file: string;
@@ -363,6 +373,26 @@ export class LaunchHistory {
     return this.list.map((l) => structuredClone(l));
   }
 
+  /**
+   * One page of completed launches, newest first: at most `limit` launches older than the one with id
+   * `before` (or the newest ones without it). `next` is the id to pass as `before` for the page after
+   * this one, null on the last page. The cursor is an id rather than an offset so that launches
+   * recorded meanwhile (they join at the newest end) never shift an older page. Null when `before`
+   * is not in the list (deleted, or aged out of it).
+   */
+  page(limit: number, before?: string): HistoryPage | null {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError("page limit must be an integer >= 1");
+    let end = this.list.length;
+    if (before !== undefined) {
+      end = this.list.findIndex((l) => l.id === before);
+      if (end < 0) return null;
+    }
+    const start = Math.max(0, end - limit);
+    const launches: Launch[] = [];
+    for (let i = end - 1; i >= start; i--) launches.push(structuredClone(this.list[i]!));
+    return { launches, next: start > 0 ? this.list[start]!.id : null, total: this.list.length };
+  }
+
   /** The launch in progress, summarised as it would be stored now, or null. */
   current(): Launch | null {
     return this.open ? this.summary(this.open) : null;
@@ -544,8 +574,11 @@ export class LaunchHistory {
 
   private begin(p: RecordInput): void {
     const start = this.wallNow();
+    // Ids are the page cursors of `/api/history?before=`: two launches begun in one second must differ.
+    let id = newId(start);
+    while (this.list.some((l) => l.id === id)) id = newId(start);
     const header: TraceHeader = {
-      id: newId(start),
+      id,
       source: this.source,
       start: new Date(start).toISOString(),
       registration: p.registration,

@@ -9,7 +9,13 @@ import { answerIfNotModified, contentEtag } from "../conditional.js";
 import type { HistoryView, RuntimeSource } from "../device-port.js";
 import { errorResponse, NOT_MODIFIED_RESPONSE } from "../responses.js";
 import { ref } from "../schema-ref.js";
-import { type Launch, LaunchDetail, LaunchHistory } from "../schemas/history.js";
+import {
+  HISTORY_PAGE_DEFAULT,
+  HistoryQuery,
+  type Launch,
+  LaunchDetail,
+  LaunchHistory,
+} from "../schemas/history.js";
 import { startListCsv } from "./start-list.js";
 
 /** `/api/history*`: the launches this unit recorded (a winch its received frames, an aircraft its own). */
@@ -62,22 +68,60 @@ export const historyRoutes: FastifyPluginAsyncTypebox<HistoryRoutesOptions> = as
     }),
   });
 
-  app.get(
+  app.get<{ Querystring: HistoryQuery }>(
     "/history",
     {
       schema: {
-        summary: "Recorded launches (summaries)",
+        summary: "Recorded launches (summaries), whole or one page at a time",
         description:
-          "Both modes: a winch lists the launches it received, an aircraft unit the ones it flew. Poll with " +
-          "`If-None-Match`; the ETag changes with every point recorded and every change to the list.",
+          "Both modes: a winch lists the launches it received, an aircraft unit the ones it flew. " +
+          "`?limit=20` gives the newest launches, `&before=<page.next>` the ones before them (newest first; " +
+          `\`limit\` 1–100, ${HISTORY_PAGE_DEFAULT} when only \`before\` is given). The cursor is a launch id, not an offset, so a ` +
+          "launch recorded meanwhile never shifts an older page. Without parameters: the whole list, oldest " +
+          "first, as before paging existed. Poll with `If-None-Match`: the whole list's ETag changes with every " +
+          "point recorded and every change to the list; a page's with what it holds, so an older page answers " +
+          "304 while a launch is recorded.",
         tags,
-        response: { 200: ref(LaunchHistory), ...NOT_MODIFIED_RESPONSE },
+        querystring: HistoryQuery,
+        response: {
+          200: ref(LaunchHistory),
+          ...NOT_MODIFIED_RESPONSE,
+          400: errorResponse(
+            "`validation_failed`: `limit` not an integer 1–100, `before` not a launch id or no longer in " +
+              "the history, or an unknown parameter.",
+          ),
+        },
       },
     },
     async (request, reply) => {
       const h = historyOf(device);
-      if (answerIfNotModified(request, reply, h.etag())) return reply;
-      return { launches: h.launches(), recording: h.current(), set_aside: h.damaged() };
+      const { limit, before } = request.query;
+      if (limit === undefined && before === undefined) {
+        if (answerIfNotModified(request, reply, h.etag())) return reply;
+        return { launches: h.launches(), recording: h.current(), set_aside: h.damaged() };
+      }
+      const size = limit ?? HISTORY_PAGE_DEFAULT;
+      const page = h.page(size, before);
+      if (!page) {
+        throw new ApiError(400, "validation_failed", "the query string is not valid", [
+          {
+            field: "/before",
+            message: "is no longer in this unit's history (deleted or aged out); start from the first page",
+          },
+        ]);
+      }
+      const body: LaunchHistory = {
+        launches: page.launches,
+        page: { limit: size, before: before ?? null, next: page.next, total: page.total },
+        // List-wide facts go with the first page only, so an older page's tag stays put while recording.
+        ...(before === undefined ? { recording: h.current(), set_aside: h.damaged() } : {}),
+      };
+      if (page.next) {
+        const path = request.url.split("?", 1)[0];
+        reply.header("Link", `<${path}?limit=${size}&before=${page.next}>; rel="next"`);
+      }
+      if (answerIfNotModified(request, reply, contentEtag(["history-page", body]))) return reply;
+      return body;
     },
   );
 

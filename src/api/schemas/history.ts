@@ -1,6 +1,6 @@
 import { type Static, Type } from "typebox";
 import { LaunchPhaseSchema } from "../../core/launch-phase.js";
-import { LaunchSchema } from "../../winch/launch.js";
+import { LAUNCH_ID_PATTERN, LaunchSchema } from "../../winch/launch.js";
 
 /** One launch in `GET /api/history`: the launch record (src/winch/launch.ts) as it is. */
 export { LaunchSchema };
@@ -31,17 +31,79 @@ const EXAMPLE_LAUNCH = {
   verified: true,
 };
 
+/** Launches in a page when `before` is given without `limit`. */
+export const HISTORY_PAGE_DEFAULT = 20;
+/** The most launches one page may hold (about 600 bytes of JSON each). */
+export const HISTORY_PAGE_MAX = 100;
+
+/**
+ * `GET /api/history` query. Without either parameter the answer is the whole list, oldest first, as
+ * before paging existed (old clients keep working); with either, one page, newest first.
+ */
+export const HistoryQuery = Type.Object(
+  {
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: HISTORY_PAGE_MAX,
+        description: `Launches in the page, newest first (${HISTORY_PAGE_DEFAULT} when only \`before\` is given).`,
+        examples: [20],
+      }),
+    ),
+    before: Type.Optional(
+      Type.String({
+        pattern: LAUNCH_ID_PATTERN,
+        description:
+          "A launch id: the page holds the launches recorded before it (the previous page's `page.next`). " +
+          "Absent: the newest launches. An id no longer in the history (deleted, or aged out) is a 400 " +
+          "`validation_failed` on `/before`: start again from the first page.",
+        examples: ["20250501T101530Z-3fa2"],
+      }),
+    ),
+  },
+  { additionalProperties: false, description: "Which launches to return." },
+);
+export type HistoryQuery = Static<typeof HistoryQuery>;
+
 /** `GET /api/history` (both modes). `DELETE /api/history` clears it and answers 204. */
 export const LaunchHistory = Type.Object(
   {
-    launches: Type.Array(LaunchSchema, { description: "Recorded launches, oldest first." }),
+    launches: Type.Array(LaunchSchema, {
+      description:
+        "Recorded launches: the whole list oldest first without paging parameters, one page newest first with them.",
+    }),
+    page: Type.Optional(
+      Type.Object(
+        {
+          limit: Type.Integer({ minimum: 1, maximum: HISTORY_PAGE_MAX }),
+          before: Type.Union([Type.String({ pattern: LAUNCH_ID_PATTERN }), Type.Null()], {
+            description: "The cursor this page was asked with; null for the first (newest) page.",
+          }),
+          next: Type.Union([Type.String({ pattern: LAUNCH_ID_PATTERN }), Type.Null()], {
+            description:
+              'Pass as `before` for the next, older page (also sent as a `Link: <…>; rel="next"` header); ' +
+              "null on the page holding the oldest launch.",
+          }),
+          total: Type.Integer({ minimum: 0, description: "Completed launches in the whole history." }),
+        },
+        {
+          additionalProperties: false,
+          description: "Present when the answer is a page (`limit` or `before` was asked).",
+        },
+      ),
+    ),
     recording: Type.Optional(
-      Type.Union([LaunchSchema, Type.Null()], { description: "The launch being recorded now, or null." }),
+      Type.Union([LaunchSchema, Type.Null()], {
+        description: "The launch being recorded now, or null; absent on older pages (it is the newest).",
+      }),
     ),
     set_aside: Type.Optional(
       Type.Array(
         Type.Object({ file: Type.String(), reason: Type.String() }, { additionalProperties: false }),
-        { description: "Trace files that could not be read and were moved aside (their summaries stay)." },
+        {
+          description:
+            "Trace files that could not be read and were moved aside (their summaries stay); absent on older pages.",
+        },
       ),
     ),
   },
@@ -50,8 +112,17 @@ export const LaunchHistory = Type.Object(
     additionalProperties: false,
     description:
       "Launches recorded by this unit: a winch records the frames it received, an aircraft unit its own " +
-      "readings. ETag changes with every point recorded and every change to the list; `If-None-Match` → 304.",
-    examples: [{ launches: [EXAMPLE_LAUNCH], recording: null, set_aside: [] }],
+      "readings. ETag changes with every point recorded and every change to the list; `If-None-Match` → 304. " +
+      "A page's ETag follows what that page holds: an older page keeps its tag while a launch is recorded.",
+    examples: [
+      { launches: [EXAMPLE_LAUNCH], recording: null, set_aside: [] },
+      {
+        launches: [EXAMPLE_LAUNCH],
+        page: { limit: 20, before: null, next: null, total: 1 },
+        recording: null,
+        set_aside: [],
+      },
+    ],
   },
 );
 export type LaunchHistory = Static<typeof LaunchHistory>;

@@ -30,6 +30,13 @@ export interface Samples {
   ias: number[];
 }
 
+/** A moment marked on the graph (the release): a dashed vertical line with a short label. */
+export interface Mark {
+  /** Seconds since epoch, like `Samples.t`. */
+  t: number;
+  label: string;
+}
+
 function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 }
@@ -45,6 +52,7 @@ export function IasGraph({
   theme,
   windowS,
   emptyNote,
+  marks,
 }: {
   samples: Samples;
   band: Band | null;
@@ -55,6 +63,8 @@ export function IasGraph({
   windowS?: number;
   /** What the empty graph says instead of an axis; a page may explain when it records. */
   emptyNote?: string;
+  /** Moments to mark (the release of a recorded launch); none on the live graphs. */
+  marks?: readonly Mark[];
 }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -62,6 +72,8 @@ export function IasGraph({
   bandRef.current = band;
   const samplesRef = useRef(samples);
   samplesRef.current = samples;
+  const marksRef = useRef(marks);
+  marksRef.current = marks;
   const [lib, setLib] = useState<typeof uPlot | null>(null);
   const [libFailed, setLibFailed] = useState(false);
 
@@ -83,6 +95,7 @@ export function IasGraph({
     const axis = cssVar("--fg", "#000");
     const grid = cssVar("--grid", "rgba(0,0,0,0.15)");
     const fill = cssVar("--graph-band", "rgba(10,125,44,0.18)");
+    const markColour = cssVar("--warn", "#7a4700");
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height: Math.max(160, Math.min(320, Math.round(el.clientWidth * 0.45))),
@@ -136,6 +149,34 @@ export function IasGraph({
             ctx.moveTo(u.bbox.left, opt);
             ctx.lineTo(u.bbox.left + u.bbox.width, opt);
             ctx.stroke();
+            ctx.restore();
+          },
+        ],
+        draw: [
+          (u) => {
+            const ms = marksRef.current;
+            if (!ms?.length) return;
+            const { ctx } = u;
+            const px = devicePixelRatio || 1;
+            ctx.save();
+            ctx.strokeStyle = markColour;
+            ctx.fillStyle = markColour;
+            ctx.lineWidth = 2 * px;
+            ctx.setLineDash([5 * px, 3 * px]);
+            ctx.font = `${Math.round(12 * px)}px sans-serif`;
+            ctx.textBaseline = "top";
+            for (const m of ms) {
+              const x = Math.round(u.valToPos(m.t, "x", true));
+              if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
+              ctx.beginPath();
+              ctx.moveTo(x, u.bbox.top);
+              ctx.lineTo(x, u.bbox.top + u.bbox.height);
+              ctx.stroke();
+              // The label sits right of the line, or left of it near the right edge.
+              const w = ctx.measureText(m.label).width;
+              const right = x + 4 * px + w <= u.bbox.left + u.bbox.width;
+              ctx.fillText(m.label, right ? x + 4 * px : x - 4 * px - w, u.bbox.top + 2 * px);
+            }
             ctx.restore();
           },
         ],

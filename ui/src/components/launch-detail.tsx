@@ -74,6 +74,7 @@ export function LaunchDetailView({ launch, onDeleted }: { launch: Launch; onDele
           unit={u}
           theme={effective}
           emptyNote={t("history.no_trace")}
+          marks={releaseAt === null ? [] : [{ t: start + releaseAt / 1000, label: t("history.released_at") }]}
         />
       )}
       <dl class="launch-facts">

@@ -1,67 +1,108 @@
 import { useEffect, useState } from "preact/hooks";
-import { type ApiFailure, asFailure, load, write } from "../api/client.js";
+import { type ApiFailure, asFailure, write } from "../api/client.js";
 import type { Launch, LaunchHistory } from "../api/types.js";
 import { FailureNotice } from "../components/failure-notice.js";
 import { LaunchDetailView } from "../components/launch-detail.js";
 import { dateTime, decimal, duration, speed, unitLabel } from "../format.js";
 import { goToSecurity } from "../hooks/use-form.js";
+import { usePoll } from "../hooks/use-poll.js";
 import { t } from "../i18n/translate.js";
 
-/** Launches listed at once; "Show more" adds as many again. */
+/** Launches per page (the device's default page, about 12 KB of JSON). */
 const PAGE = 20;
+/** The page shown is polled with If-None-Match every 5 s: a new launch appears by itself, an unchanged page costs a 304. */
+const POLL_HZ = 0.2;
 
 /**
- * History (both modes): the recorded launches, newest first, paged; each opens into its graph and
- * summary with downloads and delete. Loaded on opening and on Refresh. Below 600 px the table's rows
- * become cards (CSS), so a phone at 360 px reads it without scrolling sideways.
+ * History (both modes): the recorded launches, newest first, a page at a time from the device
+ * (`?limit=&before=`); each opens into its graph and summary with downloads and delete. "Older" walks
+ * on with the page's `next` cursor, "Newer" back along the cursors walked. Below 900 px the table's
+ * rows become cards (CSS), so a phone at 360 px reads it without scrolling sideways.
  */
 export function History() {
-  const [data, setData] = useState<LaunchHistory | null>(null);
-  const [error, setError] = useState<ApiFailure | null>(null);
+  /** The `before` cursors of the pages walked past the first; the last one is the page shown. */
+  const [cursors, setCursors] = useState<string[]>([]);
+  const before = cursors.at(-1) ?? null;
+  const url = `/api/history?limit=${PAGE}${before ? `&before=${before}` : ""}`;
+  const poll = usePoll<LaunchHistory>(url, POLL_HZ);
+  const [failure, setFailure] = useState<ApiFailure | null>(null);
   const [confirm, setConfirm] = useState(false);
   const [busy, setBusy] = useState(false);
-  const [generation, setGeneration] = useState(0);
-  const [shown, setShown] = useState(PAGE);
+  /** Launches deleted here, hidden until the next poll brings the page without them. */
+  const [removed, setRemoved] = useState<ReadonlySet<string>>(new Set());
   const [open, setOpen] = useState<string | null>(null);
+  /** The answer shown when the history was cleared here: shown empty until the next poll replaces it. */
+  const [cleared, setCleared] = useState<LaunchHistory | null>(null);
 
+  // The page's cursor is gone (its launch deleted elsewhere, or aged out): start again from the newest.
+  const cursorGone = poll.error?.details.some((d) => d.field === "/before") ?? false;
   useEffect(() => {
-    const ctrl = new AbortController();
-    load<LaunchHistory>("/api/history", { signal: ctrl.signal }).then(
-      (h) => {
-        setData(h);
-        setError(null);
-      },
-      (err: unknown) => {
-        if (!ctrl.signal.aborted) setError(asFailure(err));
-      },
-    );
-    return () => ctrl.abort();
-  }, [generation]);
+    if (cursorGone) setCursors([]);
+  }, [cursorGone]);
+
+  // Until the page asked for arrives, the last one is not shown under the new page's buttons.
+  const asked = poll.data && (poll.data.page?.before ?? null) === before ? poll.data : null;
+  const data: LaunchHistory | null =
+    asked && asked === cleared
+      ? { launches: [], page: { limit: PAGE, before: null, next: null, total: 0 } }
+      : asked;
+  const error = failure ?? (cursorGone ? null : poll.error);
 
   const clear = async () => {
     setBusy(true);
     try {
       await write("DELETE", "/api/history");
       setConfirm(false);
-      setGeneration((g) => g + 1);
+      setCleared(poll.data);
+      setCursors([]);
     } catch (err) {
       const f = asFailure(err);
       if (f.kind === "unauthorized") return goToSecurity();
-      setError(f);
+      setFailure(f);
     } finally {
       setBusy(false);
     }
   };
 
-  const all = data ? [...data.launches].reverse() : [];
-  const launches = all.slice(0, shown);
+  const launches = data ? data.launches.filter((l) => !removed.has(l.id)) : [];
+  const total = data?.page ? Math.max(0, data.page.total - (data.launches.length - launches.length)) : 0;
+  const first = cursors.length * PAGE + 1;
+  const go = (next: string[]) => {
+    setOpen(null);
+    setConfirm(false);
+    setCursors(next);
+  };
+  const pager = data && (cursors.length > 0 || data.page?.next) && (
+    <nav class="pager" aria-label={t("history.pages")} data-testid="history-pager">
+      <button
+        type="button"
+        data-testid="history-newer"
+        disabled={cursors.length === 0}
+        onClick={() => go(cursors.slice(0, -1))}
+      >
+        {t("history.newer")}
+      </button>
+      <span data-testid="history-range">
+        {t("history.range", {
+          from: decimal(launches.length > 0 ? first : 0, 0),
+          to: decimal(first + launches.length - 1, 0),
+          total: decimal(total, 0),
+        })}
+      </span>
+      <button
+        type="button"
+        data-testid="history-older"
+        disabled={!data.page?.next}
+        onClick={() => data.page?.next && go([...cursors, data.page.next])}
+      >
+        {t("history.older")}
+      </button>
+    </nav>
+  );
   return (
     <div class="page history">
       <div class="page-head">
         <h1>{t("page.launch_history")}</h1>
-        <button type="button" onClick={() => setGeneration((g) => g + 1)}>
-          {t("common.refresh")}
-        </button>
       </div>
       {error && <FailureNotice failure={error} />}
       {!data && !error && <p class="muted">{t("common.loading")}</p>}
@@ -93,7 +134,7 @@ export function History() {
                   onToggle={() => setOpen((o) => (o === l.id ? null : l.id))}
                   onDeleted={() => {
                     setOpen(null);
-                    setGeneration((g) => g + 1);
+                    setRemoved(new Set([...removed, l.id]));
                   }}
                 />
               ))}
@@ -101,23 +142,19 @@ export function History() {
           </table>
         </section>
       )}
-      {all.length > shown && (
-        <button type="button" data-testid="history-more" onClick={() => setShown((n) => n + PAGE)}>
-          {t("history.show_more", { count: all.length - shown })}
-        </button>
-      )}
-      {data && all.length > 0 && (
+      {pager}
+      {data && total > 0 && (
         <p>
           <a href="/api/history.csv" download="owts-start-list.csv" data-testid="start-list">
             {t("history.download_start_list")}
           </a>
         </p>
       )}
-      {data && launches.length > 0 && (
+      {data && total > 0 && (
         <div class="form-footer">
           {confirm ? (
             <>
-              <span>{t("history.confirm_clear", { count: all.length })}</span>
+              <span>{t("history.confirm_clear", { count: total })}</span>
               <button type="button" class="danger" disabled={busy} onClick={() => void clear()}>
                 {t("history.yes_clear")}
               </button>
@@ -149,7 +186,7 @@ function LaunchRow({
 }) {
   return (
     <>
-      <tr data-launch={l.id}>
+      <tr data-launch={l.id} data-testid="history-row">
         <td data-label={t("history.start")}>{dateTime(l.start)}</td>
         <td data-label={t("history.aircraft")}>
           <strong>{l.registration}</strong> {l.type}

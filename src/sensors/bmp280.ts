@@ -105,11 +105,11 @@ export function parseBmp280Calibration(buf: Uint8Array): Bmp280Calibration {
 /** The inverse of parseBmp280Calibration; the bus model in tests stores the words with it. */
 export function encodeBmp280Calibration(c: Bmp280Calibration): Buffer {
   const b = Buffer.alloc(BMP280_CALIB_LENGTH);
-  b.writeUInt16LE(c.T1, 0);
-  const signed = [c.T2, c.T3] as const;
-  signed.forEach((v, i) => b.writeInt16LE(v, 2 + 2 * i));
-  b.writeUInt16LE(c.P1, 6);
-  [c.P2, c.P3, c.P4, c.P5, c.P6, c.P7, c.P8, c.P9].forEach((v, i) => b.writeInt16LE(v, 8 + 2 * i));
+  const words = [c.T1, c.T2, c.T3, c.P1, c.P2, c.P3, c.P4, c.P5, c.P6, c.P7, c.P8, c.P9];
+  for (const [i, v] of words.entries()) {
+    if (i === 0 || i === 3) b.writeUInt16LE(v, 2 * i);
+    else b.writeInt16LE(v, 2 * i);
+  }
   return b;
 }
 

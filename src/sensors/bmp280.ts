@@ -48,6 +48,15 @@ export const BMP280_STATUS = { measuring: 0x08, imUpdate: 0x01 } as const;
 export const BMP280_ADDRESSES = [0x76, 0x77] as const;
 /** Most breakout boards tie SDO low. */
 export const DEFAULT_BMP280_ADDRESS = 0x76;
+
+/** "0x76"/"0x77" (or 118/119) → the address, or the reason it is not one the part answers at. */
+export function parseBmp280Address(raw: string): { ok: true; value: number } | { ok: false; reason: string } {
+  const t = raw.trim();
+  const n = /^0x[0-9a-f]{1,2}$/i.test(t) || /^\d{1,3}$/.test(t) ? Number(t) : Number.NaN;
+  return (BMP280_ADDRESSES as readonly number[]).includes(n)
+    ? { ok: true, value: n }
+    : { ok: false, reason: `"${raw}" is not a BMP280 address: 0x76 (SDO to GND) or 0x77 (SDO to VDDIO)` };
+}
 /** IIR filter coefficients and their `config` codes. */
 export const BMP280_FILTERS = { 0: 0, 2: 1, 4: 2, 8: 3, 16: 4 } as const;
 export type Bmp280Filter = keyof typeof BMP280_FILTERS;

@@ -156,6 +156,15 @@ export class FakeBmp280Bus implements Bmp280Bus {
     return { adcP, adcT };
   }
 
+  /** Another part fitted at this address (its id); the registers are otherwise untouched. */
+  set chipId(id: number) {
+    this.#regs[BMP280_REG.id] = id;
+  }
+
+  get chipId(): number {
+    return this.#regs[BMP280_REG.id]!;
+  }
+
   get ctrlMeas(): number {
     return this.#regs[BMP280_REG.ctrlMeas]!;
   }

@@ -166,7 +166,8 @@ describe("climb rate from static pressure", () => {
       clock.t += 50;
       await climb.climb(clock.t);
     }
-    const steady = await climb.climb((clock.t += 50));
+    clock.t += 50;
+    const steady = await climb.climb(clock.t);
     expect(Math.abs(steady!)).toBeLessThan(0.5);
     const { adcP, adcT } = bus.rawFor(pressureAtAltitude(60, 100_000), 25);
     const garbage = [...encodeBmp280Data(adcP, adcT)];

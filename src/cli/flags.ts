@@ -314,7 +314,7 @@ export const FLAGS = {
   // The static-pressure sensor beside the airspeed: climb rate for the release rule (src/aircraft/launch-phase.ts).
   baro: flag({
     type: shown(oneOf(BARO_KINDS), { arg: "KIND", range: BARO_KINDS.join("|") }),
-    help: "aircraft static-pressure sensor for the climb rate; sim needs --sensor sim",
+    help: "aircraft static-pressure sensor (climb rate); sim needs --sensor sim",
     default: DEFAULT_BARO_KIND,
     commands: {
       start: {},

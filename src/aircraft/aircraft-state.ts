@@ -25,9 +25,16 @@ import {
 } from "./launch-phase.js";
 import type { AircraftProfile } from "./profile.js";
 
-/** A climb-rate source beside the airspeed (a static-pressure sensor): m/s, or null when it has none now. */
+/**
+ * A climb-rate source beside the airspeed (a static-pressure sensor, src/aircraft/baro-climb.ts): m/s at
+ * the airspeed sample's time, or null when it has none it trusts now. The state starts and closes it
+ * with the airspeed source; `start` must not reject (a missing sensor is reported in `health`).
+ */
 export interface ClimbSource {
   climb(t_ms: number): Promise<number | null> | number | null;
+  start?(): Promise<void>;
+  close?(): Promise<void>;
+  health?(): SensorHealth;
 }
 
 /** One accepted airspeed reading with the phase it produced; what the transmitter consumes. */
@@ -58,6 +65,10 @@ export interface AircraftSnapshot {
   is_landed: boolean;
   landing_hold_s: number;
   sensor: SensorHealth;
+  /** Climb rate (m/s, 0.1) of the last sample, null without a static-pressure sensor or a rate it trusts. */
+  climb_mps: number | null;
+  /** Health of the static-pressure sensor; null when the unit has none. */
+  baro: SensorHealth | null;
 }
 
 export interface AircraftStateEvents {
@@ -188,12 +199,17 @@ export class AircraftState extends EventEmitter<AircraftStateEvents> {
   async start(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
+    // First, and it never rejects: without its sensor the release is decided by the IAS alone.
+    await this.#climb?.start?.().catch((err: Error) => {
+      this.#log?.error(`static-pressure sensor: ${err.message}`);
+    });
     try {
       await this.source.start();
     } catch (err) {
       const reason = (err as Error).message;
       if (this.#retryStartMs === 0) {
         this.#running = false;
+        await this.#closeClimb();
         throw err;
       }
       this.#startError = { reason, attempts: 1 };
@@ -257,6 +273,15 @@ export class AircraftState extends EventEmitter<AircraftStateEvents> {
     if (this.#sourceStarted) {
       this.#sourceStarted = false;
       await this.source.close();
+    }
+    await this.#closeClimb();
+  }
+
+  async #closeClimb(): Promise<void> {
+    try {
+      await this.#climb?.close?.();
+    } catch (err) {
+      this.#log?.warn(`static-pressure sensor did not close cleanly: ${(err as Error).message}`);
     }
   }
 
@@ -337,6 +362,8 @@ export class AircraftState extends EventEmitter<AircraftStateEvents> {
             source: this.source.kind,
           }
         : this.source.health(),
+      climb_mps: this.#last && this.#last.climb_mps !== null ? round1(this.#last.climb_mps) : null,
+      baro: this.#climb ? (this.#climb.health?.() ?? { state: "ok", errors: 0, source: "climb" }) : null,
     };
   }
 

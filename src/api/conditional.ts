@@ -88,7 +88,7 @@ export function answerIfNotModified(request: FastifyRequest, reply: FastifyReply
 
 /**
  * `/api/aircraft/live`: IAS at its 0.1 display resolution, unit, phase, landed flag, landing-hold whole
- * seconds, sensor health and transmit state. Counters that tick with every frame (`tx.sent`) are left
+ * seconds, sensor health, climb rate at 0.1 and the static-pressure sensor's health, and transmit state. Counters that tick with every frame (`tx.sent`) are left
  * out, or a 2 Hz poll would never see a 304.
  */
 export function liveEtag(live: AircraftLive): string {
@@ -100,6 +100,8 @@ export function liveEtag(live: AircraftLive): string {
     live.is_landed,
     live.landing_hold_s,
     live.sensor,
+    live.climb_mps,
+    live.baro,
     live.tx.state,
     live.tx.reason ?? null,
   ]);

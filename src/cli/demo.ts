@@ -84,6 +84,7 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
             radioLink: radioFactory({ kind: "sim" }, own.logger, medium),
             // A newcomer should see airspeed at the winch within seconds, so the first launch starts at once.
             sensor: { kind: "sim", seed, timeScale: v["time-scale"], firstLaunchAfterS: 0 },
+            baro: v.baro === "sim" ? { kind: "sim", seed } : { kind: "none" },
           },
         }),
       );

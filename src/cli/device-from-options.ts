@@ -94,6 +94,7 @@ export async function startDeviceFromOptions(opts: StartOptions, hooks: StartHoo
   const runtime: Omit<RuntimeEnvironment, "store" | "logger"> = {
     radioLink: radioFactory(opts.radio, logger, undefined, hooks),
     sensor: opts.sensor,
+    baro: opts.baro,
   };
   // Field by field: a new flag reaches the device only where it is handed over on purpose.
   return Device.start({

@@ -36,6 +36,13 @@ import { checkPrefix, DEFAULT_MQTT_PREFIX, parseBrokerUrl } from "../mqtt/config
 import { SX1262_BOARDS } from "../radio/sx1262/boards.js";
 import { DEFAULT_GPIO_CHIP } from "../radio/sx1262/config.js";
 import { DEFAULT_UDP_BIND } from "../radio/udp-link.js";
+import { DEFAULT_BMP280_ADDRESS, parseBmp280Address } from "../sensors/bmp280.js";
+import {
+  BARO_KINDS,
+  type BaroKind,
+  DEFAULT_BARO_KIND,
+  DEMO_BARO_KIND,
+} from "../sensors/create-baro-source.js";
 import { DEFAULT_SOURCE_KIND, SOURCE_KINDS } from "../sensors/create-source.js";
 import { DEFAULT_TIME_SCALE } from "../sensors/ias-source.js";
 import { DEFAULT_I2C_BUS } from "../sensors/ms4525do.js";
@@ -300,8 +307,31 @@ export const FLAGS = {
   }),
   "i2c-bus": flag({
     type: int(0, 255),
-    help: "ms4525do: Linux I2C bus number",
+    help: "ms4525do, bmp280: Linux I2C bus number",
     default: DEFAULT_I2C_BUS,
+    commands: { start: {} },
+  }),
+  // The static-pressure sensor beside the airspeed: climb rate for the release rule (src/aircraft/launch-phase.ts).
+  baro: flag({
+    type: shown(oneOf(BARO_KINDS), { arg: "KIND", range: BARO_KINDS.join("|") }),
+    help: "aircraft static-pressure sensor (climb rate); sim needs --sensor sim",
+    default: DEFAULT_BARO_KIND,
+    commands: {
+      start: {},
+      demo: {
+        default: DEMO_BARO_KIND,
+        type: shown(oneOf<BaroKind>(["none", "sim"]), { arg: "KIND", range: "none|sim" }),
+        help: "the aircraft's simulated static-pressure sensor (climb rate)",
+      },
+    },
+  }),
+  "baro-address": flag({
+    type: shown(
+      custom("ADDR", parseBmp280Address, (v) => `0x${v.toString(16)}`),
+      { range: "0x76|0x77" },
+    ),
+    help: "bmp280: 7-bit I2C address on --i2c-bus (SDO low 0x76, high 0x77)",
+    default: DEFAULT_BMP280_ADDRESS,
     commands: { start: {} },
   }),
   display: flag({

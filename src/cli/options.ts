@@ -9,6 +9,7 @@ import type { Mode } from "../device/identity.js";
 import { checkDisplaySettings, type DisplaySettings } from "../display/settings.js";
 import { type MqttFlagValues, orphanMqttFlag } from "../mqtt/flags.js";
 import { resolveSx1262Config, type Sx1262Config, type Sx1262Input } from "../radio/sx1262/config.js";
+import type { BaroSettings } from "../sensors/create-baro-source.js";
 import type { IasSourceSettings } from "../sensors/create-source.js";
 import type { Endpoint } from "./flag-types.js";
 import type { FlagName } from "./flags.js";
@@ -33,6 +34,8 @@ export interface StartOptions {
   logLevel: string;
   radio: RadioOptions;
   sensor: IasSourceSettings;
+  /** The static-pressure sensor beside the airspeed (`--baro`). */
+  baro: BaroSettings;
   /** The MQTT flags as given; their files are read and checked when the device starts. */
   mqtt: MqttFlagValues;
   displays: DisplaySettings;
@@ -109,6 +112,7 @@ export function parseStartOptions(
     maxSockets: v["max-sockets"],
     radio: radioOptions(v, read.given),
     sensor: sensorSettings(v),
+    baro: baroSettings(v, read.given),
     displays: displaySettings(v),
     mdns: !v["no-mdns"],
     mdnsInterface: v["mdns-interface"],
@@ -156,6 +160,7 @@ export function checkStartFlags(
     throw new UsageError(`--https-port and --http-port are both ${v["https-port"]}; they must differ`);
   radioOptions(v, read.given);
   sensorSettings(v);
+  baroSettings(v, read.given);
   displaySettings(v);
   const orphan = orphanMqttFlag(mqttFlagValues(v, read.given));
   if (orphan) throw new UsageError(orphan);
@@ -194,6 +199,24 @@ function displaySettings(v: FlagValues<"start">): DisplaySettings {
   });
   if (!r.ok) throw new UsageError(r.message);
   return r.settings;
+}
+
+function baroSettings(v: FlagValues<"start">, given: ReadonlySet<FlagName>): BaroSettings {
+  if (v.baro !== "bmp280" && given.has("baro-address"))
+    throw new UsageError("--baro-address needs --baro bmp280");
+  switch (v.baro) {
+    case "none":
+      return { kind: "none" };
+    case "bmp280":
+      return { kind: "bmp280", bus: v["i2c-bus"], address: v["baro-address"] };
+    case "sim":
+      // A simulated pressure follows the simulated flight; beside a real or replayed airspeed it would lie.
+      if (v.sensor !== "sim")
+        throw new UsageError(
+          `--baro sim follows the simulated flight and needs --sensor sim (not ${v.sensor})`,
+        );
+      return { kind: "sim", seed: v.seed };
+  }
 }
 
 function sensorSettings(v: FlagValues<"start">): IasSourceSettings {

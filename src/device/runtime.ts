@@ -1,5 +1,6 @@
 import { dirname, join } from "node:path";
 import { AircraftState } from "../aircraft/aircraft-state.js";
+import { BaroClimbSource } from "../aircraft/baro-climb.js";
 import { type AircraftLiveDocument, aircraftLiveFeed } from "../aircraft/live-document.js";
 import { followAircraft } from "../aircraft/own-launches.js";
 import { AIRCRAFT_NAMESPACE, type AircraftProfile } from "../aircraft/profile.js";
@@ -16,6 +17,7 @@ import type { NamespaceDecl } from "../core/namespace-decl.js";
 import type { RadioLink } from "../radio/link.js";
 import { RadioService } from "../radio/radio-service.js";
 import { RADIO_NAMESPACE } from "../radio/radio-settings.js";
+import { type BaroSettings, createPressureSource, DEFAULT_BARO_KIND } from "../sensors/create-baro-source.js";
 import { createIasSource, type IasSourceSettings } from "../sensors/create-source.js";
 import { openNamespace } from "../store/open-namespace.js";
 import type { Namespace, SettingsStore } from "../store/settings-store.js";
@@ -59,6 +61,8 @@ export interface RuntimeEnvironment {
   radioLink(mode: Mode): RadioLink | Promise<RadioLink>;
   /** The aircraft's airspeed source (default: the simulator). */
   sensor?: IasSourceSettings;
+  /** The aircraft's static-pressure sensor for the climb rate (default: none). */
+  baro?: BaroSettings;
   /** Transmit rate and full-frame interval (defaults are the documented ones). */
   transmitter?: TransmitterSettings;
 }
@@ -124,7 +128,17 @@ async function startAircraft(radio: RadioService, env: RuntimeEnvironment): Prom
     profile: profile.get(),
     logger: env.logger,
   });
-  const state = new AircraftState({ source, profile: profile.get(), logger: env.logger });
+  const pressure = createPressureSource(env.baro ?? { kind: DEFAULT_BARO_KIND }, {
+    ias: source,
+    logger: env.logger,
+  });
+  const climb = pressure ? new BaroClimbSource({ source: pressure, logger: env.logger }) : undefined;
+  const state = new AircraftState({
+    source,
+    profile: profile.get(),
+    logger: env.logger,
+    ...(climb ? { climb } : {}),
+  });
   const input: TelemetryInput & { close(): void } = telemetryInputFromAircraftState(state);
   // Made on the first start in aircraft mode; each start takes the next epoch before any frame goes out.
   const linkKey = await openLinkKey(env.store, env.logger);

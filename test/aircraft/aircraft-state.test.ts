@@ -38,6 +38,8 @@ describe("AircraftState", () => {
       is_landed: true,
       landing_hold_s: 0,
       sensor: { state: "starting", reason: "not started", errors: 0, source: "sim" },
+      climb_mps: null,
+      baro: null,
     });
     await source.start();
     let maxHold = 0;

@@ -26,6 +26,8 @@ const LIVE: AircraftLive = {
   is_landed: false,
   landing_hold_s: 0,
   sensor: { state: "ok", errors: 0, source: "sim" },
+  climb_mps: null,
+  baro: null,
   tx: { state: "sending", sent: 1234, blocked_duty: 0, errors: 0, duty_used_ppm: 2400 },
 };
 

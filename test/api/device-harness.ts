@@ -10,6 +10,7 @@ import type { Mode } from "../../src/device/identity.js";
 import { createDeviceLogger } from "../../src/device/logger.js";
 import { DEFAULT_RADIO_SETTINGS } from "../../src/radio/radio-settings.js";
 import { type Position, SimMedium } from "../../src/radio/sim-link.js";
+import type { BaroSettings } from "../../src/sensors/create-baro-source.js";
 import type { IasSourceSettings } from "../../src/sensors/create-source.js";
 
 /** A scrypt cost tests can afford thousands of times; the device default is 16× dearer. */
@@ -60,6 +61,8 @@ export interface TestDeviceOptions {
   position?: Position;
   /** Default: the simulator held on the ground for an hour (a steady, landed aircraft). */
   sensor?: IasSourceSettings;
+  /** Default: none. */
+  baro?: BaroSettings;
   api?: DeviceApiOptions;
   dataDir?: string;
   /** A club CA directory (`--ca`); default none (self-signed). */
@@ -97,6 +100,7 @@ export async function startTestDevice(opts: TestDeviceOptions): Promise<TestDevi
           modem: DEFAULT_RADIO_SETTINGS.modem_backend,
         }),
       sensor: opts.sensor ?? HOLD_ON_GROUND,
+      ...(opts.baro ? { baro: opts.baro } : {}),
     },
   });
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });

@@ -236,6 +236,8 @@ describe("display content from the aircraft state", () => {
           is_landed: true,
           landing_hold_s: 0,
           sensor: { state: "starting", reason: "not started", errors: 0, source: "sim" },
+          climb_mps: null,
+          baro: null,
         }),
       },
     });

@@ -192,6 +192,8 @@ describe("display assembly", () => {
           is_landed: true,
           landing_hold_s: 0,
           sensor: { state: "ok", errors: 0, source: "sim" },
+          climb_mps: null,
+          baro: null,
         }),
       },
     };

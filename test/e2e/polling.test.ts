@@ -164,6 +164,8 @@ describe("UI traffic discipline", () => {
           is_landed: phase === "landed",
           landing_hold_s: hold,
           sensor: { state: "ok", errors: 0, source: "sim" },
+          climb_mps: null,
+          baro: null,
           tx: { state: "sending", sent: polls, blocked_duty: 0, errors: 0, duty_used_ppm: 10 },
         },
         { headers: { etag: `"p${polls}"` } },

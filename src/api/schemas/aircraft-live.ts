@@ -14,7 +14,8 @@ export const SensorHealthSchema = Type.Object(
     reason: Type.Optional(Type.String({ description: "Plain-words reason when the state is not ok." })),
     errors: Counter("Consecutive failed reads."),
     source: Type.String({
-      description: "Airspeed source, e.g. `sim`, `ms4525do`, `replay`.",
+      description:
+        "Sensor kind: the airspeed source (`sim`, `ms4525do`, `replay`) or the static-pressure sensor (`bmp280`, `sim`).",
       examples: ["sim"],
     }),
   },
@@ -65,6 +66,15 @@ export const AircraftLive = Type.Object(
       examples: [0],
     }),
     sensor: SensorHealthSchema,
+    climb_mps: Type.Union([Type.Number(), Type.Null()], {
+      description:
+        "Climb rate (m/s, 0.1; negative = sinking) from the static-pressure sensor, after its variometer filter. " +
+        "null without one, while it settles or fails; the release is then decided by the IAS alone.",
+      examples: [9.6],
+    }),
+    baro: Type.Union([SensorHealthSchema, Type.Null()], {
+      description: "Health of the static-pressure sensor (`--baro`); null when the unit has none.",
+    }),
     tx: TxStateSchema,
   },
   {
@@ -82,6 +92,8 @@ export const AircraftLive = Type.Object(
         is_landed: false,
         landing_hold_s: 0,
         sensor: { state: "ok", errors: 0, source: "sim" },
+        climb_mps: 9.6,
+        baro: { state: "ok", errors: 0, source: "bmp280" },
         tx: { state: "sending", sent: 1234, blocked_duty: 0, errors: 0, duty_used_ppm: 2400 },
       },
     ],

@@ -6,20 +6,23 @@
  */
 import { X509Certificate } from "node:crypto";
 import { mkdir, readdir, stat } from "node:fs/promises";
-import { AsnConvert } from "@peculiar/asn1-schema";
-import {
-  GeneralName,
-  GeneralSubtree,
-  GeneralSubtrees,
-  id_ce_nameConstraints,
-  NameConstraints,
-} from "@peculiar/asn1-x509";
+import type { GeneralName } from "@peculiar/asn1-x509";
 import { caPaths } from "./ca-files.js";
 import { CertificateError } from "./errors.js";
 import { readOptional, writePair } from "./files.js";
+import { commonNameOf } from "./inspect.js";
 import { checkDays, randomSerial } from "./issue.js";
 import { type DeviceKey, generateKeyPem, parsePrivateKey, publicKeyDer, toCryptoKeyPair } from "./keys.js";
-import { x509 } from "./x509.js";
+import { loadX509, type X509 } from "./x509.js";
+
+/** The ASN.1 libraries, loaded only where a CA is made or read (see x509.ts). */
+async function loadAsn1() {
+  const [schema, x509asn] = await Promise.all([
+    import("@peculiar/asn1-schema"),
+    import("@peculiar/asn1-x509"),
+  ]);
+  return { AsnConvert: schema.AsnConvert, ...x509asn };
+}
 
 const DAY_MS = 86_400_000;
 /** A club CA outlives many unit certificates; ten years, like the self-signed default. */
@@ -44,7 +47,9 @@ export const PERMITTED_NAMES: readonly { type: "dns" | "ip"; value: string }[] =
   { type: "ip", value: "fe80::/10" },
 ];
 
-function nameConstraintsExtension(): x509.Extension {
+async function nameConstraintsExtension(x509: typeof X509): Promise<X509.Extension> {
+  const { AsnConvert, GeneralName, GeneralSubtree, GeneralSubtrees, NameConstraints, id_ce_nameConstraints } =
+    await loadAsn1();
   const subtrees = PERMITTED_NAMES.map(
     (n) =>
       new GeneralSubtree({
@@ -62,7 +67,6 @@ export interface ClubCa {
   dir: string;
   certPem: string;
   key: DeviceKey;
-  cert: x509.X509Certificate;
   subject: string;
   /** The subject CN (the club name given to `owts ca init`), else the whole subject. */
   name: string;
@@ -118,6 +122,7 @@ export async function initClubCa(opts: InitCaOptions): Promise<ClubCa> {
   const keyPem = await generateKeyPem("ecdsa");
   const key = parsePrivateKey(keyPem, "ca.key");
   const keys = await toCryptoKeyPair(key);
+  const x509 = await loadX509();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
     name: [{ CN: [name] }, { O: ["OWTS"] }],
@@ -128,7 +133,7 @@ export async function initClubCa(opts: InitCaOptions): Promise<ClubCa> {
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      nameConstraintsExtension(),
+      await nameConstraintsExtension(x509),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
@@ -169,8 +174,10 @@ export async function loadClubCa(dir: string, now: Date = new Date()): Promise<C
   if (certPem === null) throw bad(dir, `${paths.cert} is missing`);
   if (keyPem === null)
     throw bad(dir, `${paths.key} is missing (a CA certificate without its key cannot sign)`);
+  const x509 = await loadX509();
+  const { AsnConvert, NameConstraints, id_ce_nameConstraints } = await loadAsn1();
   let node: X509Certificate;
-  let cert: x509.X509Certificate;
+  let cert: X509.X509Certificate;
   try {
     node = new X509Certificate(certPem);
     cert = new x509.X509Certificate(new Uint8Array(node.raw));
@@ -206,9 +213,8 @@ export async function loadClubCa(dir: string, now: Date = new Date()): Promise<C
     dir,
     certPem,
     key,
-    cert,
     subject: node.subject.replaceAll("\n", ", "),
-    name: cert.subjectName.getField("CN")[0] ?? node.subject.replaceAll("\n", ", "),
+    name: commonNameOf(node.subject) ?? node.subject.replaceAll("\n", ", "),
     fingerprintSha256: node.fingerprint256,
     notBefore: cert.notBefore,
     notAfter: cert.notAfter,

@@ -1,8 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import { CertificateError } from "./errors.js";
 import { type DeviceKey, type KeyType, publicKeyDer } from "./keys.js";
-import { formatSan, type San } from "./names.js";
-import { x509 } from "./x509.js";
+import { canonicalIp, formatSan, type San } from "./names.js";
 
 /** What a certificate file says, independent of any key. */
 export interface CertificateInfo {
@@ -45,35 +44,103 @@ export function shortFingerprint(fingerprintSha256: string): string {
   return fingerprintSha256.replaceAll(":", "").slice(0, 32).toLowerCase();
 }
 
-/** Parses a PEM certificate (the first one, when the file holds a chain); throws naming `file`. */
+/**
+ * The entries of Node's `subjectAltName` ("DNS:a, IP Address:1.2.3.4, email:…"). An entry's value is a
+ * JSON string literal when it holds a comma, a quote or a control character (CVE-2021-44532), so
+ * splitting at ", " is only safe outside such literals; this is how node:tls itself splits them.
+ */
+function altNameEntries(text: string): { kind: string; value: string }[] {
+  const out: { kind: string; value: string }[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const colon = text.indexOf(":", i);
+    if (colon < 0) break;
+    const kind = text.slice(i, colon);
+    let value: string;
+    let end: number;
+    if (text[colon + 1] === '"') {
+      // Find the closing quote of the JSON literal (a backslash escapes the next character).
+      let j = colon + 2;
+      while (j < text.length && text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
+      value = JSON.parse(text.slice(colon + 1, j + 1)) as string;
+      end = j + 1;
+    } else {
+      const comma = text.indexOf(", ", colon + 1);
+      end = comma < 0 ? text.length : comma;
+      value = text.slice(colon + 1, end);
+    }
+    out.push({ kind, value });
+    i = end + 2; // past ", "
+  }
+  return out;
+}
+
+/** The DNS and IP names of a certificate, in certificate order (IPv6 in its compressed spelling). */
+function sansOf(cert: X509Certificate): San[] {
+  const sans: San[] = [];
+  for (const { kind, value } of altNameEntries(cert.subjectAltName ?? "")) {
+    if (kind === "DNS") sans.push({ type: "dns", value });
+    else if (kind === "IP Address") {
+      // Node writes IPv6 uncompressed in upper case (0:0:0:0:0:0:0:1); the certificate holds bytes.
+      const ip = canonicalIp(value);
+      if (ip !== null) sans.push({ type: "ip", value: ip });
+    }
+  }
+  return sans;
+}
+
+/**
+ * The first CN of a distinguished name as Node prints it: one attribute per line, values escaped as
+ * RFC 4514 does (`\,`, `\+`, `\0A` for control bytes).
+ */
+export function commonNameOf(subject: string): string | null {
+  for (const line of subject.split("\n")) {
+    // A multi-valued RDN ("CN=a + O=b") shares a line; its parts are joined by an unescaped " + ".
+    for (const part of line.split(/(?<!\\) \+ /)) {
+      if (!part.startsWith("CN=")) continue;
+      // Escapes stand for bytes (UTF-8 passes through unescaped), so undo them on the bytes.
+      const bytes = Buffer.from(part.slice(3), "utf8")
+        .toString("latin1")
+        .replace(/\\([0-9A-Fa-f]{2}|[\s\S])/g, (_, esc: string) =>
+          esc.length === 2 ? String.fromCharCode(Number.parseInt(esc, 16)) : esc,
+        );
+      return Buffer.from(bytes, "latin1").toString("utf8");
+    }
+  }
+  return null;
+}
+
+/** A date as X509Certificate prints it ("Jan 21 07:54:23 2109 GMT"). */
+function certDate(text: string): Date {
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime())) throw new Error(`unreadable date "${text}"`);
+  return date;
+}
+
+/**
+ * Parses a PEM certificate (the first one, when the file holds a chain); throws naming `file`. Node's
+ * own X509Certificate reads everything a running device needs, so starting never loads an ASN.1 library.
+ */
 export async function parseCertificatePem(pem: string, file: string): Promise<CertificateInfo> {
-  let node: X509Certificate;
-  let cert: x509.X509Certificate;
   try {
     if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw new Error("no PEM certificate block");
-    node = new X509Certificate(pem);
-    cert = new x509.X509Certificate(new Uint8Array(node.raw));
+    const node = new X509Certificate(pem);
+    return {
+      certPem: pem,
+      fingerprintSha256: node.fingerprint256,
+      notBefore: certDate(node.validFrom),
+      notAfter: certDate(node.validTo),
+      sans: sansOf(node),
+      commonName: commonNameOf(node.subject),
+      selfSigned: node.issuer === node.subject && node.verify(node.publicKey),
+      publicKeyDer: node.publicKey.export({ type: "spki", format: "der" }),
+    };
   } catch {
     throw new CertificateError(
       "damaged-cert",
       `${file} cannot be read: it is not a PEM certificate (damaged or wrong file)`,
     );
   }
-  const sans: San[] = [];
-  const ext = cert.getExtension(x509.SubjectAlternativeNameExtension);
-  for (const name of ext?.names.items ?? []) {
-    if (name.type === "dns" || name.type === "ip") sans.push({ type: name.type, value: name.value });
-  }
-  return {
-    certPem: pem,
-    fingerprintSha256: node.fingerprint256,
-    notBefore: cert.notBefore,
-    notAfter: cert.notAfter,
-    sans,
-    commonName: cert.subjectName.getField("CN")[0] ?? null,
-    selfSigned: node.issuer === node.subject && node.verify(node.publicKey),
-    publicKeyDer: node.publicKey.export({ type: "spki", format: "der" }),
-  };
 }
 
 /** Joins a certificate and a key after proving the certificate was issued for that key. */

@@ -1,9 +1,9 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, X509Certificate } from "node:crypto";
 import type { ClubCa } from "./ca.js";
 import { CertificateError } from "./errors.js";
 import { type DeviceKey, toCryptoKeyPair } from "./keys.js";
 import type { San } from "./names.js";
-import { x509 } from "./x509.js";
+import { loadX509, type X509 } from "./x509.js";
 
 export const DEFAULT_DAYS = 3650;
 export const MAX_DAYS = 36500;
@@ -41,7 +41,7 @@ export interface IssueParams {
   now?: Date;
 }
 
-function leafExtensions(key: DeviceKey, sans: readonly San[]): x509.Extension[] {
+function leafExtensions(x509: typeof X509, key: DeviceKey, sans: readonly San[]): X509.Extension[] {
   const usages =
     key.keyType === "rsa"
       ? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment
@@ -64,6 +64,7 @@ function leafExtensions(key: DeviceKey, sans: readonly San[]): x509.Extension[] 
 export async function issueCaSignedPem(params: IssueParams & { ca: ClubCa }): Promise<string> {
   const { key, hostname, sans, ca } = params;
   const days = Math.min(checkDays(params.days), CA_ISSUED_DAYS);
+  const x509 = await loadX509();
   const now = params.now ?? new Date();
   const keys = await toCryptoKeyPair(key);
   const caKeys = await toCryptoKeyPair(ca.key);
@@ -71,14 +72,14 @@ export async function issueCaSignedPem(params: IssueParams & { ca: ClubCa }): Pr
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
     subject: [{ CN: [hostname] }],
-    issuer: ca.cert.subjectName,
+    issuer: new x509.X509Certificate(new Uint8Array(new X509Certificate(ca.certPem).raw)).subjectName,
     notBefore: new Date(now.getTime() - BACKDATE_MS),
     notAfter: new Date(notAfter),
     publicKey: keys.publicKey,
     signingKey: caKeys.privateKey,
     signingAlgorithm: ca.key.signing,
     extensions: [
-      ...leafExtensions(key, sans),
+      ...leafExtensions(x509, key, sans),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
     ],
@@ -90,6 +91,7 @@ export async function issueCaSignedPem(params: IssueParams & { ca: ClubCa }): Pr
 export async function issueSelfSignedPem(params: IssueParams): Promise<string> {
   const { key, hostname, sans } = params;
   const days = checkDays(params.days);
+  const x509 = await loadX509();
   const now = params.now ?? new Date();
   const keys = await toCryptoKeyPair(key);
   const usages =

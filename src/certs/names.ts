@@ -21,7 +21,7 @@ export function formatSan(san: San): string {
 }
 
 /** IPv6 has many spellings; the URL parser gives the canonical compressed lower-case one. */
-function canonicalIp(raw: string): string | null {
+export function canonicalIp(raw: string): string | null {
   if (raw.includes("%")) return null; // a zone id (fe80::1%eth0) cannot go into a certificate
   const family = isIP(raw);
   if (family === 4) return raw;

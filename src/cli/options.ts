@@ -199,7 +199,7 @@ function displaySettings(v: FlagValues<"start">): DisplaySettings {
 function sensorSettings(v: FlagValues<"start">): IasSourceSettings {
   switch (v.sensor) {
     case "sim":
-      return { kind: "sim", timeScale: v["time-scale"], seed: v.seed };
+      return { kind: "sim", timeScale: v["time-scale"], seed: v.seed, flight: v["sim-flight"] };
     case "ms4525do":
       return { kind: "ms4525do", bus: v["i2c-bus"] };
     case "replay":

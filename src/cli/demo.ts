@@ -83,7 +83,13 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
           runtime: {
             radioLink: radioFactory({ kind: "sim" }, own.logger, medium),
             // A newcomer should see airspeed at the winch within seconds, so the first launch starts at once.
-            sensor: { kind: "sim", seed, timeScale: v["time-scale"], firstLaunchAfterS: 0 },
+            sensor: {
+              kind: "sim",
+              seed,
+              timeScale: v["time-scale"],
+              flight: v["sim-flight"],
+              firstLaunchAfterS: 0,
+            },
             baro: v.baro === "sim" ? { kind: "sim", seed } : { kind: "none" },
           },
         }),

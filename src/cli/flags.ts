@@ -46,7 +46,7 @@ import {
 import { DEFAULT_SOURCE_KIND, SOURCE_KINDS } from "../sensors/create-source.js";
 import { DEFAULT_TIME_SCALE } from "../sensors/ias-source.js";
 import { DEFAULT_I2C_BUS } from "../sensors/ms4525do.js";
-import { DEFAULT_SIM_SEED } from "../sensors/sim-source.js";
+import { DEFAULT_SIM_FLIGHT, DEFAULT_SIM_SEED, SIM_FLIGHTS } from "../sensors/sim-source.js";
 import { DEFAULT_MAX_SOCKETS } from "../web/socket-budget.js";
 import {
   bool,
@@ -395,6 +395,12 @@ export const FLAGS = {
     help: "sim: random seed for the flight profile",
     default: DEFAULT_SIM_SEED,
     commands: { start: {}, demo: { help: "flight profile and radio seed" } },
+  }),
+  "sim-flight": flag({
+    type: oneOf(SIM_FLIGHTS, "a sim flight"),
+    help: "sim: after each launch a full circuit (3-4 min), or short: a low release and a 1 min circuit",
+    default: DEFAULT_SIM_FLIGHT,
+    commands: both,
   }),
   mqtt: flag({
     type: text("URL", (raw) => {

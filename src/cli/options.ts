@@ -222,7 +222,7 @@ function baroSettings(v: FlagValues<"start">, given: ReadonlySet<FlagName>): Bar
 function sensorSettings(v: FlagValues<"start">): IasSourceSettings {
   switch (v.sensor) {
     case "sim":
-      return { kind: "sim", timeScale: v["time-scale"], seed: v.seed };
+      return { kind: "sim", timeScale: v["time-scale"], seed: v.seed, flight: v["sim-flight"] };
     case "ms4525do":
       return { kind: "ms4525do", bus: v["i2c-bus"] };
     case "replay":

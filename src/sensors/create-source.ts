@@ -3,7 +3,7 @@ import { SettingsError } from "../core/problems.js";
 import type { IasSource } from "./ias-source.js";
 import { type I2cBus, Ms4525IasSource, type Ms4525OutputType } from "./ms4525do.js";
 import { ReplayIasSource, type ReplayUnit } from "./replay-source.js";
-import { SimIasSource, type SimSpeeds } from "./sim-source.js";
+import { type SimFlight, SimIasSource, type SimSpeeds } from "./sim-source.js";
 
 export const SOURCE_KINDS = ["sim", "ms4525do", "replay"] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
@@ -19,6 +19,7 @@ export type IasSourceSettings =
       loop?: boolean;
       firstLaunchAfterS?: number;
       groundPauseS?: number;
+      flight?: SimFlight;
     }
   | {
       kind: "ms4525do";
@@ -51,7 +52,7 @@ export interface IasSourceContext {
 }
 
 const ALLOWED: Record<SourceKind, readonly string[]> = {
-  sim: ["kind", "seed", "timeScale", "loop", "firstLaunchAfterS", "groundPauseS"],
+  sim: ["kind", "seed", "timeScale", "loop", "firstLaunchAfterS", "groundPauseS", "flight"],
   ms4525do: [
     "kind",
     "bus",

@@ -31,10 +31,22 @@ export interface SimSpeeds {
   v_max: number;
 }
 
-/** An ASK 21 in km/h, the demo's glider. */
 /** The simulator's seed when none is given. */
 export const DEFAULT_SIM_SEED = 1;
 
+/**
+ * What is flown after each launch. `circuit`: release at 300–450 m and a full circuit, 3–4 minutes in
+ * the air (the demo). `short`: a short-cable launch released at 150–220 m and a low circuit flown with
+ * airbrakes, about a minute in the air, then a short pause — launch after launch for a trainer showing
+ * the winch side, and for tests that need the glider on the cable often.
+ */
+export const SIM_FLIGHTS = ["circuit", "short"] as const;
+export type SimFlight = (typeof SIM_FLIGHTS)[number];
+export const DEFAULT_SIM_FLIGHT: SimFlight = "circuit";
+/** Simulated seconds on the ground after each roll-out when none is given, per flight. */
+export const DEFAULT_GROUND_PAUSE_S: Readonly<Record<SimFlight, number>> = { circuit: 30, short: 15 };
+
+/** An ASK 21 in km/h, the demo's glider. */
 export const DEFAULT_SIM_SPEEDS: SimSpeeds = { unit: "kmh", v_en: 50, v_min: 90, v_opt: 105, v_max: 130 };
 
 export interface SimSourceOptions {
@@ -64,8 +76,13 @@ export interface SimSourceOptions {
    */
   firstLaunchAfterS?: number;
   /**
+   * What is flown after each launch (see SIM_FLIGHTS).
+   * @default DEFAULT_SIM_FLIGHT
+   */
+  flight?: SimFlight;
+  /**
    * Simulated seconds on the ground after each roll-out, [0, 3600].
-   * @default 30
+   * @default DEFAULT_GROUND_PAUSE_S of the flight (30 s after a circuit, 15 s after a short flight)
    */
   groundPauseS?: number;
   /**
@@ -138,7 +155,8 @@ const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x
 /**
  * A seeded winch launch and circuit: ground roll, rotation, climb near v_opt with turbulence,
  * release at 300–450 m, a circuit near v_min, approach, landing and roll-out, then a pause on the
- * ground. The airspeed is a pure function of simulated time and the seed, so two runs with the same
+ * ground. A `short` flight has the same stages with a lower release and a steeper descent, so every
+ * phase a unit tells apart still comes in the same order. The airspeed is a pure function of simulated time and the seed, so two runs with the same
  * seed agree sample for sample whatever the read rate. Sample times (`t_ms`) are simulated time, so
  * a compressed demo also compresses everything downstream (the landing hold, for one).
  */
@@ -147,6 +165,7 @@ export class SimIasSource implements IasSource {
   readonly seed: number;
   readonly timeScale: number;
   readonly loop: boolean;
+  readonly flight: SimFlight;
   #profile: SimSpeeds;
   readonly #firstMs: number;
   readonly #pauseMs: number;
@@ -165,7 +184,10 @@ export class SimIasSource implements IasSource {
     p.number("/timeScale", timeScale, { min: 0, max: 1000, minExclusive: true });
     const first = opts.firstLaunchAfterS ?? 3;
     p.number("/firstLaunchAfterS", first, { min: 0, max: 3600 });
-    const pause = opts.groundPauseS ?? 30;
+    const flight = opts.flight ?? DEFAULT_SIM_FLIGHT;
+    const known = (SIM_FLIGHTS as readonly unknown[]).includes(flight);
+    if (!known) p.add("/flight", `must be one of ${SIM_FLIGHTS.join(", ")} (got ${JSON.stringify(flight)})`);
+    const pause = opts.groundPauseS ?? DEFAULT_GROUND_PAUSE_S[known ? flight : DEFAULT_SIM_FLIGHT];
     p.number("/groundPauseS", pause, { min: 0, max: 3600 });
     const profile = opts.profile ?? DEFAULT_SIM_SPEEDS;
     checkProfile(p, profile);
@@ -173,6 +195,7 @@ export class SimIasSource implements IasSource {
     this.seed = seed;
     this.timeScale = timeScale;
     this.loop = opts.loop ?? true;
+    this.flight = flight;
     this.#profile = profile;
     this.#firstMs = first * 1000;
     this.#pauseMs = pause * 1000;
@@ -184,7 +207,7 @@ export class SimIasSource implements IasSource {
   async start(): Promise<void> {
     this.#t0 = this.#now();
     this.#log?.info(
-      `sim source started (seed ${this.seed}, time x${this.timeScale}, ${this.loop ? "looping" : "one launch"})`,
+      `sim source started (seed ${this.seed}, time x${this.timeScale}, ${this.flight} flights, ${this.loop ? "looping" : "one launch"})`,
     );
   }
 
@@ -276,11 +299,15 @@ export class SimIasSource implements IasSource {
     const vClimb = clamp(vOpt + between(-3, 3) * KMH, vMin, vMax);
     const vGlide = clamp(vMin + between(-3, 3) * KMH, vTouchNominal + 10 * KMH, vMax);
     const vApp = clamp(Math.max(1.1 * vMin + between(-2, 2) * KMH, vGlide), vGlide, vMax);
-    const releaseHeight = between(300, 450);
+    // The same draws in the same order for both flights (a circuit stays what it always was).
+    // A short flight: a short cable releases low, a few seconds of straight glide, then a low
+    // circuit with full airbrakes (an ASK 21 sinks 4–5 m/s so at approach speed).
+    const short = this.flight === "short";
+    const releaseHeight = short ? between(150, 220) : between(300, 450);
     const climbRate = between(9, 11);
     const sinkGlide = between(1.3, 1.8);
-    const approachHeight = between(100, 150);
-    const sinkApp = between(2.5, 3.5);
+    const approachHeight = short ? releaseHeight - sinkGlide * between(8, 12) : between(100, 150);
+    const sinkApp = short ? between(4, 5) : between(2.5, 3.5);
 
     const durations: [SimSegment, number][] = [
       ["ground", index === 0 ? this.#firstMs : this.#pauseMs],

@@ -21,6 +21,21 @@ describe("owts start options", () => {
     });
   });
 
+  it("--sim-flight reaches the simulator (circuit by default, short on request); anything else is refused", () => {
+    expect(parseStartOptions(["--data-dir", dir()], {})).toMatchObject({
+      sensor: { kind: "sim", flight: "circuit" },
+    });
+    expect(parseStartOptions(["--data-dir", dir(), "--sim-flight", "short"], {})).toMatchObject({
+      sensor: { kind: "sim", flight: "short" },
+    });
+    expect(parseStartOptions(["--data-dir", dir()], { OWTS_SIM_FLIGHT: "short" })).toMatchObject({
+      sensor: { flight: "short" },
+    });
+    expect(() => parseStartOptions(["--data-dir", dir(), "--sim-flight", "aerotow"], {})).toThrow(
+      '--sim-flight: "aerotow" is not a sim flight (circuit or short)',
+    );
+  });
+
   it("reads OWTS_* variables and lets flags win", () => {
     const d = dir();
     const env = {

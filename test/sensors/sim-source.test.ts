@@ -1,7 +1,17 @@
+import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { ClimbRateEstimator } from "../../src/aircraft/climb-rate.js";
+import { FlightPhaseMachine, resolvePhaseSettings } from "../../src/aircraft/flight-phase.js";
+import {
+  type LaunchPhase,
+  LaunchPhaseTracker,
+  resolveLaunchSettings,
+} from "../../src/aircraft/launch-phase.js";
 import { type AircraftProfile, DEFAULT_AIRCRAFT_PROFILE } from "../../src/aircraft/profile.js";
+import { mulberry32 } from "../../src/core/prng.js";
 import { SettingsError } from "../../src/core/problems.js";
 import { mpsTo } from "../../src/core/units.js";
+import { parseReplayCsv } from "../../src/sensors/replay-source.js";
 import {
   SIM_SEGMENTS,
   type SimIasSource as Sim,
@@ -190,6 +200,7 @@ describe("SimIasSource", () => {
     [{ seed: 1.5 }, "/seed"],
     [{ seed: -1 }, "/seed"],
     [{ groundPauseS: -1 }, "/groundPauseS"],
+    [{ flight: "aerotow" as never }, "/flight"],
     [{ firstLaunchAfterS: 99999 }, "/firstLaunchAfterS"],
     [{ profile: { ...DEFAULT_AIRCRAFT_PROFILE, v_en: 95 } }, "/profile"],
   ])("rejects %o naming %s", (opts, field) => {
@@ -212,4 +223,145 @@ describe("SimIasSource", () => {
     expect(sim.stateAt(0).ias_mps).toBe(0);
     expect(sim.stateAt(later).ias_mps).toBe(before);
   });
+
+  it("flies by default exactly the circuit it always flew (the seed 7 fixture, to its 0.1 km/h)", () => {
+    const rows = parseReplayCsv(
+      readFileSync(new URL("./fixtures/sim-launch-seed7.csv", import.meta.url), "utf8"),
+    ).points;
+    expect(rows.length).toBeGreaterThan(2000);
+    for (const sim of [
+      new SimIasSource({ seed: 7, loop: false }),
+      new SimIasSource({ seed: 7, loop: false, flight: "circuit" }),
+    ]) {
+      expect(sim.flight).toBe("circuit");
+      const off = rows.filter(
+        (r) => (sim.stateAt(r.t_ms).ias_mps * KMH).toFixed(1) !== (r.ias_mps * KMH).toFixed(1),
+      );
+      expect(off).toEqual([]);
+    }
+  });
+});
+
+/** Per launch: start, when each stage begins, release height, and the steepest climb and sink between 1 s steps. */
+function flights(sim: Sim, launches: number) {
+  const out: {
+    start: number;
+    stages: Map<SimSegment, number>;
+    top: number;
+    maxSink: number;
+    endAlt: number;
+  }[] = [];
+  let prevAlt = 0;
+  for (let t = 0; out.length <= launches; t += 50) {
+    const p = sim.stateAt(t);
+    if (p.launch >= out.length) {
+      if (p.launch > launches - 1) break;
+      out.push({ start: t, stages: new Map(), top: 0, maxSink: 0, endAlt: Number.NaN });
+    }
+    const f = out[p.launch]!;
+    if (!f.stages.has(p.segment)) f.stages.set(p.segment, t);
+    f.top = Math.max(f.top, p.altitude_m);
+    if (t % 1000 === 0) {
+      f.maxSink = Math.max(f.maxSink, prevAlt - p.altitude_m);
+      prevAlt = p.altitude_m;
+    }
+    if (p.segment === "landing") f.endAlt = p.altitude_m;
+  }
+  return out;
+}
+
+describe("SimIasSource, short flights (a trainer's launch after launch; tests that need the cable)", () => {
+  it("keeps every stage in order, is a plausible flight, and comes round in about 2 minutes, not 5", () => {
+    for (const seed of [1, 7, 42]) {
+      const short = flights(new SimIasSource({ seed, flight: "short" }), 4);
+      const circuit = flights(new SimIasSource({ seed }), 2);
+      const { order } = survey(new SimIasSource({ seed, flight: "short" }), 400_000);
+      for (const n of [0, 1, 2]) {
+        expect(order.filter((o) => o.launch === n).map((o) => o.segment)).toEqual([...SIM_SEGMENTS]);
+      }
+      for (const f of short.slice(0, 3)) {
+        // A short cable: released at 150–220 m, on the cable (roll, rotation, climb) 20–30 s.
+        expect(f.top).toBeGreaterThanOrEqual(150);
+        expect(f.top).toBeLessThanOrEqual(220);
+        const onCable = f.stages.get("release")! - f.stages.get("ground_roll")!;
+        expect(onCable).toBeGreaterThan(19_000);
+        expect(onCable).toBeLessThan(30_000);
+        // Down with airbrakes, never faster than an ASK 21 sinks with them (5 m/s), on the ground to land.
+        expect(f.maxSink).toBeLessThanOrEqual(5.05);
+        expect(f.endAlt).toBe(0);
+      }
+      const cycle = (fs: typeof short) => fs[1]!.start - fs[0]!.start;
+      const between = (fs: typeof short, n: number) => fs[n + 1]!.start - fs[n]!.start;
+      // 92–126 s from one brake release to the next over 40 seeds (a circuit: 224–386 s, mean 303 s).
+      expect(between(short, 1)).toBeLessThan(130_000);
+      expect(between(short, 2)).toBeLessThan(130_000);
+      expect(cycle(circuit)).toBeGreaterThan(240_000);
+      expect(between(short, 1)).toBeLessThan(cycle(circuit) / 2);
+    }
+  });
+
+  it("flies the same speeds near the band as a circuit: climb near v_opt, the circuit near v_min", () => {
+    const { speeds } = survey(new SimIasSource({ seed: 7, flight: "short" }), 300_000);
+    for (const n of [0, 1]) {
+      const climb = speeds.get(`${n}:climb`)!;
+      expect(mean(climb)).toBeGreaterThan(100);
+      expect(mean(climb)).toBeLessThan(110);
+      expect(mean(speeds.get(`${n}:glide`)!)).toBeGreaterThan(85);
+      expect(mean(speeds.get(`${n}:glide`)!)).toBeLessThan(95);
+      for (const s of ["climb", "release", "glide", "approach"]) {
+        expect(Math.min(...speeds.get(`${n}:${s}`)!)).toBeGreaterThan(75);
+      }
+      expect(Math.max(...speeds.get(`${n + 1}:ground`)!)).toBe(0);
+    }
+  });
+
+  /** The aircraft unit's phases over a trace at 20 Hz, and the release it decided against the truth. */
+  function phases(sim: Sim, untilMs: number, opts: { noise?: number; climb?: boolean } = {}) {
+    const profile = { ...DEFAULT_AIRCRAFT_PROFILE };
+    const flight = new FlightPhaseMachine(resolvePhaseSettings(profile));
+    const launch = new LaunchPhaseTracker(resolveLaunchSettings(profile));
+    const vario = new ClimbRateEstimator();
+    const rnd = mulberry32(sim.seed);
+    const path: LaunchPhase[] = [];
+    const releases: { decided: number; truth: number }[] = [];
+    let truth = Number.NaN;
+    let prev = "";
+    for (let t = 0; t < untilMs; t += 50) {
+      const p = sim.stateAt(t);
+      if (prev === "climb" && p.segment === "release") truth = t;
+      prev = p.segment;
+      const ias = Math.max(0, p.ias_mps + ((opts.noise ?? 0) * (rnd() - 0.5) * Math.sqrt(12)) / KMH);
+      const f = flight.update({ t_ms: t, ias_mps: ias });
+      const climb = opts.climb ? vario.update(t, p.altitude_m + 0.15 * (rnd() - 0.5)) : null;
+      const u = launch.update({ t_ms: t, ias: ias * KMH, flight_phase: f.phase, climb_mps: climb });
+      if (u.phase !== path.at(-1)) path.push(u.phase);
+      if (u.release) releases.push({ decided: u.release.decided_t_ms, truth });
+    }
+    return { path, releases };
+  }
+
+  const LAUNCH: LaunchPhase[] = ["ground_roll", "launch", "released", "landing_hold", "landed"];
+
+  it.each([
+    ["IAS only", {}],
+    ["IAS with 3 km/h noise", { noise: 3 }],
+    ["with a climb rate", { climb: true }],
+  ])(
+    "the aircraft unit sees each short flight as ground roll → launch → released → landing hold → landed (%s)",
+    (_name, opts) => {
+      for (const seed of [1, 7, 42]) {
+        const sim = new SimIasSource({ seed, flight: "short" });
+        // Three whole flights, up to the fourth's brake release (the third's hold ends in the pause).
+        const fourth = flights(sim, 4)[3]!.stages.get("ground_roll")!;
+        const { path, releases } = phases(sim, fourth, opts);
+        expect(path).toEqual(["landed", ...LAUNCH, ...LAUNCH, ...LAUNCH]);
+        expect(releases).toHaveLength(3);
+        for (const r of releases) {
+          // Never before the cable comes off, and within the bench's measured spread after it (p95 < 4 s).
+          expect(r.decided).toBeGreaterThanOrEqual(r.truth);
+          expect(r.decided - r.truth).toBeLessThan(5_000);
+        }
+      }
+    },
+  );
 });

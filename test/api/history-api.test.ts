@@ -158,7 +158,9 @@ describe("history API and the replay round trip", () => {
     // Trace against trace: RMS within a few km/h once aligned (sampling, 0.1 quantisation, frames lost).
     const ownA = (await detail(first.aircraft, aircraftLaunch.id)).trace;
     const ownB = (await detail(second.aircraft, a2.id)).trace;
-    expect(shapeDifference(ownA, ownB, 500)).toBeLessThan(3);
+    // Simulated time, but sampled by timers at 10×: under the full suite on 2 cores a late tick
+    // skips samples (RMS 3.6 km/h seen once, under 3 alone). Not replayed would be tens of km/h.
+    expect(shapeDifference(ownA, ownB, 500)).toBeLessThan(5);
     const rxA = (await detail(first.winch, winchLaunch.id)).trace;
     const rxB = (await detail(second.winch, w2.id)).trace;
     // The winch's traces run on its real clock with the flight at 10×: on a loaded 2-core machine frames

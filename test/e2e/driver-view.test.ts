@@ -5,9 +5,10 @@ import { call, collectPageErrors, type Demo, newPage, pollOnly, sleep, startDemo
 
 /**
  * Zones show only while the glider is on the cable; after the release the monitor shows the launch
- * summary until the next launch. A check that needs zones waits up to one demo circuit at time x2.
+ * summary until the next launch. A check that needs zones waits up to two short flights at time x4
+ * (one is about 110 s simulated, 28 s here).
  */
-const NEXT_LAUNCH_MS = 170_000;
+const NEXT_LAUNCH_MS = 60_000;
 
 // What the winch driver sees, checked against what the device says at the same moment. Written out
 // here rather than imported from the UI: a test that borrows the UI's own table cannot see it swapped.
@@ -75,20 +76,24 @@ function readPanel(page: Page): Promise<Shown> {
 }
 
 /**
- * Reads the live panel `samples` times and checks each reading against the device's answer it shows:
- * one of the answers the page got around that moment (at 2 Hz, a window of about two seconds).
- * Returns the zones seen.
+ * Reads the live panel every ~120 ms for `durationMs` — several readings per 2 Hz answer, so no answer
+ * shown goes unread — then checks each reading against the device's answer it shows: one of the
+ * answers the page had around that moment. Returns the zones seen.
  */
-async function checkLivePanel(page: Page, bodies: WinchBody[], samples: number): Promise<Set<Zone>> {
-  const seen = new Set<Zone>();
-  for (let i = 0; i < samples; i++) {
-    await sleep(300);
+async function checkLivePanel(page: Page, bodies: WinchBody[], durationMs: number): Promise<Set<Zone>> {
+  const readings: { shown: Shown; before: number }[] = [];
+  for (const until = Date.now() + durationMs; Date.now() < until; await sleep(120)) {
     const before = bodies.length;
     const shown = await readPanel(page);
-    if (shown.state !== "live") continue;
-    // An answer's body is read a moment after the page has it: let the one on screen reach the list.
-    await sleep(250);
-    const candidates = bodies.slice(Math.max(0, before - 2)).filter((b) => b.link === "ok" && b.telemetry);
+    if (shown.state === "live") readings.push({ shown, before });
+  }
+  // An answer's body is read a moment after the page has it: let the last ones on screen reach the list.
+  await sleep(400);
+  const seen = new Set<Zone>();
+  for (const { shown, before } of readings) {
+    const candidates = bodies
+      .slice(Math.max(0, before - 2), before + 2)
+      .filter((b) => b.link === "ok" && b.telemetry);
     const match = candidates.find((b) => {
       const t = b.telemetry!;
       return shown.ias === t.ias.toFixed(1) && shown.zone === t.zone && shown.unit === UNIT_TEXT[t.unit];
@@ -110,7 +115,10 @@ describe("the winch monitor shows what the device says", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    demo = await startDemo({ timeScale: 10 });
+    // Short flights at time x4: a launch every ~25 s, and about a second of it below the band (ground
+    // roll and rotation), which 2 Hz answers show at least once. At x10 that second was 0.4 s and
+    // fell between answers.
+    demo = await startDemo({ timeScale: 4, extra: ["--sim-flight", "short"] });
     browser = await launchChromium([demo.winch.certPath, demo.aircraft.certPath]);
   });
   afterAll(async () => {
@@ -128,12 +136,12 @@ describe("the winch monitor shows what the device says", () => {
       await page.goto(`${demo.winch.base}/`);
       await page.locator('.zone-panel[data-state="live"]').waitFor({ timeout: NEXT_LAUNCH_MS });
 
-      // The demo's launches pass through the band from below (ground roll, climb); at time x10 a launch
+      // The demo's launches pass through the band from below (ground roll, rotation, climb); a launch
       // is on the cable for seconds, so the samples may span launches.
       const zones = new Set<Zone>();
       for (let tries = 0; tries < 4 && !(zones.has("below") && zones.size >= 2); tries++) {
         await page.locator('.zone-panel[data-state="live"]').waitFor({ timeout: NEXT_LAUNCH_MS });
-        for (const z of await checkLivePanel(page, bodies, 30)) zones.add(z);
+        for (const z of await checkLivePanel(page, bodies, 16_000)) zones.add(z);
       }
       expect(zones.has("below")).toBe(true);
       expect(zones.size).toBeGreaterThanOrEqual(2);
@@ -149,13 +157,13 @@ describe("the winch monitor shows what the device says", () => {
           body: { registration: "D-1234", type: "ASK 21", ...p },
         });
         expect(put.status, put.body.toString()).toBe(200);
-        // Sampled while on the cable: a launch at time x10 is on the cable for a few seconds only.
+        // Sampled while on the cable: a short launch at time x4 is on the cable for a few seconds only.
         let inUnit = new Set<Zone>();
         for (let tries = 0; tries < 4 && inUnit.size === 0; tries++) {
           await page
             .locator('.zone-panel[data-state="live"] .ias-unit', { hasText: UNIT_TEXT[p.unit] })
             .waitFor({ timeout: NEXT_LAUNCH_MS });
-          inUnit = await checkLivePanel(page, bodies, 8);
+          inUnit = await checkLivePanel(page, bodies, 5_000);
         }
         expect(inUnit.size).toBeGreaterThan(0);
         expect(bodies.at(-1)?.telemetry?.unit).toBe(p.unit);

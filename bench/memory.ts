@@ -21,6 +21,8 @@ const EXTRA = 60;
 const STEP = 10;
 const ROUNDS = args.quick ? 3 : 7;
 const SETTLE_AFTER_START_MS = 20_000;
+/** Idle time after the warm-up before "idle" is read: V8's memory reducer has run by then. */
+const IDLE_AFTER_USE_MS = 15_000;
 /** The start-up window whose highest RSS is the "peak" figure. */
 const PEAK_WINDOW_MS = 15_000;
 const PATHS = ["/api/about", "/api/status", "/"];
@@ -78,9 +80,11 @@ async function measure(
     spec: (n) => ({ path: PATHS[n % PATHS.length]!, headers: { "accept-encoding": "br" } }),
   });
   warm.destroy();
-  // V8 keeps its start-up heap committed for ~15 s after start (RSS then drops by a third once its
-  // memory reducer runs); "idle" is the steady state after that.
-  await sleep(Math.max(1_500, SETTLE_AFTER_START_MS - (performance.now() - startedAt)));
+  // V8 keeps the heap a burst grew committed until its memory reducer runs (it starts 8 s after the
+  // allocation rate drops; a forced GC alone does not give the pages back): the start-up heap for
+  // ~15 s after start (RSS then drops by a third), the warm-up's for ~10 s after it. "idle" is the
+  // steady state after both, for every process alike (they are measured one after the other).
+  await sleep(Math.max(IDLE_AFTER_USE_MS, SETTLE_AFTER_START_MS - (performance.now() - startedAt)));
   const idle = await settledRss(pid);
 
   // Four sessions, as one phone's browser keeps them, polling at 2 Hz while RSS is read.

@@ -1,21 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { packageRoot } from "../../src/core/package-root.js";
 import { parseReadyBlocks, type ReadyUnit } from "./ready-block.js";
 
-/** The package root (holds package.json), from bench/lib or dist/bench/lib alike. */
-export function packageRoot(): string {
-  let dir = import.meta.dirname;
-  while (!existsSync(join(dir, "package.json"))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error("package.json not found above bench/lib");
-    dir = up;
-  }
-  return dir;
-}
+export { packageRoot };
 
-export const CLI = join(packageRoot(), "dist/src/cli/main.js");
+export const CLI = join(packageRoot(), "dist/bin/owts.js");
 
 /**
  * Environment for a process whose memory is measured: SIGUSR2 then makes it collect garbage (see

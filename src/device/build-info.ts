@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "../core/package-root.js";
 
 export interface BuildInfo {
   version: string;
@@ -8,18 +10,17 @@ export interface BuildInfo {
 
 /** Reads dist/build-info.json written at build time; a source checkout run by tests falls back to package.json. */
 export function readBuildInfo(): BuildInfo {
-  for (const rel of ["../../build-info.json", "../../dist/build-info.json"]) {
-    try {
-      const info = JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8")) as {
-        version: string;
-        commit: string;
-      };
-      return { version: info.version, build: `${info.version}+${info.commit}` };
-    } catch {
-      // try the next place
-    }
+  const root = packageRoot();
+  try {
+    const info = JSON.parse(readFileSync(join(root, "dist", "build-info.json"), "utf8")) as {
+      version: string;
+      commit: string;
+    };
+    return { version: info.version, build: `${info.version}+${info.commit}` };
+  } catch {
+    // not built: a source checkout
   }
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
     version: string;
   };
   return { version: pkg.version, build: `${pkg.version}+dev` };

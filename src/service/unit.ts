@@ -14,16 +14,18 @@ export const DEFAULT_WATCHDOG_SEC = 30;
 export const DEFAULT_USER = SERVICE_NAME;
 
 /**
- * Node/V8 flags of the unit's `node` (ExecStart, before main.js), for a board with 512 MB: V8 sizes
+ * Node/V8 flags of the unit's `node` (ExecStart, before the CLI), for a board with 512 MB: V8 sizes
  * its heap for the machine's RAM and the speed of a desktop, and a device that idles at a few
- * requests a second needs neither. `--optimize-for-size` makes V8 prefer smaller code and a heap
- * that grows in smaller steps, which also keeps start-up from committing a young generation of 32 MiB.
- * `--single-threaded` leaves out V8's worker threads (concurrent GC marking and JIT compiling, each
- * thread with stacks and malloc arenas of its own): on a one- to four-core board the main thread has
- * the time, and a heap of ~30 MiB is marked in milliseconds. Measured by `bench/memory.ts` (column
- * "as the service runs it"); `bench/api-overhead.ts` shows the API's throughput with them.
+ * requests a second needs neither. `--max-semi-space-size=4` caps the young generation: start-up's
+ * allocation burst otherwise grows it to 2 × 16 MiB, the peak of `owts start`, held until V8's memory
+ * reducer runs. `--single-threaded` leaves out V8's worker threads (concurrent GC marking and JIT
+ * compiling, each thread with a stack and malloc arena of its own): on a one- to four-core board the
+ * main thread has the time, and a heap of ~25 MiB is marked in milliseconds. Not taken:
+ * `--optimize-for-size`: a MiB or two less RSS at rest, but 0.4–0.8× the API's throughput and up to
+ * 2.6× its CPU per request in the same run. Measured by `bench/memory.ts` (column "as the service runs
+ * it") and `bench/api-overhead.ts` (its rate against the plain device).
  */
-export const SERVICE_NODE_FLAGS: readonly string[] = ["--optimize-for-size", "--single-threaded"];
+export const SERVICE_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=4", "--single-threaded"];
 /**
  * Environment of the unit's process. glibc gives each thread that allocates its own malloc arena
  * (up to 8 per core), each holding freed memory of its own; Node's handful of threads need two.
@@ -34,7 +36,7 @@ export const SERVICE_ENVIRONMENT: Readonly<Record<string, string>> = { MALLOC_AR
 export type ServiceUser = { kind: "user"; name: string } | { kind: "dynamic" };
 
 export interface ServiceUnitOptions {
-  /** Absolute argv of `owts start`: node, its flags (SERVICE_NODE_FLAGS), main.js, "start". */
+  /** Absolute argv of `owts start`: node, its flags (SERVICE_NODE_FLAGS), dist/bin/owts.js, "start". */
   execStart: readonly string[];
   user: ServiceUser;
   /** Supplementary groups for the hardware (i2c, spi, gpio), only those that exist. @default [] */

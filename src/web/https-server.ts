@@ -2,11 +2,10 @@
  * Web: the HTTPS app (Fastify on node:https), the socket budget it owns, TLS diagnostics, the redirect
  * server and the static UI. Knows nothing of the API's routes; may import layers 0–2.
  */
-import { existsSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createSecureServer, type Http2SecureServer } from "node:http2";
 import type { AddressInfo } from "node:net";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import fastify, {
   type FastifyBaseLogger,
@@ -18,6 +17,7 @@ import fastify, {
 } from "fastify";
 import { ApiError } from "../core/api-error.js";
 import type { Logger } from "../core/logger.js";
+import { packageRoot } from "../core/package-root.js";
 import { acceptJsonBodiesOnly, BODY_LIMIT, bodyStrictValidatorFactory } from "./body-rules.js";
 import { clientErrorHandler, installErrorHandling } from "./error-handling.js";
 import { type DeviceSummary, renderFallbackPage } from "./fallback-page.js";
@@ -91,17 +91,6 @@ export const DEFAULT_HTTPS_LIMITS: HttpsLimits = {
   timeoutCheckIntervalMs: 1_000,
   bodyMinBytesPerSecond: 1024,
 };
-
-/** The package root (holds package.json), from either src/web or dist/src/web. */
-function packageRoot(): string {
-  let dir = import.meta.dirname;
-  while (!existsSync(join(dir, "package.json"))) {
-    const up = dirname(dir);
-    if (up === dir) return import.meta.dirname;
-    dir = up;
-  }
-  return dir;
-}
 
 /** Where the UI build puts the single-page app (Vite's outDir). */
 export const DEFAULT_UI_DIR = join(packageRoot(), "dist", "ui");

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseStartOptions, START_HELP, UsageError } from "../../src/cli/options.js";
 
-const CLI = resolve(dirname(fileURLToPath(import.meta.url)), "../../dist/src/cli/main.js");
+const CLI = resolve(dirname(fileURLToPath(import.meta.url)), "../../dist/bin/owts.js");
 const dir = () => mkdtempSync(join(tmpdir(), "owts-display-flags-"));
 
 describe("owts start: display flags", () => {

@@ -6,7 +6,7 @@ import { parseReadyBlocks } from "../../bench/lib/ready-block.js";
 
 export const REPO = resolve(import.meta.dirname, "../..");
 /** The built CLI: `npm test` and `npm run test:e2e` build before they run. */
-export const CLI = join(REPO, "dist/src/cli/main.js");
+export const CLI = join(REPO, "dist/bin/owts.js");
 
 export interface Unit {
   mode: "winch" | "aircraft";

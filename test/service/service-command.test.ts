@@ -83,7 +83,7 @@ describe("owts service print (the unit systemd reads)", () => {
     expect(SERVICE_NODE_FLAGS.length).toBeGreaterThan(0);
     for (const [k, v] of Object.entries(SERVICE_ENVIRONMENT))
       expect(text.split("\n")).toContain(`Environment=${k}=${v}`);
-    // A flag node does not know stops it before main.js runs: check that this node runs with them.
+    // A flag node does not know stops it before the CLI runs: check that this node runs with them.
     const run = spawnSync(process.execPath, [...SERVICE_NODE_FLAGS, "-e", "process.exit(7)"], {
       encoding: "utf8",
     });

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import dnsPacket from "dns-packet";
 
 const REPO = fileURLToPath(new URL("../../..", import.meta.url));
-const CLI = join(REPO, "dist/src/cli/main.js");
+const CLI = join(REPO, "dist/bin/owts.js");
 const NAME = "OWTS-winch-3A4F1C";
 const PACKETS = Number(process.argv[2] ?? 20_000);
 

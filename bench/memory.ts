@@ -227,7 +227,7 @@ try {
       ratio(peaks.svc, peaks.base),
     ],
     row("RSS right after start, before any request", (f) => f.fresh),
-    row("RSS idle, steady state (warmed up, 20 s after start)", (f) => f.idle),
+    row("RSS idle, steady state (warmed up, then 15 s idle; 20 s after start at least)", (f) => f.idle),
     row("RSS with 4 sessions polling at 2 Hz", (f) => f.four),
     [
       `RSS per extra idle TLS session (KiB), median of ${ROUNDS} rounds`,

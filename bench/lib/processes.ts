@@ -5,8 +5,6 @@ import { join } from "node:path";
 import { packageRoot } from "../../src/core/package-root.js";
 import { parseReadyBlocks, type ReadyUnit } from "./ready-block.js";
 
-export { packageRoot };
-
 export const CLI = join(packageRoot(), "dist/bin/owts.js");
 
 /**

@@ -1,12 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseStartOptions, START_HELP, UsageError } from "../../src/cli/options.js";
+import { CLI } from "../helpers/device-process.js";
 
-const CLI = resolve(dirname(fileURLToPath(import.meta.url)), "../../dist/bin/owts.js");
 const dir = () => mkdtempSync(join(tmpdir(), "owts-display-flags-"));
 
 describe("owts start: display flags", () => {

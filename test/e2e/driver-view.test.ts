@@ -115,7 +115,7 @@ describe("the winch monitor shows what the device says", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    // Short flights at time x4: a launch every ~25 s, and about a second of it below the band (ground
+    // Short flights at time x4: a launch every ~28 s, and about a second of it below the band (ground
     // roll and rotation), which 2 Hz answers show at least once. At x10 that second was 0.4 s and
     // fell between answers.
     demo = await startDemo({ timeScale: 4, extra: ["--sim-flight", "short"] });

@@ -2,11 +2,12 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { CLI } from "../../bench/lib/processes.js";
 import { parseReadyBlocks } from "../../bench/lib/ready-block.js";
 
 export const REPO = resolve(import.meta.dirname, "../..");
-/** The built CLI: `npm test` and `npm run test:e2e` build before they run. */
-export const CLI = join(REPO, "dist/bin/owts.js");
+/** The built CLI (one definition, beside the benches' spawner): `npm test` and `npm run test:e2e` build first. */
+export { CLI };
 
 export interface Unit {
   mode: "winch" | "aircraft";

@@ -76,6 +76,9 @@ export interface AircraftStateEvents {
   phase: [PhaseTransition];
 }
 
+/** Airspeed readings per second when the options do not say. */
+export const DEFAULT_SAMPLE_HZ = 20;
+
 export interface AircraftStateOptions {
   source: IasSource;
   profile: AircraftProfile;
@@ -87,7 +90,7 @@ export interface AircraftStateOptions {
   climb?: ClimbSource;
   /**
    * Readings per second, 1–100.
-   * @default 20
+   * @default DEFAULT_SAMPLE_HZ
    */
   sampleHz?: number;
   /**
@@ -141,7 +144,7 @@ export class AircraftState extends EventEmitter<AircraftStateEvents> {
   constructor(opts: AircraftStateOptions) {
     super();
     const p = new ProblemList();
-    const hz = opts.sampleHz ?? 20;
+    const hz = opts.sampleHz ?? DEFAULT_SAMPLE_HZ;
     p.number("/sampleHz", hz, { min: 1, max: 100 });
     const retry = opts.retryStartMs ?? 5000;
     if (retry !== 0) p.number("/retryStartMs", retry, { min: 100, max: 600_000 });

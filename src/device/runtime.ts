@@ -63,6 +63,12 @@ export interface RuntimeEnvironment {
   sensor?: IasSourceSettings;
   /** The aircraft's static-pressure sensor for the climb rate (default: none). */
   baro?: BaroSettings;
+  /**
+   * The clock the airspeed source runs on, in ms (default `performance.now`). Tests that compress a
+   * flight in time step it per reading, so a late timer on a loaded machine slows the flight instead of
+   * skipping its samples.
+   */
+  sensorClock?: () => number;
   /** Transmit rate and full-frame interval (defaults are the documented ones). */
   transmitter?: TransmitterSettings;
 }
@@ -127,6 +133,7 @@ async function startAircraft(radio: RadioService, env: RuntimeEnvironment): Prom
   const source = createIasSource(env.sensor ?? { kind: "sim" }, {
     profile: profile.get(),
     logger: env.logger,
+    ...(env.sensorClock ? { now: env.sensorClock } : {}),
   });
   const pressure = createPressureSource(env.baro ?? { kind: DEFAULT_BARO_KIND }, {
     ias: source,

@@ -63,6 +63,8 @@ export interface TestDeviceOptions {
   sensor?: IasSourceSettings;
   /** Default: none. */
   baro?: BaroSettings;
+  /** The airspeed source's clock (default the real one); see `steppedClock`. */
+  sensorClock?: () => number;
   api?: DeviceApiOptions;
   dataDir?: string;
   /** A club CA directory (`--ca`); default none (self-signed). */
@@ -101,6 +103,7 @@ export async function startTestDevice(opts: TestDeviceOptions): Promise<TestDevi
         }),
       sensor: opts.sensor ?? HOLD_ON_GROUND,
       ...(opts.baro ? { baro: opts.baro } : {}),
+      ...(opts.sensorClock ? { sensorClock: opts.sensorClock } : {}),
     },
   });
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
@@ -125,6 +128,17 @@ export async function startTestDevice(opts: TestDeviceOptions): Promise<TestDevi
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A clock that moves `stepMs` on every read. The airspeed sources read their clock once on start and
+ * once per reading, so with one sample period as the step a time-compressed flight is sampled at the
+ * same simulated instants however late the poll timer fires: a loaded machine slows the flight down
+ * instead of dropping its samples.
+ */
+export function steppedClock(stepMs: number): () => number {
+  let t = 0;
+  return () => (t += stepMs);
 }
 
 /** One request over real HTTPS, trusting the certificate the device presents now. */

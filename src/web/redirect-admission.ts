@@ -21,8 +21,9 @@ export interface RedirectAdmissionOptions {
   stallGraceMs?: number;
   /**
    * A connection that has sent no request this long after it was accepted is closed, full port or
-   * not. Node's `headersTimeout` only starts counting at the first byte, so without this a
-   * connection that never says anything would be held until the port fills.
+   * not. Node's `headersTimeout` cuts it too, with a 408, on its periodic connection check (Node 20.20:
+   * at the limit plus up to one check interval); this timer does not depend on that check. Either may
+   * come first, so a silent client sees a 408 or a bare close.
    * @default 3 s
    */
   silentTimeoutMs?: number;

@@ -8,8 +8,8 @@ import { admitRedirectConnections, type RedirectAdmissionStats } from "./redirec
 export interface RedirectLimits {
   /**
    * A redirect request is one short head that a browser sends at once; a connection that has not
-   * delivered it by then is cut even when the port is not full (a silent one counted from its accept,
-   * a trickling one from its first byte).
+   * delivered it by then, counted from its accept, is cut even when the port is not full (silent or
+   * trickling).
    * @default 3000 ms
    */
   headersTimeoutMs: number;

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page, Request } from "playwright-core";
 import { REPO, readyUnits, spawnCli, type Unit } from "../helpers/device-process.js";
 
 export { type Demo, startDemo, type Unit } from "../helpers/device-process.js";
@@ -103,6 +103,39 @@ export async function newPage(
  */
 export async function pollOnly(page: Page): Promise<void> {
   await page.addInitScript("delete globalThis.EventSource;");
+}
+
+/**
+ * Opens `url` and waits until the page shows its content (its h1) and has had its first answers: no
+ * request in flight for `quietMs`, at most `maxMs`. Polling pages are never "network idle" (that
+ * needs 500 ms without a request), but between two polls nothing is in flight; a live stream is
+ * open for good and is not counted.
+ */
+export async function openSettled(page: Page, url: string, quietMs = 200, maxMs = 3_000): Promise<void> {
+  const inFlight = new Set<Request>();
+  let lastChange = performance.now();
+  const started = (r: Request) => {
+    if (r.resourceType() === "eventsource") return;
+    inFlight.add(r);
+    lastChange = performance.now();
+  };
+  const ended = (r: Request) => {
+    if (inFlight.delete(r)) lastChange = performance.now();
+  };
+  page.on("request", started);
+  page.on("requestfinished", ended);
+  page.on("requestfailed", ended);
+  try {
+    await page.goto(url);
+    await page.locator("main h1").first().waitFor({ state: "attached" });
+    const end = performance.now() + maxMs;
+    while (performance.now() < end && (inFlight.size > 0 || performance.now() - lastChange < quietMs))
+      await sleep(25);
+  } finally {
+    page.off("request", started);
+    page.off("requestfinished", ended);
+    page.off("requestfailed", ended);
+  }
 }
 
 /** Collects uncaught page errors, so a test can assert that none happened. */

@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LANGUAGES, type Lang } from "../../ui/src/i18n/translate.js";
 import { launchChromium } from "./browser.js";
-import { collectPageErrors, type Demo, screenshot, sleep, startDemo } from "./harness.js";
+import { collectPageErrors, type Demo, openSettled, screenshot, startDemo } from "./harness.js";
 
 const WINCH_PAGES = [
   "/",
@@ -33,13 +33,6 @@ const KEYS = Object.keys(catalog("en"));
 /** A browser whose language list is `locale` (navigator.languages), as a phone set to that language. */
 async function contextFor(browser: Browser, locale: string): Promise<BrowserContext> {
   return browser.newContext({ viewport: { width: 360, height: 740 }, locale, colorScheme: "light" });
-}
-
-async function open(page: Page, url: string): Promise<void> {
-  await page.goto(url);
-  await page.locator("main h1").first().waitFor({ state: "attached" });
-  await page.waitForLoadState("networkidle").catch(() => undefined);
-  await sleep(300);
 }
 
 /** What a reader would see that shows a word missing: a raw key or an unfilled `{placeholder}`. */
@@ -90,7 +83,7 @@ describe("the UI in every language", () => {
         ["aircraft", demo.aircraft.base, AIRCRAFT_PAGES],
       ] as const) {
         for (const path of paths) {
-          await open(page, `${base}${path}`);
+          await openSettled(page, `${base}${path}`);
           const where = `${mode} ${path}`;
           expect(await page.evaluate("document.documentElement.lang"), where).toBe(lang);
           for (const l of await leftovers(page)) problems.push(`${where}: shows "${l}"`);
@@ -106,7 +99,7 @@ describe("the UI in every language", () => {
       expect(problems).toEqual([]);
 
       // The monitor's verdict in this language's words, and its number with this language's decimal sign.
-      await open(page, `${demo.winch.base}/`);
+      await openSettled(page, `${demo.winch.base}/`);
       // On the cable the zone word; once the glider is off it (most of a demo flight) the released
       // panel's. Either is a safety word, and must be this language's.
       await page
@@ -145,7 +138,7 @@ describe("the UI in every language", () => {
   it("a chosen language overrides the browser's, is remembered, and Auto goes back to the browser's", async () => {
     const context = await contextFor(browser, "fr-FR");
     const page = await context.newPage();
-    await open(page, `${demo.winch.base}/about`);
+    await openSettled(page, `${demo.winch.base}/about`);
     expect(await page.evaluate("document.documentElement.lang")).toBe("fr");
     expect(await page.locator("main h1").textContent()).toBe(text(catalog("fr"), "about.title"));
 
@@ -180,13 +173,13 @@ describe("the UI in every language", () => {
   it("a browser asking for a language we lack gets English; a failed chunk falls back to English", async () => {
     const context = await contextFor(browser, "ja-JP");
     const page = await context.newPage();
-    await open(page, `${demo.winch.base}/about`);
+    await openSettled(page, `${demo.winch.base}/about`);
     expect(await page.evaluate("document.documentElement.lang")).toBe("en");
 
     const german = await contextFor(browser, "de-DE");
     const p2 = await german.newPage();
     await p2.route("**/app-de.js*", (route) => route.abort("connectionrefused"));
-    await open(p2, `${demo.winch.base}/about`);
+    await openSettled(p2, `${demo.winch.base}/about`);
     expect(await p2.evaluate("document.documentElement.lang")).toBe("en");
     expect(await p2.locator("main h1").textContent()).toBe(text(catalog("en"), "about.title"));
     await german.close();

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "./browser.js";
-import { collectPageErrors, type Demo, SCREENS, sleep, startDemo } from "./harness.js";
+import { collectPageErrors, type Demo, openSettled, SCREENS, startDemo } from "./harness.js";
 
 const WINCH_PAGES = [
   "/",
@@ -37,15 +37,6 @@ const THEMES = ["light", "sunlight", "dark"] as const;
 
 /** axe-core's own build, injected into the page (nothing fetched from the network). */
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
-/** Opens `path` and waits until the page shows its content (its h1) and the first answers arrived. */
-async function open(page: Page, base: string, path: string): Promise<void> {
-  await page.goto(`${base}${path}`);
-  await page.locator("main h1").first().waitFor({ state: "attached" });
-  // Polling pages are never network-idle: wait for it at most 2 s (the first answers come well within).
-  await page.waitForLoadState("networkidle", { timeout: 2_000 }).catch(() => undefined);
-  await sleep(300);
-}
 
 const widths = (page: Page) =>
   page.evaluate(
@@ -154,7 +145,7 @@ describe("every page at every size in every theme", () => {
       const context = await browser.newContext({ viewport: VIEWPORTS[0] });
       await context.addInitScript(themed(theme));
       const page = await context.newPage();
-      await open(page, demo.winch.base, "/about");
+      await openSettled(page, `${demo.winch.base}/about`);
       const colours = await palette(page, [...new Set(PAIRS.flat())]);
       const ratios = PAIRS.map(([fg, bg]) => ({
         pair: `${fg} on ${bg}`,
@@ -184,7 +175,7 @@ describe("every page at every size in every theme", () => {
           [demo.aircraft.base, AIRCRAFT_PAGES],
         ] as const) {
           for (const path of paths) {
-            await open(page, base, path);
+            await openSettled(page, `${base}${path}`);
             expect(await page.evaluate("document.documentElement.dataset.theme")).toBe(theme);
             const w = await widths(page);
             expect({ path, ...w }).toEqual({

@@ -2,10 +2,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { packageRoot } from "../../src/core/package-root.js";
+import { bundledCliPath, packageRoot } from "../../src/core/package-root.js";
 import { parseReadyBlocks, type ReadyUnit } from "./ready-block.js";
 
-export const CLI = join(packageRoot(), "dist/bin/owts.js");
+export const CLI = bundledCliPath();
 
 /**
  * Environment for a process whose memory is measured: SIGUSR2 then makes it collect garbage (see

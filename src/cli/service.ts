@@ -4,9 +4,9 @@
  * it would refuse is one line and nothing is written. Every check runs before the first file,
  * user or systemctl call.
  */
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { packageRoot } from "../core/package-root.js";
+import { bundledCliPath } from "../core/package-root.js";
 import { renderEnvFile } from "../service/env-file.js";
 import {
   createSystemUser,
@@ -72,7 +72,7 @@ function deviceGroup(path: string): string | undefined {
 
 /** The `owts start` argv that runs this very installation: node (with the unit's flags) and the bundled CLI, absolute. */
 function execStart(): string[] {
-  return [process.execPath, ...SERVICE_NODE_FLAGS, join(packageRoot(), "dist", "bin", "owts.js"), "start"];
+  return [process.execPath, ...SERVICE_NODE_FLAGS, bundledCliPath(), "start"];
 }
 
 /** Every check, nothing done: the files as text and what installing them takes. Throws UsageError. */

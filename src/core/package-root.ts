@@ -15,3 +15,8 @@ export function packageRoot(): string {
   }
   return dir;
 }
+
+/** The bundled CLI (`scripts/bundle-cli.mjs` writes it): what `owts`, `npm start` and the systemd unit run. */
+export function bundledCliPath(): string {
+  return join(packageRoot(), "dist", "bin", "owts.js");
+}

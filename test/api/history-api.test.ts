@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { median } from "../../bench/lib/stats.js";
 import { DEFAULT_SAMPLE_HZ } from "../../src/aircraft/aircraft-state.js";
 import type { Launch, LaunchDetail, LaunchHistory } from "../../src/api/schemas/history.js";
 import { SimMedium } from "../../src/radio/sim-link.js";
@@ -58,11 +59,6 @@ async function detail(d: TestDevice, id: string): Promise<LaunchDetail> {
   const r = await d.call("GET", `/api/history/${id}`);
   expect(r.status).toBe(200);
   return r.json as LaunchDetail;
-}
-
-function medianGap(t_ms: readonly number[]): number {
-  const gaps = t_ms.slice(1).map((t, i) => t - t_ms[i]!);
-  return gaps.sort((x, y) => x - y)[Math.floor(gaps.length / 2)]!;
 }
 
 /** RMS difference of two traces on a 0.5 s grid, over the best time offset within ±3 s. */
@@ -167,7 +163,8 @@ describe("history API and the replay round trip", () => {
     // The winch hears a frame per 2 s of simulated time, on its real clock: its peaks are sampled
     // coarsely, and on a loaded machine frames arrive late and bunched. A frame's zone holds until the
     // next, so one frame more or less in a zone moves the in-band share by a frame's share of the launch.
-    const frameMs = medianGap((await detail(first.winch, winchLaunch.id)).trace.t_ms);
+    const heardAt = (await detail(first.winch, winchLaunch.id)).trace.t_ms;
+    const frameMs = median(heardAt.slice(1).map((t, i) => t - heardAt[i]!));
     expect(Math.abs(w2.max_ias - winchLaunch.max_ias)).toBeLessThan(6);
     expect(Math.abs(w2.duration_s - winchLaunch.duration_s)).toBeLessThan(2.5);
     expect(Math.abs(w2.in_band_share - winchLaunch.in_band_share)).toBeLessThanOrEqual(
